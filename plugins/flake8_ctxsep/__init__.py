@@ -1,0 +1,81 @@
+"""flake8 front end: translates engine findings into flake8 results.
+
+Registered by entry point under the code prefix ``CTX``. The config (and so
+the phase) is found from each file's own path — for stdin, from
+``--stdin-display-name`` — or pinned with ``--ctxsep-config``. Nothing here
+decides what is a finding; a crash inside ctxsep becomes one ``CTX900``
+result instead of aborting the flake8 run, and a broken config one ``CTX901``
+result per problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ctxsep import __version__
+from ctxsep.config import SettingsResolver
+from ctxsep.engine import check_file
+from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError
+
+Result = tuple[int, int, str, type[Any]]
+
+#: One resolver per flake8 run (one options object), reused by every file of
+#: the run and by forked workers; a new run (editors run flake8 in-process,
+#: repeatedly) gets a fresh one, so config discovery is never stale.
+_cached: tuple[int, SettingsResolver] | None = None
+
+
+def _resolver(options: argparse.Namespace | None) -> SettingsResolver:
+    global _cached
+    key = id(options)
+    if _cached is None or _cached[0] != key:
+        explicit = getattr(options, "ctxsep_config", None) if options is not None else None
+        _cached = (key, SettingsResolver(explicit=Path(explicit) if explicit else None))
+    return _cached[1]
+
+
+class Plugin:
+    name = "ctxsep"
+    version = __version__
+
+    def __init__(
+        self, tree: ast.Module, filename: str, lines: list[str], options: argparse.Namespace | None = None
+    ) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+        self.options = options
+
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        option_manager.add_option(
+            "--ctxsep-config",
+            default=None,
+            parse_from_config=True,
+            metavar="FILE",
+            help="ctxsep config file (ctxsep.toml or pyproject.toml) to use for every file, "
+            "instead of discovering one from each file's directory",
+        )
+
+    def run(self) -> Iterator[Result]:
+        try:
+            result = check_file(
+                self.filename,
+                _resolver(self.options),
+                source="".join(self.lines),
+                display_path=self.filename,
+                tree=self.tree,
+            )
+        except ConfigError as exc:
+            for problem in exc.problems:
+                yield 1, 0, f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}", type(self)
+            return
+        except Exception as exc:  # never let a ctxsep bug abort the whole flake8 run
+            yield 1, 0, f"{SKIPPED_CODE} ctxsep internal error: {type(exc).__name__}: {exc}", type(self)
+            return
+        for finding in result.findings:
+            yield finding.line, finding.col, finding.message, type(self)

@@ -1,0 +1,5 @@
+import sys
+
+from ctxsep.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""The ``ctxsep`` command. Each subcommand lives in its own module with an
+``add_parser(subparsers)`` and a ``run(args) -> int``.
+
+Exit codes: 0 no unbaselined error, 1 at least one, 2 usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ctxsep import __version__
+from ctxsep.cli import check, explain, rules_cmd
+from ctxsep.model import CtxsepError
+
+COMMANDS = (check, explain, rules_cmd)
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"ctxsep: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ctxsep",
+        description="Keep a session-in-context -> separated-concerns migration honest, directory by directory.",
+    )
+    parser.add_argument("--version", action="version", version=f"ctxsep {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except CtxsepError as exc:
+        for line in str(exc).splitlines():
+            print(f"ctxsep: error: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `ctxsep check | head`
+        return EXIT_OK
+
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,48 @@
+"""``ctxsep check [PATH ...]``: check files and directories."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ctxsep.config import SettingsResolver
+from ctxsep.output import FORMATS
+from ctxsep.runner import run_check
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check files and directories",
+        description="Check Python files. Each file's config (and phase) is found from its own directory.",
+    )
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, metavar="FILE",
+        help="use this ctxsep.toml/pyproject.toml for every file instead of discovering one per file",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    resolver = SettingsResolver(explicit=args.config)
+    result = run_check(args.paths, resolver, jobs=args.jobs)
+    sys.stdout.write(FORMATS[args.format](result, args.quiet))
+    return 1 if result.failed else 0

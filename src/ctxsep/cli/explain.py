@@ -1,0 +1,64 @@
+"""``ctxsep explain PATH``: which config, which key, which phase, and each
+rule's severity with the reason."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ctxsep.config import SettingsResolver
+from ctxsep.config.schema import default_severities
+from ctxsep.rules import ALL_RULES
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="show the config, phase-map key, phase and rule severities that apply to a path",
+        description="Explain how PATH gets its phase and what each rule does there. PATH need not exist.",
+    )
+    parser.add_argument("path", metavar="PATH")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help="use this config file")
+    parser.set_defaults(handler=run)
+
+
+def explain(path: str, resolver: SettingsResolver) -> str:
+    settings = resolver.for_path(path)
+    config = settings.config
+    out = [f"path:    {path}"]
+    if config.path is None:
+        out.append("config:  none found (searched up from the file's directory); built-in defaults apply")
+    else:
+        how = "given with --config" if resolver.explicit else "nearest to the file"
+        out.append(f"config:  {config.path} ({how})")
+    out.append(f"root:    {config.root}")
+    out.append(f"relative path: {settings.rel_path}")
+    candidates = config.phase_map.candidates(settings.rel_path)
+    if candidates:
+        out.append("matching phase-map keys (most specific first):")
+        for key, depth in candidates:
+            mark = "*" if settings.phase_key is key else " "
+            kind = "glob" if key.is_glob else "path"
+            out.append(f"  {mark} {key.key!r} = {key.phase.label!r}  ({kind}, depth {depth})")
+    else:
+        out.append("matching phase-map keys: none")
+    reason = f"key {settings.phase_key.key!r}" if settings.phase_key else "default-phase"
+    out.append(f"phase:   {settings.phase.label} (from {reason})")
+    out.append("rules:")
+    defaults = default_severities()[settings.phase]
+    for rule in ALL_RULES:
+        severity = settings.severities[rule.code]
+        if severity != defaults[rule.code]:
+            why = f"{config.key_label('severity.' + settings.phase.label)} overrides the default {defaults[rule.code].label}"
+        else:
+            why = f"default for {settings.phase.label}"
+        note = " (mypy/pylint only)" if rule.needs_types else ""
+        out.append(f"  {rule.code} {rule.symbol:<28} {severity.label:<5}  {why}{note}")
+    return "\n".join(out) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    sys.stdout.write(explain(args.path, SettingsResolver(explicit=args.config)))
+    return 0

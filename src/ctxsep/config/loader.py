@@ -1,0 +1,303 @@
+"""Finding and reading the config: walk up from each linted file, parse TOML
+with tomllib, validate everything, report every problem at once.
+
+Discovery starts at the linted file's own directory (never the cwd), so an
+editor linting one buffer and a monorepo with several configs get the right
+one. In each directory ``ctxsep.toml`` wins over ``pyproject.toml``; a
+``pyproject.toml`` without ``[tool.ctxsep]`` is passed over. The walk stops
+after the first directory that holds ``.git`` or ``.hg``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ctxsep.config.phasemap import PhaseMap
+from ctxsep.config.schema import DEFAULT_BASELINE, DEFAULT_PHASE, TOP_LEVEL_KEYS, Config, FileSettings, default_severities
+from ctxsep.model import PHASE_NAMES, SEVERITY_NAMES, ConfigError, Phase, Severity
+from ctxsep.rules import RULES_BY_CODE, RULES_BY_SYMBOL
+from ctxsep.semantics import Vocabulary
+from ctxsep.semantics.vocabulary import DEFAULTS as NAME_DEFAULTS
+
+CONFIG_FILES = ("ctxsep.toml", "pyproject.toml")
+_VCS_MARKERS = (".git", ".hg")
+NAME_KEYS = tuple(NAME_DEFAULTS)
+
+
+def find_config(start: Path) -> Path | None:
+    """The config governing files in directory ``start``."""
+    directory = start
+    while True:
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file() and (name == "ctxsep.toml" or _has_ctxsep_table(candidate)):
+                return candidate
+        if any((directory / marker).exists() for marker in _VCS_MARKERS):
+            return None
+        parent = directory.parent
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _has_ctxsep_table(pyproject: Path) -> bool:
+    # A cheap textual test first: most pyproject.toml files never mention us,
+    # and a broken one that does not is none of our business.
+    try:
+        data = pyproject.read_bytes()
+    except OSError:
+        return False
+    return b"tool.ctxsep" in data or b'"ctxsep"' in data
+
+
+def load_config(path: Path) -> Config:
+    """Parse and validate one config file. Raises ConfigError listing every
+    problem, each naming the file and the key."""
+    path = path.resolve()
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: not UTF-8 ({exc.reason})"]) from None
+    if path.name == "pyproject.toml":
+        tool = document.get("tool", {})
+        table = tool.get("ctxsep") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            raise ConfigError([f"{path}: has no [tool.ctxsep] table"])
+        return _Validator(path, "tool.ctxsep").build(table)
+    return _Validator(path, "").build(document)
+
+
+def default_config(root: Path) -> Config:
+    return Config(root=root)
+
+
+@dataclass
+class _Validator:
+    path: Path
+    section: str
+
+    def __post_init__(self) -> None:
+        self.problems: list[str] = []
+
+    def label(self, *keys: str) -> str:
+        dotted = ".".join(k for k in (self.section, *keys[:-1]) if k)
+        last = keys[-1] if keys else ""
+        table = f"[{dotted}]" if dotted else "top level"
+        return f"{self.path}: {table} {last!r}" if last else f"{self.path}: {table}"
+
+    def problem(self, *keys: str, reason: str) -> None:
+        self.problems.append(f"{self.label(*keys)}: {reason}")
+
+    def build(self, table: dict[str, Any]) -> Config:
+        for key in table:
+            if key not in TOP_LEVEL_KEYS:
+                self.problem(key, reason=f"unknown key{_suggest(key, TOP_LEVEL_KEYS)}")
+        default_phase = self._phase(table.get("default-phase", DEFAULT_PHASE.label), "default-phase")
+        baseline = self._string(table.get("baseline", DEFAULT_BASELINE), "baseline")
+        exclude = self._string_list(table.get("exclude", []), "exclude")
+        phases = self._phases(table.get("phases", {}))
+        vocabulary = self._names(table.get("names", {}))
+        severities = self._severities(table.get("severity", {}))
+        phase_map = PhaseMap((), default_phase or DEFAULT_PHASE)
+        if phases is not None:
+            try:
+                source = f"{self.path}: [{self.section + '.' if self.section else ''}phases]"
+                phase_map = PhaseMap.build(phases, default_phase or DEFAULT_PHASE, source)
+            except ValueError as exc:  # already reported key by key in _phases
+                self.problems.append(f"{self.label('phases', '')}: {exc}")
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Config(
+            root=self.path.parent,
+            path=self.path,
+            section=self.section,
+            default_phase=default_phase or DEFAULT_PHASE,
+            baseline=baseline or DEFAULT_BASELINE,
+            exclude=tuple(exclude),
+            phase_map=phase_map,
+            vocabulary=vocabulary,
+            severities=severities,
+            raw=table,
+        )
+
+    # -- values ---------------------------------------------------------------------
+
+    def _phase(self, value: object, *keys: str) -> Phase | None:
+        if not isinstance(value, str):
+            self.problem(*keys, reason=f"must be a phase name ({', '.join(PHASE_NAMES)}), not {_kind(value)}")
+            return None
+        try:
+            return Phase.parse(value)
+        except ValueError:
+            self.problem(
+                *keys, reason=f"unknown phase {value!r}{_suggest(value, PHASE_NAMES)}; phases are {', '.join(PHASE_NAMES)}"
+            )
+            return None
+
+    def _string(self, value: object, *keys: str) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.problem(*keys, reason=f"must be a non-empty string, not {_kind(value)}")
+            return None
+        return value
+
+    def _string_list(self, value: object, *keys: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(*keys, reason=f"must be a list of non-empty strings, not {_kind(value)}")
+            return []
+        return [v.strip() for v in value]
+
+    def _table(self, value: object, *keys: str) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.problem(*keys, reason=f"must be a table, not {_kind(value)}")
+            return None
+        return value
+
+    def _phases(self, value: object) -> dict[str, Phase] | None:
+        from ctxsep.config.phasemap import normalize_key
+
+        table = self._table(value, "phases")
+        if table is None:
+            return None
+        result: dict[str, Phase] = {}
+        seen: dict[str, str] = {}
+        for key, phase_name in table.items():
+            phase = self._phase(phase_name, "phases", key)
+            normalized = normalize_key(key)
+            if normalized is None:
+                self.problem("phases", key, reason="must be a relative path inside the project (no '..', not absolute)")
+                continue
+            if normalized in seen:
+                self.problem("phases", key, reason=f"is the same path as {seen[normalized]!r}; keep one of them")
+                continue
+            seen[normalized] = key
+            if phase is not None:
+                result[key] = phase
+        return result
+
+    def _names(self, value: object) -> Vocabulary:
+        table = self._table(value, "names")
+        if table is None:
+            return Vocabulary.default()
+        allowed = (*NAME_KEYS, *(f"extend-{k}" for k in NAME_KEYS))
+        merged: dict[str, list[str]] = {k: list(v) for k, v in NAME_DEFAULTS.items()}
+        for key, names in table.items():
+            if key not in allowed:
+                self.problem("names", key, reason=f"unknown vocabulary key{_suggest(key, allowed)}")
+                continue
+            values = self._string_list(names, "names", key)
+            bad = [v for v in values if not all(part.isidentifier() for part in v.split("."))]
+            for name in bad:
+                self.problem("names", key, reason=f"{name!r} is not a (dotted) Python name")
+            if key.startswith("extend-"):
+                merged[key.removeprefix("extend-")].extend(values)
+            else:
+                merged[key] = values
+        return Vocabulary.from_mapping({k: tuple(dict.fromkeys(v)) for k, v in merged.items()})
+
+    def _severities(self, value: object) -> dict[Phase, dict[str, Severity]]:
+        result = default_severities()
+        table = self._table(value, "severity")
+        if table is None:
+            return result
+        for phase_name, overrides in table.items():
+            try:
+                phase = Phase.parse(phase_name)
+            except ValueError:
+                self.problem("severity", phase_name, reason=f"unknown phase{_suggest(phase_name, PHASE_NAMES)}")
+                continue
+            rules = self._table(overrides, "severity", phase_name)
+            for code, severity in (rules or {}).items():
+                if code not in RULES_BY_CODE:
+                    hint = f" (did you mean {RULES_BY_SYMBOL[code].code!r}?)" if code in RULES_BY_SYMBOL else _suggest(
+                        code, RULES_BY_CODE
+                    )
+                    self.problem("severity", phase_name, code, reason=f"unknown rule code{hint}")
+                    continue
+                if not isinstance(severity, str) or severity.lower() not in SEVERITY_NAMES:
+                    self.problem(
+                        "severity",
+                        phase_name,
+                        code,
+                        reason=f"unknown severity {severity!r}{_suggest(str(severity), SEVERITY_NAMES)}; use off, warn or error",
+                    )
+                    continue
+                result[phase][code] = Severity.parse(severity)
+        return result
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _kind(value: object) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+class SettingsResolver:
+    """Maps each linted path to its :class:`FileSettings`.
+
+    ``explicit`` pins one config for every file (``--config``); otherwise each
+    file's config is discovered from its own directory. Results are memoized
+    per directory and per config file, and a config file is re-read when its
+    size or mtime changes (editors run linters in-process for hours).
+    """
+
+    def __init__(self, explicit: Path | None = None, cwd: Path | None = None) -> None:
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.explicit = (self.cwd / explicit).resolve() if explicit is not None else None
+        self._dir_to_config: dict[Path, Path | None] = {}
+        self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
+
+    def config_for_dir(self, directory: Path) -> Config:
+        path = self.explicit
+        if path is None:
+            if directory not in self._dir_to_config:
+                self._dir_to_config[directory] = find_config(directory)
+            path = self._dir_to_config[directory]
+        if path is None:
+            return default_config(self.cwd)
+        return self._load(path)
+
+    def _load(self, path: Path) -> Config:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._configs.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        config = load_config(path)
+        self._configs[path] = (stamp, config)
+        return config
+
+    def for_path(self, path: str | os.PathLike[str]) -> FileSettings:
+        """Settings for a file (which need not exist: stdin display names)."""
+        absolute = (self.cwd / Path(path)).resolve() if not Path(path).is_absolute() else Path(path)
+        config = self.config_for_dir(absolute.parent)
+        rel = relative_posix(absolute, config.root)
+        phase, key = config.phase_map.lookup(rel)
+        return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
+
+
+def relative_posix(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+
+__all__ = ["CONFIG_FILES", "SettingsResolver", "default_config", "find_config", "load_config", "relative_posix"]

@@ -1,0 +1,122 @@
+"""How a path gets its phase: the most specific key of the phase map wins.
+
+Keys are paths relative to the config file's directory: a plain path names a
+directory (and everything below it) or a file; a key with ``*``, ``?`` or
+``[`` is a gitignore-style glob (``*`` stays within one path segment, ``**``
+spans any number), matched with pathspec.
+
+Specificity is structural, never the order of keys in the file:
+
+1. the depth at which the key matches — the number of path segments of the
+   matched directory, or the file's full depth plus one when the key matches
+   the file itself — so a deeper directory beats its parent and a file or a
+   file glob beats the directory it sits in;
+2. at equal depth, a literal key beats a glob.
+
+Two keys that tie on both with *different* phases are a configuration error
+naming both, rather than a silent pick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pathspec
+
+from ctxsep.model import ConfigError, Phase
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseKey:
+    key: str  # as written in the config, for messages
+    normalized: str
+    parts: tuple[str, ...]
+    phase: Phase
+    is_glob: bool
+    spec: pathspec.PathSpec | None = field(default=None, compare=False)
+
+    def match_depth(self, parts: tuple[str, ...]) -> int | None:
+        """How deep this key matches ``parts`` (a file's path segments), or
+        None. A match of the file itself is ``len(parts) + 1``."""
+        if not self.is_glob:
+            n = len(self.parts)
+            if parts[:n] != self.parts:
+                return None
+            return n + 1 if n == len(parts) else n
+        assert self.spec is not None
+        for depth in range(1, len(parts) + 1):
+            is_file = depth == len(parts)
+            candidate = "/".join(parts[:depth]) + ("" if is_file else "/")
+            if self.spec.match_file(candidate):
+                return depth + 1 if is_file else depth
+        return None
+
+
+def normalize_key(key: str) -> str | None:
+    """``./app//routes/`` -> ``app/routes``; ``.`` -> ``""``. None when the key
+    is absolute or escapes the config directory."""
+    text = key.strip().replace("\\", "/")
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+        return None
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class PhaseMap:
+    keys: tuple[PhaseKey, ...]
+    default: Phase
+    source: str = ""  # "<config file>: [tool.ctxsep.phases]", for error messages
+
+    @classmethod
+    def build(cls, entries: dict[str, Phase], default: Phase, source: str = "") -> PhaseMap:
+        keys = []
+        for key, phase in entries.items():
+            normalized = normalize_key(key)
+            if normalized is None:
+                raise ValueError(f"key {key!r} must be a relative path inside the project")
+            is_glob = any(ch in _GLOB_CHARS for ch in normalized)
+            spec = pathspec.GitIgnoreSpec.from_lines(["/" + normalized]) if is_glob else None
+            parts = tuple(normalized.split("/")) if normalized else ()
+            keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec))
+        return cls(tuple(keys), default, source)
+
+    def lookup(self, rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        """The phase of a file at ``rel_path`` (POSIX, relative to the config
+        directory) and the key that decided it (None: the default phase)."""
+        parts = tuple(p for p in rel_path.split("/") if p not in ("", "."))
+        best: tuple[int, int] | None = None
+        winners: list[PhaseKey] = []
+        for key in self.keys:
+            depth = key.match_depth(parts)
+            if depth is None:
+                continue
+            score = (depth, 0 if key.is_glob else 1)
+            if best is None or score > best:
+                best, winners = score, [key]
+            elif score == best:
+                winners.append(key)
+        if not winners:
+            return self.default, None
+        phases = {key.phase for key in winners}
+        if len(phases) > 1:
+            names = " and ".join(repr(k.key) for k in winners)
+            raise ConfigError(
+                [
+                    f"{self.source} keys {names} match {rel_path!r} equally specifically "
+                    f"but give different phases; add a more specific key for it"
+                ]
+            )
+        return winners[0].phase, winners[0]
+
+    def candidates(self, rel_path: str) -> list[tuple[PhaseKey, int]]:
+        """Every key matching ``rel_path`` with its depth, most specific first
+        (for ``ctxsep explain``)."""
+        parts = tuple(p for p in rel_path.split("/") if p not in ("", "."))
+        found = [(key, depth) for key in self.keys if (depth := key.match_depth(parts)) is not None]
+        found.sort(key=lambda kd: (kd[1], not kd[0].is_glob), reverse=True)
+        return found

@@ -1,0 +1,244 @@
+"""The rule engine: one file in, findings out. Every front end calls this.
+
+``check_source`` decodes, prefilters, parses, walks the tree once (iteratively)
+calling only the rules that are not ``off`` in the file's phase, and turns
+their reports into :class:`~ctxsep.model.Finding` objects with severity,
+suppression comments and the baseline already applied. It never prints and
+never raises for bad input: an unparsable file or a bug in a rule becomes a
+single ``CTX900`` finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import os
+import tokenize
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ctxsep.config import FileSettings, SettingsResolver
+from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity
+from ctxsep.prefilter import might_have_findings
+from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
+from ctxsep.semantics import SCOPE_NODES, FileSemantics
+from ctxsep.suppression import find_suppressions, is_suppressed
+
+Visitor = Callable[[ast.AST, RuleContext], None]
+_NAMED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class SkipFile(Exception):
+    """The file cannot be checked; the message is the reason shown to users."""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str  # as displayed
+    phase: Phase
+    findings: tuple[Finding, ...] = ()
+    skipped: str | None = None  # why the file was not checked
+    parsed: bool = False  # False when the prefilter ruled the file out
+    #: findings hidden by the baseline (counted by reports, shown on request)
+    baselined: tuple[Finding, ...] = field(default=())
+
+
+def decode_source(data: bytes) -> str:
+    """Bytes to text as Python would read them (BOM, coding cookie)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SkipFile(f"cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SkipFile(f"cannot decode as {encoding}: {exc}") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse(source: str, filename: str) -> ast.Module:
+    try:
+        return ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        raise SkipFile(f"syntax error{where}: {exc.msg}") from None
+    except ValueError as exc:  # NUL bytes on Python 3.11
+        raise SkipFile(f"cannot parse: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise SkipFile("nesting too deep for Python's parser") from None
+
+
+@lru_cache(maxsize=64)
+def dispatch_table(enabled: frozenset[str]) -> dict[type[ast.AST], tuple[Visitor, ...]]:
+    """Node type -> the visit methods of the enabled rules, derived from the
+    rules' ``visit_<NodeType>`` methods."""
+    table: dict[type[ast.AST], list[Visitor]] = {}
+    for rule in AST_RULES:
+        if rule.code not in enabled:
+            continue
+        for attr in dir(type(rule)):
+            if not attr.startswith("visit_"):
+                continue
+            node_type = getattr(ast, attr.removeprefix("visit_"), None)
+            if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                table.setdefault(node_type, []).append(getattr(rule, attr))
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def check_source(
+    source: str | bytes,
+    display_path: str,
+    settings: FileSettings,
+    tree: ast.Module | None = None,
+    filter_findings: Callable[[list[Finding], FileSettings], tuple[list[Finding], list[Finding]]] | None = None,
+) -> FileResult:
+    """Check one file's source. ``tree`` may be passed when the host already
+    parsed exactly this source with ``ast`` (flake8 does). ``filter_findings``
+    splits findings into (shown, hidden by the baseline)."""
+    phase = settings.phase
+    enabled = settings.enabled_codes()
+    if not enabled.intersection(rule.code for rule in AST_RULES):
+        return FileResult(display_path, phase)
+    try:
+        if not might_have_findings(source, settings.vocabulary):
+            return FileResult(display_path, phase)
+        text = decode_source(source) if isinstance(source, bytes) else source
+        if tree is None:
+            tree = parse(text, display_path)
+        findings = _run_rules(tree, text, display_path, settings, enabled)
+    except SkipFile as exc:
+        return _skipped(display_path, phase, str(exc))
+    except RecursionError:
+        return _skipped(display_path, phase, "nesting too deep to analyse")
+    except Exception as exc:  # a bug in ctxsep must never take the host down
+        return _skipped(display_path, phase, f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)")
+    hidden: list[Finding] = []
+    if filter_findings is not None and findings:
+        findings, hidden = filter_findings(findings, settings)
+    return FileResult(display_path, phase, tuple(findings), parsed=True, baselined=tuple(hidden))
+
+
+def _skipped(path: str, phase: Phase, reason: str) -> FileResult:
+    finding = Finding(
+        path=path,
+        line=1,
+        col=0,
+        code=SKIPPED_CODE,
+        symbol=SKIPPED_SYMBOL,
+        severity=Severity.ERROR,
+        message=f"{SKIPPED_CODE} file not checked: {reason}",
+        phase=phase,
+    )
+    return FileResult(path, phase, (finding,), skipped=reason)
+
+
+def _run_rules(
+    tree: ast.Module, source: str, display_path: str, settings: FileSettings, enabled: frozenset[str]
+) -> list[Finding]:
+    sem = FileSemantics(tree, settings.vocabulary, settings.module_parts, source)
+    ctx = RuleContext(sem=sem, phase=settings.phase, enabled_codes=enabled, scope=sem.module)
+    _walk(tree, ctx, dispatch_table(enabled))
+    if not ctx.reports:
+        return []
+    suppressions = find_suppressions(source)
+    severities = settings.severities
+    findings = []
+    seen = set()
+    for report, scope_name in ctx.reports:
+        key = (report.code, report.line, report.col, report.message)
+        if key in seen or is_suppressed(suppressions, report.line, report.code):
+            continue
+        seen.add(key)
+        rule = RULES_BY_CODE[report.code]
+        findings.append(
+            Finding(
+                path=display_path,
+                line=report.line,
+                col=report.col,
+                code=report.code,
+                symbol=rule.symbol,
+                severity=severities[report.code],
+                message=f"{report.code} {report.message}",
+                scope=scope_name,
+                fingerprint=fingerprint(report.anchor),
+                phase=settings.phase,
+            )
+        )
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def fingerprint(anchor: str) -> str:
+    """8 hex digits of the whitespace-normalised flagged source."""
+    normalized = " ".join(anchor.split())
+    return hashlib.blake2b(normalized.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+
+
+def _walk(tree: ast.Module, ctx: RuleContext, dispatch: dict[type[ast.AST], tuple[Visitor, ...]]) -> None:
+    """One iterative pre-order walk; scopes are entered and left as the walk
+    passes, so each visit sees the scope its node sits in."""
+    sem = ctx.sem
+    leave = object()
+    stack: list[tuple[object, object]] = [(tree, None)]
+    while stack:
+        node, extra = stack.pop()
+        if node is leave:
+            scope, named = extra  # type: ignore[misc]
+            ctx.scope = scope
+            if named:
+                ctx.scope_names.pop()
+            continue
+        assert isinstance(node, ast.AST)
+        named = isinstance(node, _NAMED_SCOPES)
+        if named:
+            ctx.scope_names.append(node.name)  # type: ignore[attr-defined]
+        visitors = dispatch.get(type(node))
+        if visitors:
+            ctx.parent = extra  # type: ignore[assignment]
+            for visit in visitors:
+                visit(node, ctx)
+        if isinstance(node, SCOPE_NODES):
+            stack.append((leave, (ctx.scope, named)))
+            ctx.scope = sem.scope_of(node, ctx.scope)
+        elif named:
+            ctx.scope_names.pop()
+        children = list(ast.iter_child_nodes(node))
+        for child in reversed(children):
+            stack.append((child, node))
+
+
+# -- the front ends' entry point ----------------------------------------------------
+
+
+def check_file(
+    path: str | os.PathLike[str],
+    resolver: SettingsResolver,
+    source: str | bytes | None = None,
+    display_path: str | None = None,
+    tree: ast.Module | None = None,
+    filter_findings: Callable[[list[Finding], FileSettings], tuple[list[Finding], list[Finding]]] | None = None,
+) -> FileResult:
+    """Check ``path`` with the config found from its own directory.
+
+    ``source`` is the text a host already holds (stdin, an editor buffer);
+    when None the file is read from disk. Raises ConfigError for a broken
+    config; everything about the file itself becomes findings.
+    """
+    settings = resolver.for_path(path)
+    shown = display_path if display_path is not None else os.fspath(path)
+    if source is None:
+        try:
+            source = Path(path).read_bytes()
+        except OSError as exc:
+            return _skipped(shown, settings.phase, f"cannot read: {exc.strerror or exc}")
+    return check_source(source, shown, settings, tree=tree, filter_findings=filter_findings)
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = {severity: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts

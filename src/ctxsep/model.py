@@ -1,0 +1,104 @@
+"""Core types shared by every layer: phases, severities and findings.
+
+Nothing here knows about rules, config files or hosts; everything else may
+import it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Phase(enum.IntEnum):
+    """The migration ladder. Order matters: a larger value is stricter."""
+
+    LEGACY = 0
+    TRANSITIONAL = 1
+    MIGRATED = 2
+    FINAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Phase:
+        """Raise ValueError (with the valid names) for an unknown phase."""
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown phase {text!r}") from None
+
+    def next(self) -> Phase | None:
+        return Phase(self + 1) if self < Phase.FINAL else None
+
+
+PHASE_NAMES: tuple[str, ...] = tuple(p.label for p in Phase)
+
+
+class Severity(enum.IntEnum):
+    OFF = 0
+    WARN = 1
+    ERROR = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}") from None
+
+
+SEVERITY_NAMES: tuple[str, ...] = tuple(s.label for s in Severity)
+
+#: Pseudo-codes that are not rules. They share the ``CTX`` prefix so every host
+#: shows them by default.
+SKIPPED_CODE = "CTX900"
+SKIPPED_SYMBOL = "file-skipped"
+CONFIG_ERROR_CODE = "CTX901"
+CONFIG_ERROR_SYMBOL = "config-error"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reported problem.
+
+    ``line`` is 1-based and ``col`` is the 0-based offset that ``ast`` gives
+    (flake8 and the CLI print ``col + 1``). ``message`` already starts with the
+    code. ``scope`` and ``fingerprint`` identify the finding independently of
+    its line, for baselines.
+    """
+
+    path: str
+    line: int
+    col: int
+    code: str
+    symbol: str
+    severity: Severity
+    message: str
+    scope: str = "<module>"
+    fingerprint: str = "-"
+    phase: Phase | None = None
+    baselined: bool = False
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.col, self.code)
+
+
+class CtxsepError(Exception):
+    """Base for errors a user can fix (bad config, bad baseline, bad usage)."""
+
+
+class ConfigError(CtxsepError):
+    """A configuration problem; ``problems`` holds every one found, each
+    already naming the file and the key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))

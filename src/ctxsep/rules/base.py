@@ -1,0 +1,136 @@
+"""What a rule is, and the one object through which it sees a file.
+
+A rule is a stateless class in its own module: code, symbol, message
+template, default severity per phase, the node types it visits, its
+documentation (class docstring, fixed sections) and its examples. The engine
+walks each file once and calls ``visit`` for the node types a rule declares;
+the rule answers semantic questions through ``ctx.sem`` and reports with
+``ctx.report``. Rules never print and never read config: what they need
+arrives in the :class:`RuleContext`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ctxsep.model import Phase, Severity
+from ctxsep.semantics import FileSemantics, Scope
+
+#: Section headings every rule docstring has, in this order (STYLE §3).
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead", "How to fix", "Options")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A rule's raw report, before the engine turns it into a Finding."""
+
+    code: str
+    line: int
+    col: int
+    message: str  # already formatted, without the code prefix
+    anchor: str  # the flagged source, for the baseline fingerprint
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may know while visiting one file."""
+
+    sem: FileSemantics
+    phase: Phase
+    enabled_codes: frozenset[str]
+    scope: Scope
+    parent: ast.AST | None = None  # the parent of the node being visited
+    scope_names: list[str] = field(default_factory=list)  # qualified enclosing scope, for baselines
+    reports: list[tuple[Report, str]] = field(default_factory=list)  # (report, scope name)
+
+    def enabled(self, code: str) -> bool:
+        """Whether a rule reports at all in this file (not ``off``)."""
+        return code in self.enabled_codes
+
+    def report(self, rule: Rule, node: ast.AST, anchor: str | None = None, **fields: Any) -> None:
+        message = rule.message.format(**fields)
+        if anchor is None:
+            anchor = _anchor_text(node)
+        self.reports.append(
+            (
+                Report(rule.code, getattr(node, "lineno", 1), getattr(node, "col_offset", 0), message, anchor),
+                ".".join(self.scope_names) or "<module>",
+            )
+        )
+
+
+class Rule:
+    code: ClassVar[str]
+    symbol: ClassVar[str]
+    summary: ClassVar[str]
+    message: ClassVar[str]
+    defaults: ClassVar[dict[Phase, Severity]]
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    #: True for rules only a type-aware front end (mypy, pylint+astroid) can check.
+    needs_types: ClassVar[bool] = False
+    #: Config keys (under [tool.ctxsep]) the rule reads, for the docs check.
+    options: ClassVar[tuple[str, ...]] = ()
+    #: Snippets that must produce nothing / exactly their ``# expect:`` findings.
+    valid: ClassVar[tuple[str, ...]] = ()
+    invalid: ClassVar[tuple[str, ...]] = ()
+
+    def visit(self, node: ast.AST, ctx: RuleContext) -> None:
+        raise NotImplementedError
+
+    @property
+    def number(self) -> int:
+        """``CTX003`` -> 3: the basis of host-specific ids."""
+        return int(self.code[3:])
+
+    @property
+    def doc(self) -> str:
+        import inspect
+
+        return inspect.cleandoc(type(self).__doc__ or "")
+
+    def severity(self, phase: Phase) -> Severity:
+        return self.defaults[phase]
+
+
+def defaults(legacy: str, transitional: str, migrated: str, final: str) -> dict[Phase, Severity]:
+    """The default severity table row of a rule (SPEC §4)."""
+    return {
+        Phase.LEGACY: Severity.parse(legacy),
+        Phase.TRANSITIONAL: Severity.parse(transitional),
+        Phase.MIGRATED: Severity.parse(migrated),
+        Phase.FINAL: Severity.parse(final),
+    }
+
+
+def _anchor_text(node: ast.AST) -> str:
+    """Whitespace-independent source of the flagged node (for fingerprints):
+    ``ast.unparse`` normalises formatting, so reformatting keeps the anchor."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return f"{type(node).__name__}:{node.name}"
+    try:
+        text = ast.unparse(node)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        text = type(node).__name__
+    return text[:500]
+
+
+def last_name(expr: ast.AST) -> str:
+    """``a.b.c`` -> ``c``, ``name`` -> ``name``, anything else -> ``""``."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return ""
+
+
+def source_text(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return "<expression>"
+
+
+Visitor = Callable[[ast.AST, RuleContext], None]

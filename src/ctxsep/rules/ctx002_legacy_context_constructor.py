@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
+from ctxsep.semantics import Category
+
+
+class LegacyContextConstructor(Rule):
+    """
+    ## What it does
+    Finds every call of a legacy context constructor
+    (``create_user_execution_context(...)``) and every reference to one as a
+    value (``Depends(create_user_execution_context)``, ``make = create_user_execution_context``).
+    A bare configured name also matches attribute calls
+    (``factory.create_user_execution_context(...)``); a dotted one matches only
+    what resolves to it through imports. The constructor's own ``def`` is not
+    reported here (CTX007 reports definitions in the final phase).
+
+    ## Why it matters
+    The legacy constructor is where sessions enter contexts. As long as code
+    calls it, the context keeps carrying a session and every consumer keeps
+    reading ``user_context.db_session``. Counting its calls per directory is
+    also how the migration measures progress (``ctxsep report``).
+
+    ## Example
+    ```python
+    @router.post("/message")
+    async def post_message(body: MessageIn, db: AsyncSession = Depends(get_db)):
+        user_context = create_user_execution_context(user_id=body.user_id, thread_id=body.thread_id, db_session=db)
+        return await message_service.process(user_context)
+    ```
+
+    ## Use instead
+    ```python
+    @router.post("/v2/message")
+    async def post_message(
+        body: MessageIn,
+        context: RequestScopedContext = Depends(get_request_scoped_user_context),
+        db: AsyncSession = Depends(get_db),
+    ):
+        return await message_service.process(context, db)
+    ```
+
+    ## How to fix
+    Obtain the context from ``get_request_scoped_user_context(...)`` (awaited,
+    or as a FastAPI dependency) and pass the session separately.
+
+    ## Options
+    - ``names.legacy-constructors``: the constructors to report.
+    - ``names.scoped-context-factories``: named in the message as the replacement.
+    """
+
+    code = "CTX002"
+    symbol = "legacy-context-constructor"
+    summary = "a call of, or reference to, the legacy context constructor"
+    message = "{what} legacy constructor {name!r}; use '{replacement}(...)' and pass the session separately"
+    defaults = defaults("off", "warn", "error", "error")
+    options = ("names.legacy-constructors", "names.scoped-context-factories")
+    valid: ClassVar[tuple[str, ...]] = (
+        """
+        def create_user_execution_context(user_id, thread_id, db_session=None):
+            return UserExecutionContext(user_id=user_id, thread_id=thread_id)
+        """,
+        """
+        from app.context import get_request_scoped_user_context
+
+        async def handler(user_id: str):
+            return await get_request_scoped_user_context(user_id=user_id, thread_id="t")
+        """,
+    )
+    invalid: ClassVar[tuple[str, ...]] = (
+        """
+        from app.context import create_user_execution_context as make_context
+
+        ctx = make_context(user_id="u", thread_id="t")  # expect: CTX002@7
+        """,
+        """
+        import app.context
+
+        async def route(context=Depends(app.context.create_user_execution_context)):  # expect: CTX002@41
+            return context
+        """,
+        """
+        ctx = self.factory.create_user_execution_context(user_id="u")  # expect: CTX002@7
+        """,
+    )
+
+    def visit_Name(self, node: ast.Name, ctx: RuleContext) -> None:
+        if isinstance(node.ctx, ast.Load) and ctx.sem.might_name(node.id):
+            self._check(node, ctx)
+
+    def visit_Attribute(self, node: ast.Attribute, ctx: RuleContext) -> None:
+        if isinstance(node.ctx, ast.Load) and ctx.sem.vocab.might_match(node.attr):
+            self._check(node, ctx)
+
+    def _check(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
+        if ctx.sem.category(node, ctx.scope) is not Category.LEGACY_CONSTRUCTOR:
+            return
+        called = isinstance(ctx.parent, ast.Call) and ctx.parent.func is node
+        ctx.report(
+            self,
+            node,
+            what="call of" if called else "reference to",
+            name=source_text(node),
+            replacement=ctx.sem.vocab.display(Category.SCOPED_FACTORY),
+        )

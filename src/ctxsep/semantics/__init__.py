@@ -1,0 +1,110 @@
+"""What the code means, as far as the migration is concerned: which names are
+vocabulary, which values are contexts or sessions, where a function gets its
+session. Rules ask :class:`FileSemantics`; they never resolve names themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
+from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
+from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
+from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, pos_of
+from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
+
+
+_AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
+
+
+class FileSemantics:
+    """Memoized semantic questions about one parsed file."""
+
+    def __init__(self, tree: ast.Module, vocab: Vocabulary, module_parts: tuple[str, ...], source: str = "") -> None:
+        self.tree = tree
+        self._source = source
+        self._candidates: frozenset[str] | None = None
+        self.vocab = vocab
+        self.module = Scope(tree, None, module_parts)
+        self._scopes: dict[int, Scope] = {id(tree): self.module}
+        self.resolver = Resolver(vocab, module_parts)
+        self.evidence = Evidences(self.resolver, self.scope_of)
+        self._function_memo: dict[int, FunctionFacts] = {}
+
+    def scope_of(self, node: ast.AST, parent: Scope) -> Scope:
+        """The scope ``node`` opens (created on first use)."""
+        scope = self._scopes.get(id(node))
+        if scope is None:
+            scope = Scope(node, parent, self.module.module_parts)
+            self._scopes[id(node)] = scope
+        return scope
+
+    def might_name(self, identifier: str) -> bool:
+        """A cheap filter before resolving a bare identifier: can it name a
+        vocabulary entry at all? True for vocabulary names, names bound at
+        module level (imports, aliases, classes) and any ``as`` rename in the
+        file; everything else resolves to a value or a builtin."""
+        if self.vocab.might_match(identifier):
+            return True
+        if self._candidates is None:
+            renames = set(_AS_RENAME.findall(self._source))
+            self._candidates = frozenset(renames | set(self.module.bindings))
+        return identifier in self._candidates
+
+    # -- shortcuts rules use ------------------------------------------------------
+
+    def qualified(self, expr: ast.AST, scope: Scope) -> QualifiedName | None:
+        return self.resolver.qualified(expr, scope)
+
+    def category(self, expr: ast.AST, scope: Scope) -> Category | None:
+        return self.resolver.category(expr, scope)
+
+    def of(self, expr: ast.AST, scope: Scope) -> Evidence:
+        return self.evidence.of(expr, scope)
+
+    def is_context(self, expr: ast.AST, scope: Scope) -> bool:
+        return self.evidence.of(expr, scope).is_context
+
+    def is_own_self(self, expr: ast.AST, scope: Scope) -> bool:
+        return self.evidence.is_own_self(expr, scope)
+
+    def class_facts(self, node: ast.ClassDef, outer: Scope) -> ClassFacts:
+        return self.evidence.class_facts(node, outer)
+
+    def enclosing_context_class(self, scope: Scope) -> ClassFacts | None:
+        return self.evidence.enclosing_context_class(scope)
+
+    def function_facts(self, scope: Scope) -> FunctionFacts:
+        memo = self._function_memo.get(id(scope.node))
+        if memo is None:
+            memo = function_facts(scope, self.evidence, self.scope_of)
+            self._function_memo[id(scope.node)] = memo
+        return memo
+
+    def annotation_types(self, expr: ast.AST | None, scope: Scope) -> list[TypeRef]:
+        return self.resolver.annotation_types(expr, scope)
+
+
+__all__ = [
+    "FUNCTION_NODES",
+    "NOTHING",
+    "SCOPE_NODES",
+    "Category",
+    "ClassFacts",
+    "ContextKind",
+    "Evidence",
+    "FileSemantics",
+    "FunctionFacts",
+    "Pos",
+    "QualifiedName",
+    "Scope",
+    "ScopeKind",
+    "SessionAccess",
+    "TypeRef",
+    "Vocabulary",
+    "first_param",
+    "parse_string_annotation",
+    "pos_of",
+    "session_getattr",
+]

@@ -1,0 +1,339 @@
+"""Lexical scopes and the names they bind, in source order.
+
+A :class:`Scope` is built lazily the first time someone asks about a name in
+it, by one iterative pass over that scope's own statements (nested functions
+and classes are separate scopes). Lookups are position-aware: a use sees the
+last binding that *ends* before it, so ``ctx = make(ctx)`` evaluates the old
+``ctx`` on the right-hand side.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ctxsep.semantics.vocabulary import Origin, QualifiedName
+
+Pos = tuple[int, int]
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+#: Nodes that open a new scope; their bodies are not part of the enclosing one.
+SCOPE_NODES = (*FUNCTION_NODES, ast.ClassDef, ast.Lambda, *COMPREHENSION_NODES)
+
+
+class ScopeKind(enum.Enum):
+    MODULE = "module"
+    CLASS = "class"
+    FUNCTION = "function"
+    LAMBDA = "lambda"
+    COMPREHENSION = "comprehension"
+
+
+class BindingKind(enum.Enum):
+    IMPORT = "import"
+    DEF = "def"
+    CLASS = "class"
+    ASSIGN = "assign"  # node is the assigned value (or None for a bare annotation)
+    PARAM = "param"
+    WITH = "with"  # node is the context-manager expression
+    FOR = "for"  # node is the iterated expression
+    OTHER = "other"  # bound, but nothing is known of the value
+
+
+@dataclass(slots=True, eq=False)
+class Binding:
+    name: str
+    pos: Pos
+    kind: BindingKind
+    node: ast.AST | None = None
+    annotation: ast.expr | None = None
+    default: ast.expr | None = None
+    qualified: QualifiedName | None = None
+    scope: Scope | None = None
+
+
+def pos_of(node: ast.AST) -> Pos:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def end_of(node: ast.AST) -> Pos:
+    return (
+        getattr(node, "end_lineno", None) or getattr(node, "lineno", 0),
+        getattr(node, "end_col_offset", None) or getattr(node, "col_offset", 0),
+    )
+
+
+class Scope:
+    """One lexical scope. ``node`` is the Module/ClassDef/FunctionDef/Lambda/
+    comprehension that opens it."""
+
+    __slots__ = ("_bindings", "declared_global", "has_star_import", "kind", "module_parts", "node", "parent")
+
+    def __init__(self, node: ast.AST, parent: Scope | None, module_parts: tuple[str, ...]) -> None:
+        self.node = node
+        self.parent = parent
+        self.module_parts = module_parts
+        self.kind = _kind_of(node)
+        self._bindings: dict[str, list[Binding]] | None = None
+        self.declared_global: set[str] = set()
+        self.has_star_import = False
+
+    def __repr__(self) -> str:
+        return f"<Scope {self.kind.value} {getattr(self.node, 'name', '')}>"
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        if self._bindings is None:
+            self._bindings = _BindingCollector(self).collect()
+        return self._bindings
+
+    @property
+    def module(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def enclosing_function(self) -> Scope | None:
+        """The nearest function scope (self included), skipping lambdas and
+        comprehensions, which belong to the function they sit in."""
+        scope: Scope | None = self
+        while scope is not None and scope.kind in (ScopeKind.LAMBDA, ScopeKind.COMPREHENSION):
+            scope = scope.parent
+        return scope if scope is not None and scope.kind is ScopeKind.FUNCTION else None
+
+    def binds(self, name: str) -> bool:
+        return name in self.bindings
+
+    def local_binding(self, name: str, pos: Pos | None) -> Binding | None:
+        """The binding of ``name`` in this scope visible at ``pos`` (None: the
+        last one)."""
+        found = self.bindings.get(name)
+        if not found:
+            return None
+        if pos is None:
+            return found[-1]
+        best = None
+        for binding in found:
+            if binding.pos <= pos:
+                best = binding
+            else:
+                break
+        return best
+
+    def lookup(self, name: str, pos: Pos | None) -> tuple[Scope | None, Binding | None]:
+        """Find ``name`` as Python would from code at ``pos`` in this scope.
+
+        Returns (scope that binds it, binding visible there). A name bound in
+        a function only *after* ``pos`` is local but unknown: (scope, None).
+        A name bound nowhere returns (None, None).
+        """
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            if scope.kind is ScopeKind.CLASS and not first:
+                scope = scope.parent  # class bodies are invisible to nested scopes
+                continue
+            if name in scope.declared_global:
+                scope = self.module
+                binding = scope.local_binding(name, None)
+                return (scope, binding) if binding else (None, None)
+            if scope.binds(name):
+                return scope, scope.local_binding(name, pos if first else None)
+            first = False
+            scope = scope.parent
+        return None, None
+
+
+def _kind_of(node: ast.AST) -> ScopeKind:
+    if isinstance(node, ast.Module):
+        return ScopeKind.MODULE
+    if isinstance(node, ast.ClassDef):
+        return ScopeKind.CLASS
+    if isinstance(node, FUNCTION_NODES):
+        return ScopeKind.FUNCTION
+    if isinstance(node, ast.Lambda):
+        return ScopeKind.LAMBDA
+    return ScopeKind.COMPREHENSION
+
+
+def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
+    """Every node that belongs to ``scope_node``'s own scope, in source order,
+    without descending into nested scopes (which are yielded themselves).
+    Iterative, so deep nesting cannot exhaust the recursion limit."""
+    if isinstance(scope_node, (ast.Module, ast.ClassDef, *FUNCTION_NODES)):
+        roots: list[ast.AST] = list(scope_node.body)
+    elif isinstance(scope_node, ast.Lambda):
+        roots = [scope_node.body]
+    elif isinstance(scope_node, COMPREHENSION_NODES):
+        roots = []
+        for gen in scope_node.generators:
+            roots.extend([gen.target, *gen.ifs])
+        if isinstance(scope_node, ast.DictComp):
+            roots.extend([scope_node.key, scope_node.value])
+        else:
+            roots.append(scope_node.elt)
+    else:
+        roots = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, SCOPE_NODES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+class _BindingCollector:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.out: dict[str, list[Binding]] = {}
+
+    def add(self, binding: Binding) -> None:
+        binding.scope = self.scope
+        self.out.setdefault(binding.name, []).append(binding)
+
+    def collect(self) -> dict[str, list[Binding]]:
+        node = self.scope.node
+        if isinstance(node, (*FUNCTION_NODES, ast.Lambda)):
+            self._params(node.args, pos_of(node))
+        if isinstance(node, COMPREHENSION_NODES):
+            for gen in node.generators:
+                for name_node in _target_names(gen.target):
+                    self.add(Binding(name_node.id, (0, 0), BindingKind.OTHER, node=gen.iter))
+        else:
+            for child in body_nodes(node):
+                self._node(child)
+        for bindings in self.out.values():
+            bindings.sort(key=lambda b: b.pos)
+        return self.out
+
+    def _params(self, args: ast.arguments, pos: Pos) -> None:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults.extend(args.defaults)
+        for arg, default in zip(positional, defaults, strict=True):
+            self.add(Binding(arg.arg, pos, BindingKind.PARAM, node=arg, annotation=arg.annotation, default=default))
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            self.add(Binding(arg.arg, pos, BindingKind.PARAM, node=arg, annotation=arg.annotation, default=default))
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                self.add(Binding(arg.arg, pos, BindingKind.OTHER, node=arg))
+
+    def _node(self, node: ast.AST) -> None:
+        if isinstance(node, FUNCTION_NODES):
+            self.add(Binding(node.name, pos_of(node), BindingKind.DEF, node=node))
+        elif isinstance(node, ast.ClassDef):
+            self.add(Binding(node.name, pos_of(node), BindingKind.CLASS, node=node))
+        elif isinstance(node, ast.Assign):
+            self._assign(node.targets, node.value, end_of(node))
+        elif isinstance(node, ast.AnnAssign):
+            if isinstance(node.target, ast.Name):
+                self.add(
+                    Binding(node.target.id, end_of(node), BindingKind.ASSIGN, node=node.value, annotation=node.annotation)
+                )
+        elif isinstance(node, ast.AugAssign):
+            self._other(node.target, end_of(node))
+        elif isinstance(node, ast.NamedExpr):
+            self.add(Binding(node.target.id, end_of(node), BindingKind.ASSIGN, node=node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            if isinstance(node.target, ast.Name):
+                self.add(Binding(node.target.id, end_of(node.target), BindingKind.FOR, node=node.iter))
+            else:
+                self._other(node.target, end_of(node.target))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    self.add(
+                        Binding(item.optional_vars.id, end_of(item.optional_vars), BindingKind.WITH, node=item.context_expr)
+                    )
+                elif item.optional_vars is not None:
+                    self._other(item.optional_vars, end_of(item.optional_vars))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._import(node)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self.add(Binding(node.name, pos_of(node), BindingKind.OTHER))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            if isinstance(node, ast.Global):
+                self.scope.declared_global.update(node.names)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                self._other(target, end_of(node))
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            self.add(Binding(node.name, pos_of(node), BindingKind.OTHER))
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            self.add(Binding(node.rest, pos_of(node), BindingKind.OTHER))
+        elif _is_type_alias(node):
+            name = node.name  # type: ignore[attr-defined]
+            self.add(Binding(name.id, pos_of(node), BindingKind.ASSIGN, node=node.value))  # type: ignore[attr-defined]
+
+    def _assign(self, targets: list[ast.expr], value: ast.expr, pos: Pos) -> None:
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self.add(Binding(target.id, pos, BindingKind.ASSIGN, node=value))
+            elif (
+                isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(value.elts)
+                and not any(isinstance(e, ast.Starred) for e in target.elts)
+            ):
+                self._assign_pairs(target.elts, value.elts, pos)
+            else:
+                self._other(target, pos)
+
+    def _assign_pairs(self, targets: list[ast.expr], values: list[ast.expr], pos: Pos) -> None:
+        for target, value in zip(targets, values, strict=True):
+            self._assign([target], value, pos)
+
+    def _other(self, target: ast.AST, pos: Pos) -> None:
+        for name_node in _target_names(target):
+            self.add(Binding(name_node.id, pos, BindingKind.OTHER))
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        pos = end_of(node)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = tuple(alias.name.split("."))
+                if alias.asname:
+                    self.add(Binding(alias.asname, pos, BindingKind.IMPORT, qualified=QualifiedName(parts, Origin.IMPORT)))
+                else:
+                    self.add(Binding(parts[0], pos, BindingKind.IMPORT, qualified=QualifiedName(parts[:1], Origin.IMPORT)))
+            return
+        base, origin = self._import_base(node)
+        for alias in node.names:
+            if alias.name == "*":
+                self.scope.has_star_import = True
+                continue
+            qualified = QualifiedName((*base, alias.name), origin)
+            self.add(Binding(alias.asname or alias.name, pos, BindingKind.IMPORT, qualified=qualified))
+
+    def _import_base(self, node: ast.ImportFrom) -> tuple[tuple[str, ...], Origin]:
+        module = tuple(node.module.split(".")) if node.module else ()
+        if not node.level:
+            return module, Origin.IMPORT
+        parts = self.scope.module_parts
+        package = parts if parts and parts[-1] == "__init__" else parts[:-1]
+        package = tuple(p for p in package if p != "__init__")
+        if node.level > 1:
+            package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else ()
+        return (*package, *module), Origin.LOCAL
+
+
+def _is_type_alias(node: ast.AST) -> bool:
+    type_alias = getattr(ast, "TypeAlias", None)  # Python 3.12+
+    return type_alias is not None and isinstance(node, type_alias)
+
+
+def _target_names(target: ast.AST) -> Iterator[ast.Name]:
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            yield node
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Starred):
+            stack.append(node.value)
