@@ -79,7 +79,7 @@ class LegacyContextConstructor(Rule):
         """
         import app.context
 
-        async def route(context=Depends(app.context.create_user_execution_context)):  # expect: CTX002@41
+        async def route(context=Depends(app.context.create_user_execution_context)):  # expect: CTX002@33
             return context
         """,
         """

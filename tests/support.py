@@ -1,0 +1,152 @@
+"""Shared test helpers: the ``# expect:`` format and host runners.
+
+A fixture line may end with ``# expect: CODE[@COL][:SEVERITY], ...``: each
+entry is one finding expected on that line (COL 1-based as flake8 prints it;
+SEVERITY ``warn``/``error``). Entries without a column match any column.
+The same expectations are checked against the engine, the CLI, flake8 and
+pylint, so "same findings everywhere" is tested, not assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctxsep.config import SettingsResolver
+from ctxsep.engine import check_file
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+_EXPECT = re.compile(r"#\s*expect:\s*(.+)$")
+_ENTRY = re.compile(r"^(CTX\d{3})(?:@(\d+))?(?::(warn|error))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Expected:
+    line: int
+    code: str
+    col: int | None = None  # 1-based
+    severity: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Got:
+    line: int
+    code: str
+    col: int  # 1-based
+    severity: str | None = None
+
+
+def parse_expectations(source: str) -> list[Expected]:
+    found = []
+    for number, line in enumerate(source.splitlines(), 1):
+        match = _EXPECT.search(line)
+        if not match:
+            continue
+        for entry in match.group(1).split(","):
+            entry = entry.strip()
+            parsed = _ENTRY.match(entry)
+            if parsed is None:
+                raise ValueError(f"line {number}: bad expectation {entry!r}")
+            code, col, severity = parsed.groups()
+            found.append(Expected(number, code, int(col) if col else None, severity))
+    return found
+
+
+def mismatches(expected: list[Expected], got: list[Got]) -> list[str]:
+    """Human-readable differences; empty when every expectation is met by
+    exactly one finding and nothing else was found."""
+    remaining = list(got)
+    problems = []
+    # Exact entries first, then column-less ones, so a loose entry cannot steal an exact match.
+    for exp in sorted(expected, key=lambda e: e.col is None):
+        match = next(
+            (
+                g
+                for g in remaining
+                if g.line == exp.line
+                and g.code == exp.code
+                and (exp.col is None or g.col == exp.col)
+                and (exp.severity is None or g.severity is None or g.severity == exp.severity)
+            ),
+            None,
+        )
+        if match is None:
+            problems.append(f"missing  {exp.code} at {exp.line}:{exp.col or '*'} {exp.severity or ''}".rstrip())
+        else:
+            remaining.remove(match)
+    problems.extend(f"unexpected {g.code} at {g.line}:{g.col} {g.severity or ''}".rstrip() for g in remaining)
+    return problems
+
+
+def fixture_files() -> list[Path]:
+    return sorted(p for p in FIXTURES.rglob("*.py") if "expect:" in p.read_text(encoding="utf-8"))
+
+
+def engine_findings(path: Path, resolver: SettingsResolver | None = None) -> list[Got]:
+    result = check_file(path, resolver or SettingsResolver())
+    return [Got(f.line, f.code, f.col + 1, f.severity.label) for f in result.findings]
+
+
+def snippet_findings(source: str, phase: str = "migrated", tmp: Path | None = None) -> list[Got]:
+    """Findings for a dedented snippet checked in ``phase`` (in a temp project)."""
+    import tempfile
+
+    from ctxsep.engine import check_source
+
+    source = textwrap.dedent(source).lstrip("\n")
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        (root / "ctxsep.toml").write_text(f'default-phase = "{phase}"\n', encoding="utf-8")
+        settings = SettingsResolver(cwd=root).for_path(root / "snippet.py")
+        result = check_source(source, "snippet.py", settings)
+    return [Got(f.line, f.code, f.col + 1, f.severity.label) for f in result.findings]
+
+
+# -- hosts --------------------------------------------------------------------------
+
+
+def bin_path(name: str) -> str:
+    """An executable installed beside the running interpreter (the venv's)."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def run(cmd: list[str], cwd: Path, stdin: str | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTHONPATH", None)
+    return subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def ctxsep_json(paths: list[str], cwd: Path, *extra: str) -> dict:
+    proc = run([sys.executable, "-m", "ctxsep", "check", "--format", "json", *extra, *paths], cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def flake8_findings(paths: list[str], cwd: Path, *extra: str) -> dict[str, list[Got]]:
+    """path -> findings, from a real flake8 run selecting only CTX codes."""
+    proc = run(
+        [
+            sys.executable, "-m", "flake8", "--isolated", "--select", "CTX",
+            "--format", "%(path)s|%(row)d|%(col)d|%(code)s|%(text)s", *extra, *paths,
+        ],
+        cwd,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    out: dict[str, list[Got]] = {}
+    for line in proc.stdout.splitlines():
+        path, row, col, code, _ = line.split("|", 4)
+        out.setdefault(os.path.normpath(path), []).append(Got(int(row), code, int(col)))
+    return out
+
+
+def counter(got: list[Got]) -> Counter[tuple[int, str, int]]:
+    return Counter((g.line, g.code, g.col) for g in got)
