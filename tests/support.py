@@ -135,8 +135,16 @@ def flake8_findings(paths: list[str], cwd: Path, *extra: str) -> dict[str, list[
     """path -> findings, from a real flake8 run selecting only CTX codes."""
     proc = run(
         [
-            sys.executable, "-m", "flake8", "--isolated", "--select", "CTX",
-            "--format", "%(path)s|%(row)d|%(col)d|%(code)s|%(text)s", *extra, *paths,
+            sys.executable,
+            "-m",
+            "flake8",
+            "--isolated",
+            "--select",
+            "CTX",
+            "--format",
+            "%(path)s|%(row)d|%(col)d|%(code)s|%(text)s",
+            *extra,
+            *paths,
         ],
         cwd,
     )

@@ -53,9 +53,7 @@ def test_flake8_meets_expectations(path: Path, flake8_results: dict[str, list[Go
     assert not problems, "\n".join(problems)
 
 
-def test_cli_and_flake8_agree_exactly(
-    cli_results: dict[str, list[Got]], flake8_results: dict[str, list[Got]]
-) -> None:
+def test_cli_and_flake8_agree_exactly(cli_results: dict[str, list[Got]], flake8_results: dict[str, list[Got]]) -> None:
     assert cli_results, "the CLI found nothing at all in the fixtures"
     assert set(cli_results) == set(flake8_results)
     for path in cli_results:

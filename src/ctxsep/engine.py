@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity
@@ -181,33 +182,27 @@ def _walk(tree: ast.Module, ctx: RuleContext, dispatch: dict[type[ast.AST], tupl
     """One iterative pre-order walk; scopes are entered and left as the walk
     passes, so each visit sees the scope its node sits in."""
     sem = ctx.sem
-    leave = object()
-    stack: list[tuple[object, object]] = [(tree, None)]
+    # Stack items: (node, parent) to visit, or (None, (scope, named)) to leave a scope.
+    stack: list[tuple[ast.AST | None, Any]] = [(tree, None)]
     while stack:
         node, extra = stack.pop()
-        if node is leave:
-            scope, named = extra  # type: ignore[misc]
-            ctx.scope = scope
+        if node is None:
+            ctx.scope, named = extra
             if named:
                 ctx.scope_names.pop()
             continue
-        assert isinstance(node, ast.AST)
         named = isinstance(node, _NAMED_SCOPES)
         if named:
             ctx.scope_names.append(node.name)  # type: ignore[attr-defined]
         visitors = dispatch.get(type(node))
         if visitors:
-            ctx.parent = extra  # type: ignore[assignment]
+            ctx.parent = extra
             for visit in visitors:
                 visit(node, ctx)
         if isinstance(node, SCOPE_NODES):
-            stack.append((leave, (ctx.scope, named)))
+            stack.append((None, (ctx.scope, named)))
             ctx.scope = sem.scope_of(node, ctx.scope)
-        elif named:
-            ctx.scope_names.pop()
-        children = list(ast.iter_child_nodes(node))
-        for child in reversed(children):
-            stack.append((child, node))
+        stack.extend((child, node) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 # -- the front ends' entry point ----------------------------------------------------

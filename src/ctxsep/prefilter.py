@@ -13,7 +13,7 @@ contains none of the last components of the context-related vocabulary
 entries cannot produce a finding, and need not be parsed.
 
 Python normalises identifiers with NFKC, so a file with non-ASCII bytes is
-normalised before the test (``ＵserExecutionContext`` is the same name).
+normalised before the test (a fullwidth ``U`` spells the same ``UserExecutionContext``).
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ class FileCollector:
 
     def __init__(self, resolver: SettingsResolver) -> None:
         self.resolver = resolver
-        self._specs: dict[int, pathspec.PathSpec] = {}
+        self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
 
     def _excluded(self, path: Path, is_dir: bool) -> bool:
         config = self.resolver.config_for_dir(path if is_dir else path.parent)
@@ -100,7 +100,7 @@ class FileCollector:
             return False
         return bool(spec.match_file(rel + "/" if is_dir else rel))
 
-    def _spec(self, config: Config) -> pathspec.PathSpec:
+    def _spec(self, config: Config) -> pathspec.GitIgnoreSpec:
         spec = self._specs.get(id(config))
         if spec is None:
             spec = pathspec.GitIgnoreSpec.from_lines(config.exclude)
@@ -110,8 +110,7 @@ class FileCollector:
     def collect(self, paths: Iterable[str]) -> list[Path]:
         found: dict[Path, None] = {}
         for raw in paths:
-            path = Path(raw)
-            absolute = path if path.is_absolute() else self.resolver.cwd / path
+            absolute = Path(os.path.normpath(self.resolver.cwd / raw))
             if absolute.is_dir():
                 for file in self._walk(absolute):
                     found[file] = None

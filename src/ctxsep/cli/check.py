@@ -25,7 +25,10 @@ def add_parser(subparsers: Any) -> None:
         "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
     )
     parser.add_argument(
-        "--config", type=Path, default=None, metavar="FILE",
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
         help="use this ctxsep.toml/pyproject.toml for every file instead of discovering one per file",
     )
     parser.set_defaults(handler=run)

@@ -51,7 +51,8 @@ def explain(path: str, resolver: SettingsResolver) -> str:
     for rule in ALL_RULES:
         severity = settings.severities[rule.code]
         if severity != defaults[rule.code]:
-            why = f"{config.key_label('severity.' + settings.phase.label)} overrides the default {defaults[rule.code].label}"
+            table = config.key_label("severity." + settings.phase.label)
+            why = f"{table} overrides the default {defaults[rule.code].label}"
         else:
             why = f"default for {settings.phase.label}"
         note = " (mypy/pylint only)" if rule.needs_types else ""

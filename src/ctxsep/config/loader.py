@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.config.phasemap import PhaseMap
-from ctxsep.config.schema import DEFAULT_BASELINE, DEFAULT_PHASE, TOP_LEVEL_KEYS, Config, FileSettings, default_severities
+from ctxsep.config.schema import (
+    DEFAULT_BASELINE,
+    DEFAULT_PHASE,
+    TOP_LEVEL_KEYS,
+    Config,
+    FileSettings,
+    default_severities,
+)
 from ctxsep.model import PHASE_NAMES, SEVERITY_NAMES, ConfigError, Phase, Severity
 from ctxsep.rules import RULES_BY_CODE, RULES_BY_SYMBOL
 from ctxsep.semantics import Vocabulary
@@ -102,17 +109,19 @@ class _Validator:
         for key in table:
             if key not in TOP_LEVEL_KEYS:
                 self.problem(key, reason=f"unknown key{_suggest(key, TOP_LEVEL_KEYS)}")
-        default_phase = self._phase(table.get("default-phase", DEFAULT_PHASE.label), "default-phase")
+        parsed_default = self._phase(table.get("default-phase", DEFAULT_PHASE.label), "default-phase")
+        # Phase.LEGACY is 0, so never write `parsed or DEFAULT` here.
+        default_phase = DEFAULT_PHASE if parsed_default is None else parsed_default
         baseline = self._string(table.get("baseline", DEFAULT_BASELINE), "baseline")
         exclude = self._string_list(table.get("exclude", []), "exclude")
         phases = self._phases(table.get("phases", {}))
         vocabulary = self._names(table.get("names", {}))
         severities = self._severities(table.get("severity", {}))
-        phase_map = PhaseMap((), default_phase or DEFAULT_PHASE)
+        phase_map = PhaseMap((), default_phase)
         if phases is not None:
             try:
                 source = f"{self.path}: [{self.section + '.' if self.section else ''}phases]"
-                phase_map = PhaseMap.build(phases, default_phase or DEFAULT_PHASE, source)
+                phase_map = PhaseMap.build(phases, default_phase, source)
             except ValueError as exc:  # already reported key by key in _phases
                 self.problems.append(f"{self.label('phases', '')}: {exc}")
         if self.problems:
@@ -121,7 +130,7 @@ class _Validator:
             root=self.path.parent,
             path=self.path,
             section=self.section,
-            default_phase=default_phase or DEFAULT_PHASE,
+            default_phase=default_phase,
             baseline=baseline or DEFAULT_BASELINE,
             exclude=tuple(exclude),
             phase_map=phase_map,
@@ -140,7 +149,8 @@ class _Validator:
             return Phase.parse(value)
         except ValueError:
             self.problem(
-                *keys, reason=f"unknown phase {value!r}{_suggest(value, PHASE_NAMES)}; phases are {', '.join(PHASE_NAMES)}"
+                *keys,
+                reason=f"unknown phase {value!r}{_suggest(value, PHASE_NAMES)}; phases are {', '.join(PHASE_NAMES)}",
             )
             return None
 
@@ -218,8 +228,10 @@ class _Validator:
             rules = self._table(overrides, "severity", phase_name)
             for code, severity in (rules or {}).items():
                 if code not in RULES_BY_CODE:
-                    hint = f" (did you mean {RULES_BY_SYMBOL[code].code!r}?)" if code in RULES_BY_SYMBOL else _suggest(
-                        code, RULES_BY_CODE
+                    hint = (
+                        f" (did you mean {RULES_BY_SYMBOL[code].code!r}?)"
+                        if code in RULES_BY_SYMBOL
+                        else _suggest(code, RULES_BY_CODE)
                     )
                     self.problem("severity", phase_name, code, reason=f"unknown rule code{hint}")
                     continue
@@ -228,7 +240,8 @@ class _Validator:
                         "severity",
                         phase_name,
                         code,
-                        reason=f"unknown severity {severity!r}{_suggest(str(severity), SEVERITY_NAMES)}; use off, warn or error",
+                        reason=f"unknown severity {severity!r}{_suggest(str(severity), SEVERITY_NAMES)}; "
+                        "use off, warn or error",
                     )
                     continue
                 result[phase][code] = Severity.parse(severity)
@@ -241,9 +254,14 @@ def _suggest(word: str, choices: Any) -> str:
 
 
 def _kind(value: object) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 class SettingsResolver:

@@ -35,7 +35,7 @@ class PhaseKey:
     parts: tuple[str, ...]
     phase: Phase
     is_glob: bool
-    spec: pathspec.PathSpec | None = field(default=None, compare=False)
+    spec: pathspec.GitIgnoreSpec | None = field(default=None, compare=False)
 
     def match_depth(self, parts: tuple[str, ...]) -> int | None:
         """How deep this key matches ``parts`` (a file's path segments), or

@@ -13,7 +13,10 @@ def line_for(finding: Finding) -> str:
 
 def summary(run: RunResult) -> str:
     s = run.summary()
-    parts = [f"{s['errors']} error{'s' if s['errors'] != 1 else ''}", f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}"]
+    parts = [
+        f"{s['errors']} error{'s' if s['errors'] != 1 else ''}",
+        f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}",
+    ]
     if s["baselined"]:
         parts.append(f"{s['baselined']} baselined")
     if s["skipped"]:

@@ -37,4 +37,14 @@ def rule_for(code_or_symbol: str) -> Rule | None:
     return RULES_BY_CODE.get(key.upper()) or RULES_BY_SYMBOL.get(key.lower())
 
 
-__all__ = ["ALL_RULES", "AST_RULES", "DOC_SECTIONS", "RULES_BY_CODE", "RULES_BY_SYMBOL", "Report", "Rule", "RuleContext", "rule_for"]
+__all__ = [
+    "ALL_RULES",
+    "AST_RULES",
+    "DOC_SECTIONS",
+    "RULES_BY_CODE",
+    "RULES_BY_SYMBOL",
+    "Report",
+    "Rule",
+    "RuleContext",
+    "rule_for",
+]

@@ -144,7 +144,11 @@ class SessionInContext(Rule):
         attr = _setattr_target(node)
         if attr is not None:
             target, name = attr
-            if name in session_names and not ctx.sem.is_own_self(target, ctx.scope) and ctx.sem.is_context(target, ctx.scope):
+            if (
+                name in session_names
+                and not ctx.sem.is_own_self(target, ctx.scope)
+                and ctx.sem.is_context(target, ctx.scope)
+            ):
                 ctx.report(
                     self,
                     node,

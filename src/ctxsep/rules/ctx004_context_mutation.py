@@ -165,9 +165,12 @@ class ContextMutation(Rule):
         elif name in MUTATING_METHODS and isinstance(func, ast.Attribute):
             receiver = func.value
             if isinstance(receiver, (ast.Attribute, ast.Subscript)):
-                if isinstance(receiver, ast.Attribute) and receiver.attr in ctx.sem.vocab.session_names:
-                    if ctx.sem.is_context(receiver.value, ctx.scope):
-                        return  # a session read out of a context is not context state
+                if (
+                    isinstance(receiver, ast.Attribute)
+                    and receiver.attr in ctx.sem.vocab.session_names
+                    and ctx.sem.is_context(receiver.value, ctx.scope)
+                ):
+                    return  # a session read out of a context is not context state
                 context = self.context_in_chain(receiver.value, ctx)
                 if context is not None:
                     self._report(node, f"'{source_text(receiver)}.{name}()'", context, ctx)

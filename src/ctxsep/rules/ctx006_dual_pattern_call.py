@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar
 
 from ctxsep.rules.base import Rule, defaults
 from ctxsep.semantics import Category, QualifiedName, Vocabulary

@@ -197,9 +197,10 @@ class LegacyReference(Rule):
             if parsed is None:
                 continue
             for inner in ast.walk(parsed):
-                if isinstance(inner, (ast.Name, ast.Attribute)) and ctx.sem.vocab.match(
-                    ctx.sem.qualified(inner, ctx.scope)
-                ) is Category.LEGACY_CONTEXT_TYPE:
+                if (
+                    isinstance(inner, (ast.Name, ast.Attribute))
+                    and ctx.sem.vocab.match(ctx.sem.qualified(inner, ctx.scope)) is Category.LEGACY_CONTEXT_TYPE
+                ):
                     if not self._inside_own_class(source_text(inner).rsplit(".", 1)[-1], ctx):
                         self._report(node, "annotation uses", Category.LEGACY_CONTEXT_TYPE, source_text(inner), ctx)
                     break

@@ -14,7 +14,6 @@ from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
-
 _AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
 
 

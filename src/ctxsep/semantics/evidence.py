@@ -79,9 +79,7 @@ class ClassFacts:
     context: Evidence  # NOTHING unless the class is itself a context type
     is_legacy_definition: bool  # the class *is* (or derives from) a legacy type
     #: attribute -> declarations in source order: (node to report, value, annotation, scope)
-    declarations: dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]] = field(
-        default_factory=dict
-    )
+    declarations: dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]] = field(default_factory=dict)
 
 
 ScopeFactory = Callable[[ast.AST, Scope], Scope]
@@ -109,7 +107,7 @@ class Evidences:
         if isinstance(expr, ast.NamedExpr):
             return self.of(expr.value, scope, depth + 1)
         if isinstance(expr, ast.Name):
-            owner, binding = scope.lookup(expr.id, pos_of(expr))
+            _, binding = scope.lookup(expr.id, pos_of(expr))
             if binding is None:
                 return NOTHING
             return self.of_binding(binding, depth + 1)
@@ -313,9 +311,9 @@ class Evidences:
             method_scope = self.scope_of(stmt, class_scope)
             for node in _own_nodes(stmt):
                 for target, value, annotation in _self_stores(node, first):
-                    decls.setdefault(target.attr if isinstance(target, ast.Attribute) else _setattr_name(node), []).append(
-                        (target, value, annotation, method_scope)
-                    )
+                    decls.setdefault(
+                        target.attr if isinstance(target, ast.Attribute) else _setattr_name(node), []
+                    ).append((target, value, annotation, method_scope))
         for entries in decls.values():
             entries.sort(key=lambda entry: pos_of(entry[0]))
 
@@ -339,7 +337,7 @@ class Evidences:
         assert isinstance(method.node, FUNCTION_NODES)
         if _is_static(method.node) or expr.id != first_param(method.node):
             return None
-        owner, binding = scope.lookup(expr.id, pos_of(expr))
+        _, binding = scope.lookup(expr.id, pos_of(expr))
         if binding is None or binding.kind is not BindingKind.PARAM:
             return None
         cls_scope = method.parent

@@ -42,14 +42,10 @@ class FunctionFacts:
     @property
     def missing_db_parameter(self) -> bool:
         """The CTX003 condition."""
-        return bool(
-            self.scoped_param and not self.has_session_param and not self.opens_own_session and self.accesses
-        )
+        return bool(self.scoped_param and not self.has_session_param and not self.opens_own_session and self.accesses)
 
 
-def function_facts(
-    scope: Scope, evidences: Evidences, scope_of: Callable[[ast.AST, Scope], Scope]
-) -> FunctionFacts:
+def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.AST, Scope], Scope]) -> FunctionFacts:
     node = scope.node
     assert isinstance(node, FUNCTION_NODES)
     facts = FunctionFacts(node)
@@ -67,7 +63,10 @@ def function_facts(
                 value = binding.node
                 if isinstance(value, ast.Await):
                     value = value.value
-                if isinstance(value, ast.Call) and evidences.resolver.category(value.func, scope) is Category.SESSION_FACTORY:
+                if (
+                    isinstance(value, ast.Call)
+                    and evidences.resolver.category(value.func, scope) is Category.SESSION_FACTORY
+                ):
                     facts.opens_own_session = True
     if facts.scoped_param is None:
         return facts  # CTX003 needs a request-scoped context; skip the body walk
@@ -79,9 +78,7 @@ def function_facts(
     return facts
 
 
-def _function_nodes(
-    scope: Scope, scope_of: Callable[[ast.AST, Scope], Scope]
-) -> Iterator[tuple[ast.AST, Scope]]:
+def _function_nodes(scope: Scope, scope_of: Callable[[ast.AST, Scope], Scope]) -> Iterator[tuple[ast.AST, Scope]]:
     """The function's own nodes with the scope each sits in, descending into
     lambdas and comprehensions but not nested defs or classes."""
     node = scope.node
@@ -102,13 +99,12 @@ def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evi
         if evidences.is_own_self(node.value, scope):
             return None  # a context class reading its own session: class plumbing
         if evidences.of(node.value, scope).is_context:
-            return SessionAccess(node, ast.unparse(node), "context attribute")
-        owner = evidences.self_of_method(node.value, scope)
-        if owner is not None:
-            return SessionAccess(node, ast.unparse(node), "self attribute")
+            return SessionAccess(node, _text(node), "context attribute")
+        if evidences.self_of_method(node.value, scope) is not None:
+            return SessionAccess(node, _text(node), "self attribute")
         return None
     if isinstance(node, ast.Call) and session_getattr(node, scope, evidences):
-        return SessionAccess(node, ast.unparse(node), "context attribute")
+        return SessionAccess(node, _text(node), "context attribute")
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         owner, binding = scope.lookup(node.id, pos_of(node))
         if owner is None or _inside(owner, function, scope):
@@ -120,6 +116,13 @@ def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evi
         if owner.kind is ScopeKind.FUNCTION and binding is not None and evidences.of_binding(binding).session:
             return SessionAccess(node, node.id, "closure variable")
     return None
+
+
+def _text(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return "<expression>"
 
 
 def session_getattr(node: ast.Call, scope: Scope, evidences: Evidences) -> bool:

@@ -131,9 +131,7 @@ class Resolver:
             return self._local_class_types(expr, scope, qname, depth)
         return []
 
-    def _local_class_types(
-        self, expr: ast.AST, scope: Scope, qname: QualifiedName | None, depth: int
-    ) -> list[TypeRef]:
+    def _local_class_types(self, expr: ast.AST, scope: Scope, qname: QualifiedName | None, depth: int) -> list[TypeRef]:
         """A class defined in this file that derives from a context type."""
         if not isinstance(expr, ast.Name) or qname is None or qname.origin is not Origin.LOCAL:
             return []
@@ -165,10 +163,8 @@ def parse_string_annotation(node: ast.Constant) -> ast.expr | None:
         return None
     for child in ast.walk(parsed):
         if hasattr(child, "lineno"):
-            child.lineno = node.lineno  # type: ignore[attr-defined]
-            child.col_offset = node.col_offset  # type: ignore[attr-defined]
-            child.end_lineno = node.end_lineno  # type: ignore[attr-defined]
-            child.end_col_offset = node.end_col_offset  # type: ignore[attr-defined]
+            for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+                setattr(child, attr, getattr(node, attr))
     return parsed
 
 

@@ -60,10 +60,11 @@ def pos_of(node: ast.AST) -> Pos:
 
 
 def end_of(node: ast.AST) -> Pos:
-    return (
-        getattr(node, "end_lineno", None) or getattr(node, "lineno", 0),
-        getattr(node, "end_col_offset", None) or getattr(node, "col_offset", 0),
-    )
+    line: int | None = getattr(node, "end_lineno", None)
+    col: int | None = getattr(node, "end_col_offset", None)
+    if line is None or col is None:
+        return pos_of(node)
+    return (line, col)
 
 
 class Scope:
@@ -219,9 +220,9 @@ class _BindingCollector:
             self.add(Binding(arg.arg, pos, BindingKind.PARAM, node=arg, annotation=arg.annotation, default=default))
         for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             self.add(Binding(arg.arg, pos, BindingKind.PARAM, node=arg, annotation=arg.annotation, default=default))
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                self.add(Binding(arg.arg, pos, BindingKind.OTHER, node=arg))
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                self.add(Binding(star.arg, pos, BindingKind.OTHER, node=star))
 
     def _node(self, node: ast.AST) -> None:
         if isinstance(node, FUNCTION_NODES):
@@ -233,7 +234,9 @@ class _BindingCollector:
         elif isinstance(node, ast.AnnAssign):
             if isinstance(node.target, ast.Name):
                 self.add(
-                    Binding(node.target.id, end_of(node), BindingKind.ASSIGN, node=node.value, annotation=node.annotation)
+                    Binding(
+                        node.target.id, end_of(node), BindingKind.ASSIGN, node=node.value, annotation=node.annotation
+                    )
                 )
         elif isinstance(node, ast.AugAssign):
             self._other(node.target, end_of(node))
@@ -248,7 +251,9 @@ class _BindingCollector:
             for item in node.items:
                 if isinstance(item.optional_vars, ast.Name):
                     self.add(
-                        Binding(item.optional_vars.id, end_of(item.optional_vars), BindingKind.WITH, node=item.context_expr)
+                        Binding(
+                            item.optional_vars.id, end_of(item.optional_vars), BindingKind.WITH, node=item.context_expr
+                        )
                     )
                 elif item.optional_vars is not None:
                     self._other(item.optional_vars, end_of(item.optional_vars))
@@ -298,9 +303,13 @@ class _BindingCollector:
             for alias in node.names:
                 parts = tuple(alias.name.split("."))
                 if alias.asname:
-                    self.add(Binding(alias.asname, pos, BindingKind.IMPORT, qualified=QualifiedName(parts, Origin.IMPORT)))
+                    self.add(
+                        Binding(alias.asname, pos, BindingKind.IMPORT, qualified=QualifiedName(parts, Origin.IMPORT))
+                    )
                 else:
-                    self.add(Binding(parts[0], pos, BindingKind.IMPORT, qualified=QualifiedName(parts[:1], Origin.IMPORT)))
+                    self.add(
+                        Binding(parts[0], pos, BindingKind.IMPORT, qualified=QualifiedName(parts[:1], Origin.IMPORT))
+                    )
             return
         base, origin = self._import_base(node)
         for alias in node.names:

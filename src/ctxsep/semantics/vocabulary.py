@@ -93,9 +93,7 @@ class Vocabulary:
     session_name_list: tuple[str, ...]
     _session_names: frozenset[str] = field(init=False, repr=False, compare=False)
     _parsed: dict[Category, tuple[_Entry, ...]] = field(init=False, repr=False, compare=False)
-    _by_last: dict[str, tuple[tuple[Category, _Entry], ...]] = field(
-        init=False, repr=False, compare=False
-    )
+    _by_last: dict[str, tuple[tuple[Category, _Entry], ...]] = field(init=False, repr=False, compare=False)
 
     @property
     def session_names(self) -> frozenset[str]:
@@ -104,8 +102,7 @@ class Vocabulary:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_session_names", frozenset(self.session_name_list))
         parsed = {
-            cat: tuple(_Entry(text, tuple(text.split("."))) for text in names)
-            for cat, names in self.entries.items()
+            cat: tuple(_Entry(text, tuple(text.split("."))) for text in names) for cat, names in self.entries.items()
         }
         by_last: dict[str, list[tuple[Category, _Entry]]] = {}
         for cat, entries in parsed.items():

@@ -1,0 +1,64 @@
+"""Rule documentation pages, rendered from the rule classes.
+
+``docs/rules/CTXnnn.md`` are generated from here (``python -m
+ctxsep.output.rule_docs docs/rules``); a test fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+from ctxsep.model import Phase
+from ctxsep.rules import ALL_RULES, Rule
+
+
+def render(rule: Rule) -> str:
+    phases = list(Phase)
+    lines = [
+        f"# {rule.code} `{rule.symbol}`",
+        "",
+        f"*{rule.summary[0].upper()}{rule.summary[1:]}.*",
+        "",
+        "| " + " | ".join(p.label for p in phases) + " |",
+        "|" + "---|" * len(phases),
+        "| " + " | ".join(rule.severity(p).label for p in phases) + " |",
+        "",
+        "Default severity per phase; override it with `[tool.ctxsep.severity.<phase>]`.",
+        f"Reported by: {_front_ends(rule)}.",
+        "",
+        rule.doc.replace("## ", "### "),
+    ]
+    if rule.invalid or rule.valid:
+        lines += [
+            "",
+            "## Tested examples",
+            "",
+            "These run in the test suite (phase `final`; `# expect:` marks each finding, 1-based column).",
+        ]
+        for title, examples in (("Reported", rule.invalid), ("Not reported", rule.valid)):
+            for example in examples:
+                lines += ["", f"{title}:", "", "```python", textwrap.dedent(example).strip("\n"), "```"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _front_ends(rule: Rule) -> str:
+    if rule.needs_types:
+        return "the mypy plugin; the pylint plugin where astroid can infer the callee"
+    return "`ctxsep check`, flake8, pylint and (type-exact cases) the mypy plugin"
+
+
+def write_all(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rule in ALL_RULES:
+        path = directory / f"{rule.code}.md"
+        path.write_text(render(rule), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")):
+        print(written_path)

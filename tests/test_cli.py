@@ -1,0 +1,228 @@
+"""The ``ctxsep`` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from support import ROOT, run
+
+from ctxsep.cli import main
+
+LEGACY_CALL = "ctx = create_user_execution_context(user_id='u', db_session=db)\n"
+
+
+def ctxsep(*args: str, cwd: Path) -> tuple[int, str, str]:
+    proc = run([sys.executable, "-m", "ctxsep", *args], cwd)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def make(tmp_path: Path, files: dict[str, str | bytes], config: str | None = None) -> Path:
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    if config is not None:
+        (tmp_path / "ctxsep.toml").write_text(textwrap.dedent(config), encoding="utf-8")
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return tmp_path
+
+
+def check_json(root: Path, *args: str) -> tuple[int, dict]:
+    code, out, err = ctxsep("check", "--format", "json", *args, cwd=root)
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    root = make(tmp_path, {"clean.py": "x = 1\n", "bad.py": LEGACY_CALL})
+    assert ctxsep("check", "clean.py", cwd=root)[0] == 0
+    assert ctxsep("check", "bad.py", cwd=root)[0] == 1
+    assert ctxsep("check", cwd=root)[0] == 1  # default path: .
+
+
+def test_warnings_alone_exit_zero(tmp_path: Path) -> None:
+    root = make(tmp_path, {"bad.py": LEGACY_CALL}, config='default-phase = "transitional"\n')
+    code, document = check_json(root)
+    assert code == 0
+    assert {f["severity"] for f in document["findings"]} == {"warn"}
+    assert document["summary"]["warnings"] == 2
+
+
+def test_config_error_exits_2_and_names_file_and_key(tmp_path: Path) -> None:
+    root = make(tmp_path, {"bad.py": LEGACY_CALL}, config='[phases]\n"app" = "migratd"\n')
+    code, out, err = ctxsep("check", cwd=root)
+    assert code == 2
+    assert out == ""
+    assert f"ctxsep: error: {root / 'ctxsep.toml'}: [phases] 'app': unknown phase 'migratd'" in err
+    assert "Traceback" not in err
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert ctxsep("check", "--format", "xml", cwd=tmp_path)[0] == 2
+    assert ctxsep("check", "-j", "0", cwd=tmp_path)[0] == 2
+    assert ctxsep("frobnicate", cwd=tmp_path)[0] == 2
+    code, _, err = ctxsep("rules", "CTX999", cwd=tmp_path)
+    assert code == 2 and "unknown rule 'CTX999'" in err
+
+
+def test_json_document_shape(tmp_path: Path) -> None:
+    root = make(tmp_path, {"pkg/mod.py": "\n" + LEGACY_CALL})
+    _, document = check_json(root)
+    assert set(document) == {"findings", "summary"}
+    first = document["findings"][0]
+    assert first == {
+        "path": "pkg/mod.py",
+        "line": 2,
+        "column": 7,
+        "code": "CTX002",
+        "symbol": "legacy-context-constructor",
+        "severity": "error",
+        "message": first["message"],
+        "phase": "migrated",
+    }
+    assert first["message"].startswith("CTX002 call of legacy constructor 'create_user_execution_context'")
+    assert document["findings"][1]["code"] == "CTX001" and document["findings"][1]["column"] == 50
+    assert document["summary"] == {
+        "files": 1,
+        "parsed": 1,
+        "skipped": 0,
+        "errors": 2,
+        "warnings": 0,
+        "baselined": 0,
+        "by_code": {"CTX001": 1, "CTX002": 1},
+    }
+
+
+def test_paths_are_relative_to_the_cwd(tmp_path: Path) -> None:
+    root = make(tmp_path, {"pkg/mod.py": LEGACY_CALL})
+    _, document = check_json(root / "pkg", str(root / "pkg" / "mod.py"))
+    assert document["findings"][0]["path"] == "mod.py"
+    _, document = check_json(root / "pkg", "../pkg")
+    assert document["findings"][0]["path"] == "mod.py"
+
+
+def test_quiet_prints_only_the_summary(tmp_path: Path) -> None:
+    root = make(tmp_path, {"bad.py": LEGACY_CALL})
+    code, out, _ = ctxsep("check", "-q", cwd=root)
+    assert code == 1
+    assert out == "ctxsep: 2 errors, 0 warnings in 1 file checked.\n"
+
+
+def test_text_format(tmp_path: Path) -> None:
+    root = make(tmp_path, {"bad.py": LEGACY_CALL})
+    _, out, _ = ctxsep("check", cwd=root)
+    assert out.splitlines()[0].startswith("bad.py:1:7: error: CTX002 call of legacy constructor")
+
+
+def test_parallel_and_serial_agree(tmp_path: Path) -> None:
+    files = {f"pkg{i}/m{j}.py": "\n" * j + LEGACY_CALL for i in range(4) for j in range(10)}
+    files["pkg0/broken.py"] = "def (:\n" + LEGACY_CALL
+    root = make(tmp_path, files)
+    serial = check_json(root, "-j", "1")[1]
+    parallel = check_json(root, "-j", "2")[1]
+    assert serial == parallel
+    assert serial["summary"]["files"] == 41 and serial["summary"]["errors"] == 81
+
+
+def test_skips_usual_folders_and_honours_exclude(tmp_path: Path) -> None:
+    files = {name + "/m.py": LEGACY_CALL for name in (".venv", "venv", "node_modules", "build", "__pycache__", ".git")}
+    files.update({"app/m.py": LEGACY_CALL, "app/generated/g.py": LEGACY_CALL, "app/gen_x.py": LEGACY_CALL})
+    root = make(tmp_path, files, config='exclude = ["app/generated/", "gen_*.py"]\n')
+    _, document = check_json(root)
+    assert sorted({f["path"] for f in document["findings"]}) == ["app/m.py"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("def broken(:\n    pass\n" + LEGACY_CALL, "syntax error (line 1)"),
+        (b"x = '\xff\xfe'\n" + LEGACY_CALL.encode(), "cannot decode"),
+        (b"# -*- coding: latin-1 -*-\nx = 1\x00\n" + LEGACY_CALL.encode(), "null"),
+        ("x = " + "(" * 400 + "1" + ")" * 400 + "\n" + LEGACY_CALL, "too many nested parentheses"),
+        ("x = " + "-" * 100_000 + "1\n" + LEGACY_CALL, "nesting too deep"),
+        ("x = " + "+".join(["a"] * 200_000) + "\n" + LEGACY_CALL, "nesting too deep"),
+    ],
+    ids=["syntax", "undecodable", "nul", "parens", "unary-depth", "recursion"],
+)
+def test_unparsable_files_are_reported_once_and_the_run_goes_on(
+    tmp_path: Path, content: str | bytes, reason: str
+) -> None:
+    root = make(tmp_path, {"bad.py": content, "good.py": LEGACY_CALL})
+    code, document = check_json(root)
+    assert code == 1
+    skipped = [f for f in document["findings"] if f["code"] == "CTX900"]
+    assert len(skipped) == 1 and skipped[0]["path"] == "bad.py"
+    assert reason in skipped[0]["message"].lower()
+    assert {f["code"] for f in document["findings"] if f["path"] == "good.py"} == {"CTX001", "CTX002"}
+    assert document["summary"]["skipped"] == 1
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    root = make(tmp_path, {"secret.py": LEGACY_CALL})
+    (root / "secret.py").chmod(0)
+    _, document = check_json(root)
+    assert document["findings"][0]["code"] == "CTX900"
+    assert "cannot read" in document["findings"][0]["message"]
+
+
+def test_files_that_cannot_have_findings_are_not_parsed(tmp_path: Path) -> None:
+    # The prefilter (see ctxsep/prefilter.py) skips files that never mention the
+    # vocabulary, so their syntax errors are left to the other linters.
+    root = make(tmp_path, {"unrelated.py": "def (:\n", "bad.py": "def (:\n" + LEGACY_CALL})
+    _, document = check_json(root)
+    assert [(f["path"], f["code"]) for f in document["findings"]] == [("bad.py", "CTX900")]
+    assert document["summary"]["parsed"] == 0 and document["summary"]["files"] == 2
+
+
+def test_missing_named_file_is_reported(tmp_path: Path) -> None:
+    _, document = check_json(make(tmp_path, {}), "nope.py")
+    assert document["findings"][0]["code"] == "CTX900"
+
+
+def test_long_expression_chains_do_not_break_the_walk(tmp_path: Path) -> None:
+    chain = " + ".join(["context.a"] * 1000)
+    source = f"def f(context: RequestScopedContext):\n    context.total = {chain}\n"
+    _, document = check_json(make(tmp_path, {"long.py": source}))
+    assert [f["code"] for f in document["findings"]] == ["CTX004"]
+
+
+def test_symlink_loop_does_not_trap_the_walk(tmp_path: Path) -> None:
+    root = make(tmp_path, {"app/m.py": LEGACY_CALL})
+    (root / "app" / "loop").symlink_to(root / "app", target_is_directory=True)
+    _, document = check_json(root)
+    assert document["summary"]["files"] == 1
+
+
+def test_rules_lists_every_rule_and_documents_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    table = capsys.readouterr().out
+    for code in ("CTX001", "CTX002", "CTX003", "CTX004", "CTX005", "CTX006", "CTX007"):
+        assert code in table
+    assert main(["rules", "missing-db-parameter"]) == 0
+    doc = capsys.readouterr().out
+    assert doc.startswith("CTX003 missing-db-parameter:")
+    for section in ("## What it does", "## Why it matters", "## Example", "## Use instead", "## How to fix"):
+        assert section in doc
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("ctxsep ")
+
+
+def test_demo_shows_every_ast_rule_at_both_severities() -> None:
+    _, document = check_json(ROOT, "docs/example")
+    seen = {(f["code"], f["severity"]) for f in document["findings"]}
+    for code in ("CTX001", "CTX002", "CTX003", "CTX004", "CTX005", "CTX007"):
+        assert (code, "warn") in seen and (code, "error") in seen, code
