@@ -183,6 +183,13 @@ def test_files_that_cannot_have_findings_are_not_parsed(tmp_path: Path) -> None:
     assert document["summary"]["parsed"] == 0 and document["summary"]["files"] == 2
 
 
+def test_parsing_warnings_are_not_printed(tmp_path: Path) -> None:
+    root = make(tmp_path, {"w.py": 'pattern = "\\d+"\nx = 1 is 1\n' + LEGACY_CALL})
+    code, _, err = ctxsep("check", cwd=root)
+    assert code == 1
+    assert err == ""
+
+
 def test_missing_named_file_is_reported(tmp_path: Path) -> None:
     _, document = check_json(make(tmp_path, {}), "nope.py")
     assert document["findings"][0]["code"] == "CTX900"

@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import tokenize
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -62,7 +63,11 @@ def decode_source(data: bytes) -> str:
 
 def parse(source: str, filename: str) -> ast.Module:
     try:
-        return ast.parse(source, filename=filename)
+        # The compiler warns about things like invalid escape sequences while
+        # parsing; those are the user's other linters' business, not ours.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=filename)
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if exc.lineno else ""
         raise SkipFile(f"syntax error{where}: {exc.msg}") from None
