@@ -278,6 +278,7 @@ class SettingsResolver:
         self.explicit = (self.cwd / explicit).resolve() if explicit is not None else None
         self._dir_to_config: dict[Path, Path | None] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
+        self._default: Config | None = None
 
     def config_for_dir(self, directory: Path) -> Config:
         path = self.explicit
@@ -286,7 +287,9 @@ class SettingsResolver:
                 self._dir_to_config[directory] = find_config(directory)
             path = self._dir_to_config[directory]
         if path is None:
-            return default_config(self.cwd)
+            if self._default is None:
+                self._default = default_config(self.cwd)
+            return self._default
         return self._load(path)
 
     def _load(self, path: Path) -> Config:
