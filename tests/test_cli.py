@@ -233,3 +233,32 @@ def test_demo_shows_every_ast_rule_at_both_severities() -> None:
     seen = {(f["code"], f["severity"]) for f in document["findings"]}
     for code in ("CTX001", "CTX002", "CTX003", "CTX004", "CTX005", "CTX007"):
         assert (code, "warn") in seen and (code, "error") in seen, code
+
+
+def test_unreadable_and_vanished_files_are_reported_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctxsep.config import SettingsResolver
+    from ctxsep.runner import FileCollector, run_check
+
+    root = make(tmp_path, {"locked.py": LEGACY_CALL, "vanishing.py": LEGACY_CALL, "good.py": LEGACY_CALL})
+    real_collect = FileCollector.collect
+    real_read = Path.read_bytes
+
+    def collect_then_delete(self: FileCollector, paths: list[str]) -> list[Path]:
+        files = real_collect(self, paths)
+        (root / "vanishing.py").unlink()  # deleted after the walk, before the check
+        return files
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "locked.py":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    monkeypatch.setattr(FileCollector, "collect", collect_then_delete)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = run_check(["."], SettingsResolver(cwd=root), jobs=1)
+    by_path = {r.path: r for r in result.results}
+    assert by_path["locked.py"].skipped == "cannot read: Permission denied"
+    assert by_path["vanishing.py"].skipped == "cannot read: No such file or directory"
+    assert {f.code for f in by_path["good.py"].findings} == {"CTX001", "CTX002"}
