@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import cast
 
 from astroid import nodes
+from astroid.exceptions import AstroidError
+from astroid.nodes._base_nodes import LookupMixIn
 
 #: A member that cannot be pinned down; matches no vocabulary entry.
 UNKNOWN = "?"
@@ -35,6 +38,15 @@ _MAX_DEPTH = 8
 
 #: Whether a qualified class name is a context type (a subclass of one counts).
 IsContextType = Callable[[str], bool]
+#: What astroid raises when it cannot resolve something: the answer is "unknown".
+ASTROID_FAILURES = (AstroidError, RecursionError)
+
+
+def lookup(anchor: nodes.NodeNG, name: str) -> list[nodes.NodeNG]:
+    """The bindings of ``name`` visible where ``anchor`` sits (any node, not
+    only names: ``scope_lookup`` uses the node only for its position)."""
+    _, bindings = anchor.scope().scope_lookup(cast(LookupMixIn, anchor), name)
+    return bindings
 
 
 def union_members(annotation: nodes.NodeNG, is_context_type: IsContextType) -> tuple[str, ...]:
@@ -99,8 +111,8 @@ class _Resolver:
         if parts is None or depth > _MAX_DEPTH:
             return UNKNOWN
         try:
-            _, bindings = anchor.lookup(parts[0])
-        except Exception:  # astroid lookups can fail in many ways; unknown is the safe answer
+            bindings = lookup(anchor, parts[0])
+        except ASTROID_FAILURES:
             return UNKNOWN
         if not bindings:  # a builtin, or bound by a star import: as written
             return ".".join(parts)
@@ -110,11 +122,11 @@ class _Resolver:
     def _follow(self, binding: nodes.NodeNG, parts: tuple[str, ...], depth: int) -> str:
         rest = parts[1:]
         if isinstance(binding, nodes.ImportFrom):
-            module = binding.modname
+            module = binding.modname or ""
             if binding.level:
                 try:
                     module = binding.root().relative_to_absolute_name(module, binding.level)
-                except Exception:  # too many dots for the package
+                except ASTROID_FAILURES:  # too many dots for the package
                     return UNKNOWN
             prefix = f"{module}.{_real_name(binding, parts[0])}" if module else _real_name(binding, parts[0])
             return ".".join((prefix, *rest))
@@ -127,7 +139,7 @@ class _Resolver:
         if isinstance(binding, nodes.AssignName):  # U = typing.Union; U[A, B]
             value = _assigned_value(binding)
             parsed = _parse(value.as_string()) if value is not None else None
-            if parsed is not None and _dotted(parsed) is not None:
+            if value is not None and parsed is not None and _dotted(parsed) is not None:
                 inner = self.qualify(parsed, value, depth + 1)
                 return UNKNOWN if inner == UNKNOWN else ".".join((inner, *rest))
         return UNKNOWN
@@ -137,7 +149,7 @@ class _Resolver:
         from a context type stands for that type (SPEC §2)."""
         try:
             lineage = [klass, *klass.ancestors()]
-        except Exception:
+        except ASTROID_FAILURES:
             lineage = [klass]
         for candidate in lineage:
             if self.is_context_type(candidate.qname()):
@@ -148,18 +160,16 @@ class _Resolver:
 def _real_name(binding: nodes.Import | nodes.ImportFrom, asname: str) -> str:
     try:
         return str(binding.real_name(asname))
-    except Exception:
+    except ASTROID_FAILURES:
         return asname
 
 
 def _assigned_value(binding: nodes.AssignName) -> nodes.NodeNG | None:
     """The right-hand side of a simple ``X = ...``, ``X: T = ...`` or ``type X = ...``."""
-    parent = binding.parent
+    parent = binding.parent  # a target inside a tuple has the Tuple as parent
     if isinstance(parent, nodes.Assign) and parent.targets == [binding]:
         return parent.value
-    if isinstance(parent, nodes.AnnAssign) and parent.target is binding and parent.value is not None:
-        return parent.value
-    if isinstance(parent, nodes.TypeAlias) and parent.name is binding:
+    if isinstance(parent, (nodes.AnnAssign, nodes.TypeAlias)):
         return parent.value
     return None
 
@@ -168,8 +178,8 @@ def _alias_value(name: str, anchor: nodes.NodeNG) -> nodes.NodeNG | None:
     """The value of a module- or class-level type alias ``name`` as seen from
     ``anchor``, when exactly one simple assignment binds it."""
     try:
-        _, bindings = anchor.lookup(name)
-    except Exception:
+        bindings = lookup(anchor, name)
+    except ASTROID_FAILURES:
         return None
     if len(bindings) != 1 or not isinstance(bindings[0], nodes.AssignName):
         return None

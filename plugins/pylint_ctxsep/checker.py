@@ -82,8 +82,9 @@ class CtxsepChecker(BaseRawFileChecker):
             self.add_message(SKIPPED_MSGID, line=1, args=(f"{SKIPPED_CODE} file not checked: {reason}",))
 
     def _check(self, node: nodes.Module, path: str) -> None:
-        with node.stream() as stream:
-            source = stream.read()
+        # The bytes pylint parsed: the file, or the text given on stdin.
+        with node.stream() as stream:  # type: ignore[no-untyped-call]  # astroid leaves it unannotated
+            source: bytes = stream.read()
         resolver = self._resolver()
         result = check_file(path, resolver, source=source, display_path=path)
         for finding in result.findings:
@@ -91,7 +92,14 @@ class CtxsepChecker(BaseRawFileChecker):
         if result.skipped is None and self._wanted(DUAL_PATTERN_RULE.code):
             settings = resolver.for_path(path)
             if settings.severities[DUAL_PATTERN_RULE.code] is not Severity.OFF:
-                for finding in dual_pattern_findings(node, source, settings, path):
+                try:
+                    findings = dual_pattern_findings(node, source, settings, path)
+                except Exception as exc:  # the AST rules' findings above stand
+                    reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
+                    message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
+                    self.add_message(SKIPPED_MSGID, line=1, args=(message,))
+                    return
+                for finding in findings:
                     self._report(finding, INFERENCE)
 
     def _resolver(self) -> SettingsResolver:

@@ -30,7 +30,7 @@ from ctxsep.config import FileSettings
 from ctxsep.engine import decode_source
 from ctxsep.model import Finding
 from ctxsep.prefilter import might_have_findings
-from ctxsep.rules import RULES_BY_CODE
+from ctxsep.rules import ALL_RULES
 from ctxsep.rules.ctx006_dual_pattern_call import (
     ArgContext,
     DualPatternCall,
@@ -42,10 +42,9 @@ from ctxsep.rules.ctx006_dual_pattern_call import (
 )
 from ctxsep.semantics import Vocabulary
 from ctxsep.suppression import find_suppressions, is_suppressed
-from pylint_ctxsep.annotations import union_members
+from pylint_ctxsep.annotations import ASTROID_FAILURES, lookup, union_members
 
-RULE = RULES_BY_CODE["CTX006"]
-assert isinstance(RULE, DualPatternCallRule)
+RULE = next(rule for rule in ALL_RULES if isinstance(rule, DualPatternCallRule))
 #: More inferred values than this for one argument is "ambiguous".
 _MAX_VALUES = 8
 
@@ -84,8 +83,8 @@ def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSet
         findings.append(
             Finding(
                 path=path,
-                line=call.lineno,
-                col=call.col_offset,
+                line=call.lineno or 1,
+                col=call.col_offset or 0,
                 code=RULE.code,
                 symbol=RULE.symbol,
                 severity=severity,
@@ -141,7 +140,7 @@ def _callee(call: nodes.Call) -> tuple[nodes.FunctionDef, int] | None:
     implicitly (``self``/``cls`` of a bound method or a constructor)."""
     try:
         value = util.safe_infer(call.func)
-    except Exception:  # inference failing in any way means "cannot see"
+    except ASTROID_FAILURES:  # safe_infer lets some through; failing means "cannot see"
         return None
     if isinstance(value, bases.BoundMethod):  # also classmethods, via class or instance
         proxied = value._proxied
@@ -154,9 +153,9 @@ def _callee(call: nodes.Call) -> tuple[nodes.FunctionDef, int] | None:
     if isinstance(value, nodes.ClassDef):
         try:
             init = value.getattr("__init__")
-        except Exception:
+        except ASTROID_FAILURES:
             return None
-        if len(init) == 1 and isinstance(init[0], nodes.FunctionDef) and init[0].root().name != "builtins":
+        if init and len(init) == 1 and isinstance(init[0], nodes.FunctionDef) and init[0].root().name != "builtins":
             return init[0], 1
     return None
 
@@ -175,7 +174,7 @@ def _param_shapes(func: nodes.FunctionDef, implicit: int, vocab: Vocabulary) -> 
         return []
     positional = [*args.posonlyargs, *args.args]
     annotations = [*args.posonlyargs_annotations, *args.annotations]
-    first_default = len(positional) - len(args.defaults)
+    first_default = len(positional) - len(args.defaults or [])
 
     def is_context_type(name: str) -> bool:
         return classify_type(name, vocab) is not ArgContext.UNKNOWN
@@ -190,7 +189,7 @@ def _param_shapes(func: nodes.FunctionDef, implicit: int, vocab: Vocabulary) -> 
     shapes.extend(
         ParamShape(param.name, types(annotation), default is not None)
         for param, annotation, default in zip(
-            args.kwonlyargs, args.kwonlyargs_annotations, args.kw_defaults, strict=True
+            args.kwonlyargs, args.kwonlyargs_annotations, args.kw_defaults or [], strict=True
         )
     )
     return shapes
@@ -219,7 +218,7 @@ def _context_kind(expr: nodes.NodeNG, vocab: Vocabulary) -> tuple[ArgContext, st
     every value astroid infers is an instance of a context class of one kind."""
     try:
         values = list(_through_await(expr).infer())
-    except Exception:
+    except ASTROID_FAILURES:
         return ArgContext.UNKNOWN, ""
     if not values or len(values) > _MAX_VALUES:
         return ArgContext.UNKNOWN, ""
@@ -240,7 +239,7 @@ def _context_kind(expr: nodes.NodeNG, vocab: Vocabulary) -> tuple[ArgContext, st
 def _class_kind(klass: nodes.ClassDef, vocab: Vocabulary) -> ArgContext:
     try:
         lineage = [klass, *klass.ancestors()]
-    except Exception:
+    except ASTROID_FAILURES:
         lineage = [klass]
     for candidate in lineage:
         kind = classify_type(candidate.qname(), vocab)
@@ -255,14 +254,16 @@ def _through_await(expr: nodes.NodeNG) -> nodes.NodeNG:
         return expr.value
     if isinstance(expr, nodes.Name):
         try:
-            _, bindings = expr.lookup(expr.name)
-        except Exception:
+            bindings = lookup(expr, expr.name)
+        except ASTROID_FAILURES:
             return expr
         if len(bindings) == 1 and isinstance(bindings[0], nodes.AssignName):
-            parent = bindings[0].parent
-            single = (isinstance(parent, nodes.Assign) and parent.targets == [bindings[0]]) or (
-                isinstance(parent, nodes.AnnAssign) and parent.target is bindings[0]
-            )
-            if single and isinstance(parent.value, nodes.Await):
-                return parent.value.value
+            parent = bindings[0].parent  # a target inside a tuple has the Tuple as parent
+            value = None
+            if isinstance(parent, nodes.Assign) and parent.targets == [bindings[0]]:
+                value = parent.value
+            elif isinstance(parent, nodes.AnnAssign):
+                value = parent.value
+            if isinstance(value, nodes.Await):
+                return value.value
     return expr
