@@ -100,7 +100,8 @@ def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSet
 
 def dual_pattern_calls(module: nodes.Module, vocab: Vocabulary) -> Iterator[tuple[nodes.Call, DualPatternCall]]:
     """Every call of a dual-pattern callable whose arguments astroid can pin down."""
-    signatures: dict[nodes.FunctionDef, DualPatternSignature | None] = {}  # per module, per callee
+    # Per module pass, per callee as called (a method called bound or unbound differs).
+    signatures: dict[tuple[nodes.FunctionDef, int], DualPatternSignature | None] = {}
     for call in module.nodes_of_class(nodes.Call):
         if not (call.args or call.keywords) or _has_unpacking(call):
             continue
@@ -108,9 +109,9 @@ def dual_pattern_calls(module: nodes.Module, vocab: Vocabulary) -> Iterator[tupl
         if callee is None:
             continue
         func, implicit = callee
-        if func not in signatures:
-            signatures[func] = dual_pattern_signature(_param_shapes(func, implicit, vocab), vocab)
-        signature = signatures[func]
+        if callee not in signatures:
+            signatures[callee] = dual_pattern_signature(_param_shapes(func, implicit, vocab), vocab)
+        signature = signatures[callee]
         if signature is None:
             continue
         bound = _Binding(func, implicit)
@@ -142,20 +143,23 @@ def _callee(call: nodes.Call) -> tuple[nodes.FunctionDef, int] | None:
         value = util.safe_infer(call.func)
     except ASTROID_FAILURES:  # safe_infer lets some through; failing means "cannot see"
         return None
-    if isinstance(value, bases.BoundMethod):  # also classmethods, via class or instance
-        proxied = value._proxied
-        return (proxied, 1) if isinstance(proxied, nodes.FunctionDef) else None
-    if isinstance(value, bases.UnboundMethod):  # Class.method(instance, ...)
-        proxied = value._proxied
-        return (proxied, 0) if isinstance(proxied, nodes.FunctionDef) else None
-    if isinstance(value, nodes.FunctionDef):  # functions, staticmethods
-        return value, 0
+    if isinstance(value, (bases.UnboundMethod, nodes.FunctionDef)):
+        # A BoundMethod (instance or classmethod) fills self/cls; an
+        # UnboundMethod (Class.method(instance, ...)) or a function does not.
+        implicit = 1 if isinstance(value, bases.BoundMethod) else 0
+        target: object = value
+        while isinstance(target, bases.UnboundMethod):  # BoundMethod proxies an UnboundMethod
+            target = target._proxied
+        if not isinstance(target, nodes.FunctionDef):
+            return None
+        return target, 0 if target.type == "staticmethod" else implicit
     if isinstance(value, nodes.ClassDef):
         try:
             init = value.getattr("__init__")
         except ASTROID_FAILURES:
             return None
-        if init and len(init) == 1 and isinstance(init[0], nodes.FunctionDef) and init[0].root().name != "builtins":
+        # The nearest __init__ in the MRO comes first; object's does not count.
+        if init and isinstance(init[0], nodes.FunctionDef) and init[0].root().name != "builtins":
             return init[0], 1
     return None
 
