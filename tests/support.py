@@ -178,13 +178,16 @@ class PylintMessage:
 
 
 def pylint_run(
-    paths: list[str], cwd: Path, *extra: str, stdin: str | None = None
+    paths: list[str], cwd: Path, *extra: str, stdin: str | None = None, only_ctxsep: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """A real pylint run with only ctxsep's messages enabled and no user config."""
+    """A real pylint run without user config; by default only ctxsep's
+    messages are enabled. pylint moves ``--disable=all`` before every other
+    ``--enable``/``--disable``, so a test of those switches passes False."""
+    selection = ["--disable=all", "--enable=ctxsep"] if only_ctxsep else []
     return run(
         [
             sys.executable, "-m", "pylint", "--rcfile=/dev/null", "--load-plugins=pylint_ctxsep",
-            "--disable=all", "--enable=ctxsep", "--recursive=y", "--score=n", "--persistent=n",
+            *selection, "--recursive=y", "--score=n", "--persistent=n",
             f"--msg-template={PYLINT_TEMPLATE}", *extra, *paths,
         ],
         cwd,
