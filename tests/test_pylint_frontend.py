@@ -40,7 +40,10 @@ def pylint_expectations(source: str) -> str:
 
 
 FILES = sorted(
-    {*fixture_files(), *(p for p in FIXTURES.rglob("*.py") if _PYLINT_ONLY.search(p.read_text(encoding="utf-8")))}
+    {
+        *fixture_files(),
+        *(p for p in FIXTURES.rglob("*.py") if _PYLINT_ONLY.search(p.read_text(encoding="utf-8"))),
+    }
 )
 IDS = [str(p.relative_to(FIXTURES)) for p in FILES]
 
@@ -77,7 +80,9 @@ def test_pylint_meets_expectations(path: Path, pylint_results: dict[str, list[Go
     assert not problems, "\n".join(problems)
 
 
-def test_every_rule_is_reported_through_pylint_at_both_severities(pylint_messages: list[PylintMessage]) -> None:
+def test_every_rule_is_reported_through_pylint_at_both_severities(
+    pylint_messages: list[PylintMessage],
+) -> None:
     from ctxsep.rules import ALL_RULES
 
     seen = {m.symbol for m in pylint_messages}
@@ -107,7 +112,9 @@ def test_cli_flake8_and_pylint_agree_exactly(pylint_results: dict[str, list[Got]
     severity as the CLI."""
     cli: dict[str, list[Got]] = {}
     for f in ctxsep_json(["."], FIXTURES)["findings"]:
-        cli.setdefault(os.path.normpath(f["path"]), []).append(Got(f["line"], f["code"], f["column"], f["severity"]))
+        cli.setdefault(os.path.normpath(f["path"]), []).append(
+            Got(f["line"], f["code"], f["column"], f["severity"])
+        )
     flake8 = flake8_findings(["."], FIXTURES)
     pylint = {
         path: kept
@@ -133,7 +140,9 @@ STDIN_CASES = [
 
 
 @pytest.mark.parametrize("rel", STDIN_CASES)
-def test_from_stdin_matches_the_file_on_disk(rel: str, pylint_messages: list[PylintMessage]) -> None:
+def test_from_stdin_matches_the_file_on_disk(
+    rel: str, pylint_messages: list[PylintMessage]
+) -> None:
     """Editors pipe the buffer and name the file: the phase and config come
     from that path, the text from stdin."""
     source = (FIXTURES / rel).read_text(encoding="utf-8")
@@ -147,7 +156,12 @@ def test_from_stdin_matches_the_file_on_disk(rel: str, pylint_messages: list[Pyl
 
 def test_from_stdin_checks_the_buffer_not_the_disk() -> None:
     rel = "rules/ctx002_legacy_constructor.py"
-    edited = (FIXTURES / rel).read_text(encoding="utf-8") + "\n\nlater = create_user_execution_context(user_id='u')\n"
+    edited = (FIXTURES / rel).read_text(
+        encoding="utf-8"
+    ) + "\n\nlater = create_user_execution_context(user_id='u')\n"
     proc = pylint_run([rel], FIXTURES, "--from-stdin", stdin=edited)
     last_line = len(edited.splitlines())
-    assert any(m.line == last_line and m.symbol == "legacy-context-constructor" for m in parse_pylint(proc.stdout))
+    assert any(
+        m.line == last_line and m.symbol == "legacy-context-constructor"
+        for m in parse_pylint(proc.stdout)
+    )

@@ -11,13 +11,19 @@ from test_pylint_switches import write
 
 pytestmark = pytest.mark.slow
 
-LEGACY_CALL = 'from app.context import create_user_execution_context\n\nX = create_user_execution_context(user_id="u")\n'
+LEGACY_CALL = """\
+from app.context import create_user_execution_context
+
+X = create_user_execution_context(user_id="u")
+"""
 
 
 def messages(proc_stdout: str, proc_stderr: str) -> list[PylintMessage]:
     assert "Traceback" not in proc_stderr, proc_stderr
     found = parse_pylint(proc_stdout)
-    assert not [m for m in found if m.symbol in ("astroid-error", "fatal")], proc_stdout  # pylint's crash report
+    assert not [m for m in found if m.symbol in ("astroid-error", "fatal")], (
+        proc_stdout
+    )  # pylint's crash report
     return found
 
 
@@ -43,11 +49,14 @@ def test_config_error_is_reported_once_per_run(broken_config: Path, jobs: str) -
     assert errors == [
         f"CTX901 ctxsep config error: {config}: [phases] 'services': unknown phase 'transitionl' "
         "(did you mean 'transitional'?); phases are legacy, transitional, migrated, final",
-        f"CTX901 ctxsep config error: {config}: top level 'default-phse': unknown key (did you mean 'default-phase'?)",
+        f"CTX901 ctxsep config error: {config}: top level 'default-phse': unknown key "
+        "(did you mean 'default-phase'?)",
     ]
     assert {m.msg_id for m in found if m.symbol == "ctxsep-config-error"} == {"F5791"}
     # Files under a healthy config are still checked; the others are not.
-    assert {(m.path, m.msg_id) for m in found if m.symbol != "ctxsep-config-error"} == {("healthy/fine.py", "E5702")}
+    assert {(m.path, m.msg_id) for m in found if m.symbol != "ctxsep-config-error"} == {
+        ("healthy/fine.py", "E5702")
+    }
     assert proc.returncode & 1, "a fatal message sets pylint's F bit in the exit code"
 
 
@@ -89,10 +98,14 @@ def test_pyproject_that_only_mentions_ctxsep_is_not_a_config(tmp_path: Path) -> 
     ],
     ids=["checker", "engine", "ctx006"],
 )
-def test_a_ctxsep_bug_is_one_message_not_a_crash(tmp_path: Path, hook: str, expected: set[tuple[int, str, str]]) -> None:
+def test_a_ctxsep_bug_is_one_message_not_a_crash(
+    tmp_path: Path, hook: str, expected: set[tuple[int, str, str]]
+) -> None:
     root = write(tmp_path, {"ctxsep.toml": 'default-phase = "migrated"\n', "calls.py": LEGACY_CALL})
     proc = pylint_run(["calls.py"], root, f"--init-hook={hook}")
     found = messages(proc.stdout, proc.stderr)
     assert len(found) == len(expected)
     for line, msg_id, start in expected:
-        assert any(m.line == line and m.msg_id == msg_id and m.text.startswith(start) for m in found), found
+        assert any(
+            m.line == line and m.msg_id == msg_id and m.text.startswith(start) for m in found
+        ), found

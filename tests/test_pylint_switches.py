@@ -43,6 +43,12 @@ def block():
     return create_user_execution_context(user_id="i")
 """
 
+BROKEN = """\
+from app.context import create_user_execution_context
+
+def broken(:
+"""
+
 PHASES = ("legacy", "transitional", "migrated", "final")
 
 
@@ -66,7 +72,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "transitional" = "transitional"
             "final" = "final"
             """,
-        "migrated/broken.py": "from app.context import create_user_execution_context\n\ndef broken(:\n    pass\n",
+        "migrated/broken.py": BROKEN,
     }
     for phase in PHASES:
         files[f"{phase}/calls_{phase}.py"] = CALLS
@@ -100,14 +106,20 @@ def test_the_phase_picks_the_message(batched: list[PylintMessage]) -> None:
 def test_message_text_and_column(batched: list[PylintMessage]) -> None:
     (message,) = [m for m in batched if m.path == "migrated/calls_migrated.py"]
     assert message.symbol == "legacy-context-constructor"
-    assert message.text.startswith("CTX002 call of legacy constructor 'create_user_execution_context'")
+    assert message.text.startswith(
+        "CTX002 call of legacy constructor 'create_user_execution_context'"
+    )
     assert message.column == 11  # 0-based, as pylint prints columns (flake8 and the CLI say 12)
 
 
 def test_pragmas_on_warnings(batched: list[PylintMessage]) -> None:
     # The rule's symbol and the E id silence the rule's warnings too; the
     # warning's own symbol and id silence warnings; ctxsep's comment works.
-    assert found(batched, "transitional/pragmas_transitional.py") == {(9, "W5702"), (10, "W5702"), (9, "I0021")}
+    assert found(batched, "transitional/pragmas_transitional.py") == {
+        (9, "W5702"),
+        (10, "W5702"),
+        (9, "I0021"),
+    }
 
 
 def test_pragmas_on_errors(batched: list[PylintMessage]) -> None:
@@ -156,7 +168,9 @@ def test_command_line_switches(project: Path, switches: list[str], expected: set
 def test_fail_on_errors_lets_warnings_pass(project: Path) -> None:
     """`--fail-on=E` fails the run on any error whatever the score; warnings
     only lower the score, which `--fail-under` judges."""
-    transitional = pylint_run(["transitional/calls_transitional.py"], project, "--fail-on=E", "--fail-under=0")
+    transitional = pylint_run(
+        ["transitional/calls_transitional.py"], project, "--fail-on=E", "--fail-under=0"
+    )
     assert [m.msg_id for m in ok(transitional.stdout, transitional.stderr)] == ["W5702"]
     assert transitional.returncode == 0
     migrated = pylint_run(["migrated/calls_migrated.py"], project, "--fail-on=E", "--fail-under=0")
@@ -168,4 +182,7 @@ def test_ctxsep_config_option_pins_one_config(project: Path, tmp_path: Path) -> 
     pinned = tmp_path / "final.toml"
     pinned.write_text('default-phase = "final"\n', encoding="utf-8")
     proc = pylint_run(["legacy/calls_legacy.py"], project, f"--ctxsep-config={pinned}")
-    assert {(m.line, m.msg_id) for m in ok(proc.stdout, proc.stderr)} == {(1, "E5707"), (5, "E5702")}
+    assert {(m.line, m.msg_id) for m in ok(proc.stdout, proc.stderr)} == {
+        (1, "E5707"),
+        (5, "E5702"),
+    }

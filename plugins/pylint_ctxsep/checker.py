@@ -54,8 +54,8 @@ class CtxsepChecker(BaseRawFileChecker):
                 "default": "",
                 "type": "path",
                 "metavar": "<file>",
-                "help": "ctxsep config file (ctxsep.toml or pyproject.toml) to use for every module, "
-                "instead of discovering one from each module's own directory.",
+                "help": "ctxsep config file (ctxsep.toml or pyproject.toml) to use for every "
+                "module, instead of discovering one from each module's own directory.",
             },
         ),
     )
@@ -79,7 +79,9 @@ class CtxsepChecker(BaseRawFileChecker):
             self._config_problems(node, exc.problems)
         except Exception as exc:  # a ctxsep bug must not become pylint's F0002 "astroid-error"
             reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
-            self.add_message(SKIPPED_MSGID, line=1, args=(f"{SKIPPED_CODE} file not checked: {reason}",))
+            self.add_message(
+                SKIPPED_MSGID, line=1, args=(f"{SKIPPED_CODE} file not checked: {reason}",)
+            )
 
     def _check(self, node: nodes.Module, path: str) -> None:
         # The bytes pylint parsed: the file, or the text given on stdin.
@@ -95,7 +97,9 @@ class CtxsepChecker(BaseRawFileChecker):
                 try:
                     findings = dual_pattern_findings(node, source, settings, path)
                 except Exception as exc:  # the AST rules' findings above stand
-                    reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
+                    reason = (
+                        f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
+                    )
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return
@@ -107,7 +111,9 @@ class CtxsepChecker(BaseRawFileChecker):
         per directory); it re-reads a config file when it changes on disk."""
         explicit = str(self.linter.config.ctxsep_config or "")
         if explicit not in self._resolvers:
-            self._resolvers[explicit] = SettingsResolver(explicit=Path(explicit) if explicit else None)
+            self._resolvers[explicit] = SettingsResolver(
+                explicit=Path(explicit) if explicit else None
+            )
         return self._resolvers[explicit]
 
     def _wanted(self, code: str) -> bool:
@@ -132,7 +138,13 @@ class CtxsepChecker(BaseRawFileChecker):
             # pylint the pragma was used, so useless-suppression stays accurate.
             self.linter.add_ignored_message(error, finding.line, confidence=confidence)
             return
-        self.add_message(msgid, line=finding.line, col_offset=finding.col, args=(finding.message,), confidence=confidence)
+        self.add_message(
+            msgid,
+            line=finding.line,
+            col_offset=finding.col,
+            args=(finding.message,),
+            confidence=confidence,
+        )
 
     # -- config errors: once per run ----------------------------------------------
 
@@ -149,7 +161,11 @@ class CtxsepChecker(BaseRawFileChecker):
 
     def _add_config_messages(self, problems: tuple[str, ...]) -> None:
         for problem in problems:
-            self.add_message(CONFIG_ERROR_MSGID, line=1, args=(f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}",))
+            self.add_message(
+                CONFIG_ERROR_MSGID,
+                line=1,
+                args=(f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}",),
+            )
 
     def get_map_data(self) -> list[ConfigProblems] | None:
         return self._module_problems or None

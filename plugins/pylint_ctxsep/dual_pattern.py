@@ -70,7 +70,9 @@ def could_have_dual_pattern_calls(source: bytes | str, vocab: Vocabulary) -> boo
     return might_have_findings(source, vocab)
 
 
-def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSettings, path: str) -> list[Finding]:
+def dual_pattern_findings(
+    module: nodes.Module, source: bytes, settings: FileSettings, path: str
+) -> list[Finding]:
     """CTX006 findings for one module, with ``# ctxsep: ignore`` applied."""
     severity = settings.severities[RULE.code]
     if not could_have_dual_pattern_calls(source, settings.vocabulary):
@@ -98,7 +100,9 @@ def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSet
     return findings
 
 
-def dual_pattern_calls(module: nodes.Module, vocab: Vocabulary) -> Iterator[tuple[nodes.Call, DualPatternCall]]:
+def dual_pattern_calls(
+    module: nodes.Module, vocab: Vocabulary
+) -> Iterator[tuple[nodes.Call, DualPatternCall]]:
     """Every call of a dual-pattern callable whose arguments astroid can pin down."""
     # Per module pass, per callee as called (a method called bound or unbound differs).
     signatures: dict[tuple[nodes.FunctionDef, int], DualPatternSignature | None] = {}
@@ -122,18 +126,24 @@ def dual_pattern_calls(module: nodes.Module, vocab: Vocabulary) -> Iterator[tupl
         if kind is ArgContext.UNKNOWN:
             continue
         session_arg = bound.argument(call, signature.session_index, signature.session_param)
-        yield call, DualPatternCall(
-            callee=_display_name(func),
-            context_param=signature.context_param,
-            session_param=signature.session_param,
-            context=kind,
-            context_type=type_name,
-            session_passed=session_arg is not None and not (isinstance(session_arg, nodes.Const) and session_arg.value is None),
+        yield (
+            call,
+            DualPatternCall(
+                callee=_display_name(func),
+                context_param=signature.context_param,
+                session_param=signature.session_param,
+                context=kind,
+                context_type=type_name,
+                session_passed=session_arg is not None
+                and not (isinstance(session_arg, nodes.Const) and session_arg.value is None),
+            ),
         )
 
 
 def _has_unpacking(call: nodes.Call) -> bool:
-    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords)
+    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    )
 
 
 def _callee(call: nodes.Call) -> tuple[nodes.FunctionDef, int] | None:
@@ -263,11 +273,8 @@ def _through_await(expr: nodes.NodeNG) -> nodes.NodeNG:
             return expr
         if len(bindings) == 1 and isinstance(bindings[0], nodes.AssignName):
             parent = bindings[0].parent  # a target inside a tuple has the Tuple as parent
-            value = None
-            if isinstance(parent, nodes.Assign) and parent.targets == [bindings[0]]:
-                value = parent.value
-            elif isinstance(parent, nodes.AnnAssign):
-                value = parent.value
-            if isinstance(value, nodes.Await):
-                return value.value
+            if isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
+                single = not isinstance(parent, nodes.Assign) or parent.targets == [bindings[0]]
+                if single and isinstance(parent.value, nodes.Await):
+                    return parent.value.value
     return expr

@@ -43,7 +43,9 @@ CONFIG_ERROR_MSG_SYMBOL = f"ctxsep-{CONFIG_ERROR_SYMBOL}"
 
 def _suffix(rule: Rule) -> str:
     if not 0 < rule.number < _FIRST_RESERVED:
-        raise ValueError(f"{rule.code}: pylint ids {CHECKER_ID}01-{CHECKER_ID}{_FIRST_RESERVED - 1} hold rules")
+        raise ValueError(
+            f"{rule.code}: pylint ids {CHECKER_ID}01-{CHECKER_ID}{_FIRST_RESERVED - 1} hold rules"
+        )
     return f"{CHECKER_ID}{rule.number:02d}"
 
 
@@ -69,7 +71,8 @@ def build_messages() -> dict[str, MessageDefinitionTuple]:
             "%s",
             rule.symbol,
             f"{rule.code}: {rule.summary}. Used where the file's migration phase makes "
-            f"{rule.code} an error; disabling this symbol disables the rule at every severity. {more}",
+            f"{rule.code} an error; disabling this symbol disables the rule at every "
+            f"severity. {more}",
         )
         msgs[warning_msgid(rule)] = (
             "%s",
