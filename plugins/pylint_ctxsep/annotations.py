@@ -7,7 +7,8 @@ annotation is resolved the way a reader resolves it: the first name of each
 dotted reference is looked up (``lookup``) from where the annotation is
 written, and the binding found is followed one step — an import gives the
 module and original name (relative imports made absolute) without loading the
-module; a class gives its ``qname()``; a same-module alias
+module; a class gives its ``qname()``, or that of the context type it derives
+from (its bases resolved the same way); a same-module alias
 (``AnyContext = Union[...]``, ``X: TypeAlias = ...``, ``type X = ...``) is
 expanded. ``Optional``/``Union``/``X | Y``/``Annotated[T, ...]`` and string
 annotations are taken apart. Anything else becomes ``?``, which no
@@ -137,7 +138,9 @@ class _Resolver:
         if isinstance(binding, nodes.Import):
             return ".".join((_real_name(binding, parts[0]), *rest))
         if isinstance(binding, nodes.ClassDef):
-            return ".".join((self._class_name(binding), *rest))
+            if rest:  # Outer.Inner
+                return ".".join((binding.qname(), *rest))
+            return self._class_name(binding, depth)
         if isinstance(binding, (nodes.FunctionDef, nodes.Module)):
             return ".".join((binding.qname(), *rest))
         if isinstance(binding, nodes.AssignName):  # U = typing.Union; U[A, B]
@@ -148,17 +151,23 @@ class _Resolver:
                 return UNKNOWN if inner == UNKNOWN else ".".join((inner, *rest))
         return UNKNOWN
 
-    def _class_name(self, klass: nodes.ClassDef) -> str:
-        """A class defined where the annotation can see it; one that derives
-        from a context type stands for that type (SPEC §2)."""
-        try:
-            lineage = [klass, *klass.ancestors()]
-        except ASTROID_FAILURES:
-            lineage = [klass]
-        for candidate in lineage:
-            if self.is_context_type(candidate.qname()):
-                return str(candidate.qname())
-        return str(klass.qname())
+    def _class_name(self, klass: nodes.ClassDef, depth: int) -> str:
+        """A class the annotation's module can see; one that derives from a
+        context type stands for that type (SPEC §2). Its bases are resolved
+        like annotations, by name: no inference, no module loading."""
+        qname = str(klass.qname())
+        if self.is_context_type(qname):
+            return qname
+        for base in klass.bases:
+            if not isinstance(base, nodes.NodeNG):
+                continue
+            parsed = _parse(base.as_string())
+            if parsed is None or _dotted(parsed) is None:
+                continue
+            name = self.qualify(parsed, base, depth + 1)
+            if name != UNKNOWN and self.is_context_type(name):
+                return name
+        return qname
 
 
 def _real_name(binding: nodes.Import | nodes.ImportFrom, asname: str) -> str:

@@ -53,7 +53,8 @@ def could_have_dual_pattern_calls(source: bytes | str, vocab: Vocabulary) -> boo
     """The cheap test before any inference: the module mentions a
     context-related vocabulary name (the engine's prefilter).
 
-    Why this is enough: a report needs the context argument to infer to a
+    It is sound under the engine's contract, not against everything astroid
+    could infer. A report needs the context argument to infer to a
     context instance, and that instance has to be built somewhere the file
     can be seen to reach — a constructor, a legacy constructor or a scoped
     factory call, a context class — which the file spells, or an alias named
