@@ -61,11 +61,12 @@ def could_have_dual_pattern_calls(source: bytes | str, vocab: Vocabulary) -> boo
     in the vocabulary (SPEC §2: aliases from other modules are named there).
     Parameters are invisible to astroid (annotations are not values), so a
     module that never names a context cannot hand one to a call *that astroid
-    can see* — except through a helper defined elsewhere and not named in the
-    vocabulary (``ctx = make_test_context()``). Such modules are skipped;
-    adding the helper to ``scoped-context-factories`` or
+    can see* — except a value made in another module under a name the
+    vocabulary does not know: a helper (``ctx = make_test_context()``) or a
+    module-level constant (``from app.jobs import SYSTEM_CONTEXT``). Such
+    modules are skipped; adding a helper to ``scoped-context-factories`` or
     ``legacy-constructors`` brings them back (and teaches the AST rules the
-    same fact). Everything else about a call — its callee, its signature —
+    same fact), and so does importing or annotating with a context type. Everything else about a call — its callee, its signature —
     lives in other modules and cannot be tested on this file's text.
     """
     return might_have_findings(source, vocab)
