@@ -66,8 +66,9 @@ def could_have_dual_pattern_calls(source: bytes | str, vocab: Vocabulary) -> boo
     module-level constant (``from app.jobs import SYSTEM_CONTEXT``). Such
     modules are skipped; adding a helper to ``scoped-context-factories`` or
     ``legacy-constructors`` brings them back (and teaches the AST rules the
-    same fact), and so does importing or annotating with a context type. Everything else about a call — its callee, its signature —
-    lives in other modules and cannot be tested on this file's text.
+    same fact), and so does importing or annotating with a context type.
+    Everything else about a call — its callee, its signature — lives in other
+    modules and cannot be tested on this file's text.
     """
     return might_have_findings(source, vocab)
 
