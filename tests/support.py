@@ -204,12 +204,3 @@ def parse_pylint(stdout: str) -> list[PylintMessage]:
         messages.append(PylintMessage(os.path.normpath(path), int(row), int(col), msg_id, symbol, text))
     return messages
 
-
-def pylint_findings(paths: list[str], cwd: Path, *extra: str) -> dict[str, list[Got]]:
-    """path -> findings (1-based columns), from a real pylint run."""
-    proc = pylint_run(paths, cwd, *extra)
-    assert proc.returncode & 32 == 0 and "Traceback" not in proc.stderr, proc.stderr
-    out: dict[str, list[Got]] = {}
-    for message in parse_pylint(proc.stdout):
-        out.setdefault(message.path, []).append(message.got())
-    return out
