@@ -201,6 +201,7 @@ def parse_pylint(stdout: str) -> list[PylintMessage]:
         if line.startswith("*************") or line.count("|") < 5:
             continue
         path, row, col, msg_id, symbol, text = line.split("|", 5)
-        messages.append(PylintMessage(os.path.normpath(path), int(row), int(col), msg_id, symbol, text))
+        where = os.path.normpath(path)
+        messages.append(PylintMessage(where, int(row), int(col), msg_id, symbol, text))
     return messages
 
