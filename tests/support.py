@@ -158,3 +158,58 @@ def flake8_findings(paths: list[str], cwd: Path, *extra: str) -> dict[str, list[
 
 def counter(got: list[Got]) -> Counter[tuple[int, str, int]]:
     return Counter((g.line, g.code, g.col) for g in got)
+
+
+# -- pylint -------------------------------------------------------------------------
+
+PYLINT_TEMPLATE = "{path}|{line}|{column}|{msg_id}|{symbol}|{msg}"
+#: pylint's category letter -> the ctxsep severity it stands for (F: ctxsep could not check)
+PYLINT_SEVERITY = {"E": "error", "W": "warn", "F": "error"}
+
+
+@dataclass(frozen=True, order=True)
+class PylintMessage:
+    path: str
+    line: int
+    column: int  # 0-based, as pylint prints it
+    msg_id: str
+    symbol: str
+    text: str
+
+    @property
+    def code(self) -> str:
+        """The ctxsep code the message text starts with (``CTX002 …``)."""
+        return self.text.split(" ", 1)[0]
+
+    def got(self) -> Got:
+        return Got(self.line, self.code, self.column + 1, PYLINT_SEVERITY.get(self.msg_id[0]))
+
+
+def pylint_run(
+    paths: list[str], cwd: Path, *extra: str, stdin: str | None = None, only_ctxsep: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """A real pylint run without user config; by default only ctxsep's
+    messages are enabled. pylint moves ``--disable=all`` before every other
+    ``--enable``/``--disable``, so a test of those switches passes False."""
+    selection = ["--disable=all", "--enable=ctxsep"] if only_ctxsep else []
+    return run(
+        [
+            sys.executable, "-m", "pylint", "--rcfile=/dev/null", "--load-plugins=pylint_ctxsep",
+            *selection, "--recursive=y", "--score=n", "--persistent=n",
+            f"--msg-template={PYLINT_TEMPLATE}", *extra, *paths,
+        ],
+        cwd,
+        stdin=stdin,
+    )
+
+
+def parse_pylint(stdout: str) -> list[PylintMessage]:
+    messages = []
+    for line in stdout.splitlines():
+        if line.startswith("*************") or line.count("|") < 5:
+            continue
+        path, row, col, msg_id, symbol, text = line.split("|", 5)
+        where = os.path.normpath(path)
+        messages.append(PylintMessage(where, int(row), int(col), msg_id, symbol, text))
+    return messages
+

@@ -59,7 +59,16 @@ def _has_ctxsep_table(pyproject: Path) -> bool:
         data = pyproject.read_bytes()
     except OSError:
         return False
-    return b"tool.ctxsep" in data or b'"ctxsep"' in data
+    if b"tool.ctxsep" not in data and b'"ctxsep"' not in data:
+        return False
+    # The text test also matches `dependencies = ["ctxsep"]` or `name = "ctxsep"`;
+    # such a pyproject.toml has no table of ours and is passed over. A broken
+    # one that mentions us is ours to report (load_config does).
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return True
+    return isinstance(tool, dict) and "ctxsep" in tool
 
 
 def load_config(path: Path) -> Config:
