@@ -158,3 +158,37 @@ def flake8_findings(paths: list[str], cwd: Path, *extra: str) -> dict[str, list[
 
 def counter(got: list[Got]) -> Counter[tuple[int, str, int]]:
     return Counter((g.line, g.code, g.col) for g in got)
+
+
+# -- baselines ----------------------------------------------------------------------
+
+
+def ctxsep_cli(cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``ctxsep ARGS`` in-process from ``cwd``: (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from ctxsep.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+    finally:
+        os.chdir(previous)
+    return code, out.getvalue(), err.getvalue()
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write dedented files under ``root`` (a VCS root, so config discovery stops there)."""
+    (root / ".git").mkdir(exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
