@@ -160,9 +160,7 @@ def test_a_corrupt_baseline_is_an_error_naming_file_and_entry(tmp_path: Path) ->
     with pytest.raises(BaselineError) as info:
         check_file(root / "app/m.py", SettingsResolver(cwd=root))
     assert isinstance(info.value, ConfigError)  # every front end already reports config errors
-    assert info.value.problems == [
-        f"{baseline}: entry 1 (line 2): \"fingerprint\" 'zz' must be 8 lowercase hex digits"
-    ]
+    assert info.value.problems == [f"{baseline}: entry 1 (line 2): \"fingerprint\" 'zz' must be 8 lowercase hex digits"]
     # A run that ignores the baseline does not need it to be readable.
     assert len(check_file(root / "app/m.py", SettingsResolver(cwd=root), baseline=False).findings) == 2
 

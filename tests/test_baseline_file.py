@@ -109,7 +109,7 @@ def test_bad_entries_are_named_by_number_and_line() -> None:
         "ctxsep-baseline.json: entry 3 (line 6): \"path\" '/etc/a.py' must be a file path relative to the "
         "config file's directory, with '/' separators and no '.' or '..' parts",
         "ctxsep-baseline.json: entry 3 (line 6): \"fingerprint\" 'XYZ' must be 8 lowercase hex digits",
-        "ctxsep-baseline.json: entry 3 (line 6): \"count\" 0 must be a whole number of at least 1",
+        'ctxsep-baseline.json: entry 3 (line 6): "count" 0 must be a whole number of at least 1',
         "ctxsep-baseline.json: entry 3 (line 6): \"phase\" 'done' must be one of legacy, transitional, migrated, final",
         "ctxsep-baseline.json: entry 4 (line 7): same path, code, scope and fingerprint as entry 1 (line 4); "
         "keep one entry and add up the counts",
