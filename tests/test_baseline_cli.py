@@ -255,3 +255,15 @@ def test_pre_commit_hooks_run_the_documented_commands(tmp_path: Path) -> None:
     (root / "app/routes/a.py").write_text(legacy_module(2), encoding="utf-8")
     for entry in hooks.values():
         assert cli(root, *entry.split()[1:], "app/routes/a.py")[0] == 1
+
+
+def test_unwritable_places_are_usage_errors_not_tracebacks(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"pyproject.toml": CONFIG, "app/routes/a.py": legacy_module(1)})
+    (root / "pyproject.toml").write_text(
+        CONFIG.replace("[tool.ctxsep]\n", '[tool.ctxsep]\nbaseline = "a-file/b.json"\n')
+    )
+    (root / "a-file").write_text("not a directory")
+    code, _, err = cli(root, "baseline", "create")
+    assert code == 2 and "cannot write the baseline" in err
+    code, _, err = cli(root, "report", "-o", "a-file/report.md")
+    assert code == 2 and "cannot write the report" in err

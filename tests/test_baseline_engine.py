@@ -12,7 +12,7 @@ from support import write_tree
 from ctxsep.atomic import write_atomic
 from ctxsep.baseline import Entry, dumps
 from ctxsep.config import SettingsResolver
-from ctxsep.engine import check_file
+from ctxsep.engine import apply_baseline, check_file
 from ctxsep.model import BaselineError, ConfigError, Phase
 
 TWO_CALLS = """
@@ -168,3 +168,13 @@ def test_a_corrupt_baseline_is_an_error_naming_file_and_entry(tmp_path: Path) ->
 def test_entries_record_the_phase(tmp_path: Path) -> None:
     root = project(tmp_path, TWO_CALLS, phase="final")
     assert {e.phase for e in record(root)} == {Phase.FINAL}
+
+
+def test_apply_baseline_serves_front_ends_with_their_own_findings(tmp_path: Path) -> None:
+    """The mypy plugin produces findings itself and filters them the same way."""
+    root = project(tmp_path, TWO_CALLS)
+    record(root)
+    resolver = SettingsResolver(cwd=root)
+    findings = list(check_file(root / "app/m.py", resolver, baseline=False).findings)
+    shown_now, hidden = apply_baseline(findings, resolver.for_path(root / "app/m.py"))
+    assert shown_now == [] and len(hidden) == 2

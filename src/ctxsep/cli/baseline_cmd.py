@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ctxsep.baseline import load_baseline
+from ctxsep.baseline import is_baselinable, load_baseline
 from ctxsep.cli.check import add_common_options
 from ctxsep.config import SettingsResolver, relative_posix
 from ctxsep.migration.baseline_ops import (
@@ -165,7 +165,7 @@ def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb
             print(f"ctxsep: {shown} is up to date")
         if not allow_growth:
             new = check_group(group).new
-            recordable = [f for f in new if f.code != "CTX900"]
+            recordable = [f for f in new if is_baselinable(f)]
             unrecorded += len(recordable)
             if recordable:
                 print(

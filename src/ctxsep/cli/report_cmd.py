@@ -57,5 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(resolver.cwd / args.output, text)
+        try:
+            write_atomic(resolver.cwd / args.output, text)
+        except OSError as exc:
+            raise CtxsepError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from None
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from ctxsep.atomic import write_atomic
 from ctxsep.baseline import Baseline, Entry, EntryKey, dumps, finding_key, is_baselinable, load_baseline
 from ctxsep.config import Config, SettingsResolver, relative_posix
-from ctxsep.model import Finding, Phase, Severity
+from ctxsep.model import CtxsepError, Finding, Phase, Severity
 from ctxsep.runner import RunResult
 
 
@@ -232,5 +232,9 @@ def write_entries(path: Path, entries: Iterable[Entry]) -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    write_atomic(path, text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except OSError as exc:
+        raise CtxsepError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
     return True
