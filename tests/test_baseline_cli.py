@@ -267,3 +267,16 @@ def test_unwritable_places_are_usage_errors_not_tracebacks(tmp_path: Path) -> No
     assert code == 2 and "cannot write the baseline" in err
     code, _, err = cli(root, "report", "-o", "a-file/report.md")
     assert code == 2 and "cannot write the report" in err
+
+
+def test_explain_shows_the_files_baseline_entries(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"pyproject.toml": CONFIG, "app/services/s.py": legacy_module(1)})
+    _, out, _ = cli(root, "explain", "app/services/s.py")
+    assert f"baseline: {root / 'ctxsep-baseline.json'} (does not exist; nothing is hidden)" in out
+    cli(root, "baseline", "create")
+    _, out, _ = cli(root, "explain", "app/services/s.py")
+    assert "(1 entry for this file)" in out
+    assert re.search(r"  CTX002 in handler \([0-9a-f]{8}\) x1, recorded in transitional: hides findings", out)
+    (root / "pyproject.toml").write_text(CONFIG.replace('"app/services" = "transitional"', '"app/services" = "final"'))
+    _, out, _ = cli(root, "explain", "app/services/s.py")
+    assert "recorded in transitional: inactive: the file is now final (promoted)" in out
