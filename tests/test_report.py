@@ -218,3 +218,13 @@ def test_report_goldens(fmt: str, tmp_path: Path, update_goldens: bool) -> None:
     code, out, err = ctxsep_cli(tmp_path, "report", "--format", fmt, "--graph")
     assert code == 0, err
     assert_golden(f"report.{fmt}", out, update_goldens)
+
+
+def test_parallel_and_serial_agree(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    for i in range(20):
+        (root / f"app/services/s{i}.py").write_text(textwrap.dedent(SERVICE), encoding="utf-8")
+    assert report_json(root, "-j", "1", "--graph") == report_json(root, "-j", "2", "--graph")
+    serial = ctxsep_cli(root, "gate", "app", "--to", "final", "-j", "1")
+    assert serial == ctxsep_cli(root, "gate", "app", "--to", "final", "-j", "2")
+    assert serial[0] == 1
