@@ -213,3 +213,133 @@ def parse_pylint(stdout: str) -> list[PylintMessage]:
         messages.append(PylintMessage(where, int(row), int(col), msg_id, symbol, text))
     return messages
 
+# -- baselines ----------------------------------------------------------------------
+
+
+def ctxsep_cli(cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``ctxsep ARGS`` in-process from ``cwd``: (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from ctxsep.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+    finally:
+        os.chdir(previous)
+    return code, out.getvalue(), err.getvalue()
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write dedented files under ``root`` (a VCS root, so config discovery stops there)."""
+    (root / ".git").mkdir(exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@dataclass(frozen=True)
+class BaselineScenario:
+    """A project whose baseline records some findings, edited afterwards.
+
+    ``hidden`` findings are recorded in the baseline (their lines moved since:
+    the baseline must still hide them); ``visible`` ones were added after the
+    baseline was created. A front end passes when, checking ``path`` from
+    ``root``, it reports exactly ``visible``.
+    """
+
+    root: Path
+    path: str
+    hidden: list[tuple[int, str]]
+    visible: list[tuple[int, str]]
+
+
+SCENARIO_BEFORE = """
+from app.context import create_user_execution_context
+
+
+def old_route(db):
+    return create_user_execution_context(user_id="u", db_session=db)
+"""
+
+SCENARIO_AFTER = """
+from app.context import create_user_execution_context
+
+# A comment and a helper inserted above the baselined code:
+# its line moves, its identity does not.
+HELPER = 1
+
+
+def new_route(db):
+    return create_user_execution_context(user_id="new")
+
+
+def old_route(db):
+    return create_user_execution_context(user_id="u", db_session=db)
+"""
+
+
+def baseline_scenario(tmp_path: Path) -> BaselineScenario:
+    """Create the scenario (the baseline is written by ``ctxsep baseline create``)."""
+    root = write_tree(
+        tmp_path, {"pyproject.toml": '[tool.ctxsep]\ndefault-phase = "migrated"\n', "app/routes.py": SCENARIO_BEFORE}
+    )
+    code, out, err = ctxsep_cli(root, "baseline", "create")
+    assert code == 0, out + err
+    (root / "app/routes.py").write_text(textwrap.dedent(SCENARIO_AFTER).lstrip("\n"), encoding="utf-8")
+    return BaselineScenario(
+        root=root,
+        path="app/routes.py",
+        hidden=[(13, "CTX002"), (13, "CTX001")],
+        visible=[(9, "CTX002")],
+    )
+
+
+def cli_lines_and_codes(root: Path, path: str) -> list[tuple[int, str]]:
+    document = ctxsep_json([path], root)
+    return [(f["line"], f["code"]) for f in document["findings"]]
+
+
+def flake8_lines_and_codes(root: Path, path: str) -> list[tuple[int, str]]:
+    found = flake8_findings([path], root)
+    return [(g.line, g.code) for g in found.get(os.path.normpath(path), [])]
+
+
+#: Every front end as "findings (line, code) for PATH checked from ROOT".
+#: A new front end (pylint, mypy) adds one function here and inherits the
+#: front-end tests that use this table, such as "hides baselined findings".
+def pylint_lines_and_codes(root: Path, path: str) -> list[tuple[int, str]]:
+    proc = pylint_run([path], root)
+    return [(m.line, m.code) for m in parse_pylint(proc.stdout)]
+
+
+FRONT_ENDS = {
+    "cli": cli_lines_and_codes,
+    "flake8": flake8_lines_and_codes,
+    "pylint": pylint_lines_and_codes,
+}
+
+
+# -- golden files (output formats only) ------------------------------------------------
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def assert_golden(name: str, text: str, update: bool) -> None:
+    """Compare ``text`` with ``tests/golden/NAME``; ``pytest --update-goldens`` rewrites it."""
+    path = GOLDEN / name
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run `pytest --update-goldens`"
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"{path} differs from the output: review the change, then run `pytest --update-goldens`"

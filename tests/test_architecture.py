@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
@@ -88,22 +89,30 @@ def test_every_config_key_is_documented() -> None:
 
 
 def _cli_flags() -> list[tuple[str, str]]:
-    parser = build_parser()
-    found = []
-    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
-        for name, sub in action.choices.items():  # type: ignore[union-attr]
-            for option in sub._actions:
-                for flag in option.option_strings:
-                    if flag not in ("-h", "--help"):
-                        found.append((name, flag))
+    """(command, flag) for every command and nested subcommand (``baseline create``)."""
+    found: list[tuple[str, str]] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for option in parser._actions:
+            if isinstance(option, argparse._SubParsersAction):
+                for name, sub in option.choices.items():
+                    walk(sub, f"{prefix} {name}".strip())
+            for flag in option.option_strings:
+                if flag not in ("-h", "--help", "--version"):
+                    found.append((prefix, flag))
+
+    walk(build_parser(), "")
     return found
 
 
 def test_every_cli_command_and_flag_is_documented() -> None:
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    for command, flag in _cli_flags():
+    flags = _cli_flags()
+    assert ("baseline create", "--force") in flags  # nested subcommands are walked
+    for command, flag in flags:
         assert f"ctxsep {command}" in text, command
-        assert f"`{flag}" in text, (command, flag)
+        section = text[text.index(f"## `ctxsep {command}") :] if f"## `ctxsep {command}" in text else text
+        assert f"`{flag}" in section.split("\n## ")[0], (command, flag)
 
 
 @pytest.mark.skipif(

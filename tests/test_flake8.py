@@ -126,3 +126,14 @@ def test_syntax_error_is_flake8s_e999_only(tmp_path: Path) -> None:
 def test_plugin_is_registered_by_entry_point(tmp_path: Path) -> None:
     proc = run([sys.executable, "-m", "flake8", "--version"], tmp_path)
     assert "ctxsep:" in proc.stdout
+
+
+def test_corrupt_baseline_is_a_clear_result_not_a_traceback(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "ctxsep-baseline.json").write_text('{"entries": [\n  {"path": "app/routes/r.py"}\n]}\n')
+    proc = run([sys.executable, "-m", "flake8", "--isolated", "--select", "CTX", "app/routes/r.py"], root)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "CTX901 ctxsep config error:" in proc.stdout
+    problem = "ctxsep-baseline.json: entry 1 (line 2): missing 'code', 'scope', 'fingerprint', 'count', 'phase'"
+    assert problem in proc.stdout

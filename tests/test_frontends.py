@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from support import (
     FIXTURES,
+    FRONT_ENDS,
     Got,
+    baseline_scenario,
     counter,
     ctxsep_json,
     fixture_files,
@@ -58,3 +60,14 @@ def test_cli_and_flake8_agree_exactly(cli_results: dict[str, list[Got]], flake8_
     assert set(cli_results) == set(flake8_results)
     for path in cli_results:
         assert counter(cli_results[path]) == counter(flake8_results[path]), path
+
+
+@pytest.mark.parametrize("front_end", sorted(FRONT_ENDS))
+def test_front_end_hides_baselined_findings(front_end: str, tmp_path: Path) -> None:
+    """The baseline is applied in the engine, so every front end hides what it
+    records — even after lines moved — and shows what was added since."""
+    scenario = baseline_scenario(tmp_path)
+    found = FRONT_ENDS[front_end](scenario.root, scenario.path)
+    assert sorted(found) == sorted(scenario.visible)
+    for hidden in scenario.hidden:
+        assert hidden not in found

@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ctxsep.config import FileSettings, SettingsResolver
+from ctxsep.baseline import Baseline, BaselineStore
+from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
@@ -30,6 +31,8 @@ from ctxsep.semantics import SCOPE_NODES, FileSemantics
 from ctxsep.suppression import find_suppressions, is_suppressed
 
 Visitor = Callable[[ast.AST, RuleContext], None]
+#: Splits one file's findings into (shown, hidden by the baseline).
+FindingFilter = Callable[[list[Finding], FileSettings], tuple[list[Finding], list[Finding]]]
 _NAMED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -99,7 +102,7 @@ def check_source(
     display_path: str,
     settings: FileSettings,
     tree: ast.Module | None = None,
-    filter_findings: Callable[[list[Finding], FileSettings], tuple[list[Finding], list[Finding]]] | None = None,
+    filter_findings: FindingFilter | None = None,
 ) -> FileResult:
     """Check one file's source. ``tree`` may be passed when the host already
     parsed exactly this source with ``ast`` (flake8 does). ``filter_findings``
@@ -212,6 +215,23 @@ def _walk(tree: ast.Module, ctx: RuleContext, dispatch: dict[type[ast.AST], tupl
 
 # -- the front ends' entry point ----------------------------------------------------
 
+#: Every baseline file this process has read, re-read when it changes. A memo
+#: of file contents (like ``dispatch_table``'s cache), not a setting: which
+#: baseline applies always comes from the file's own config.
+_BASELINES = BaselineStore()
+
+
+def baseline_for(config: Config) -> Baseline:
+    """The baseline named by ``config`` (empty if the file does not exist).
+    Raises BaselineError when it exists but cannot be used."""
+    return _BASELINES.for_config(config)
+
+
+def apply_baseline(findings: list[Finding], settings: FileSettings) -> tuple[list[Finding], list[Finding]]:
+    """(shown, hidden) for findings a front end produced itself (the mypy
+    plugin's type-exact findings), with the file's baseline and phase."""
+    return baseline_for(settings.config).split(findings, settings)
+
 
 def check_file(
     path: str | os.PathLike[str],
@@ -219,22 +239,42 @@ def check_file(
     source: str | bytes | None = None,
     display_path: str | None = None,
     tree: ast.Module | None = None,
-    filter_findings: Callable[[list[Finding], FileSettings], tuple[list[Finding], list[Finding]]] | None = None,
+    filter_findings: FindingFilter | None = None,
+    baseline: bool = True,
 ) -> FileResult:
     """Check ``path`` with the config found from its own directory.
 
     ``source`` is the text a host already holds (stdin, an editor buffer);
-    when None the file is read from disk. Raises ConfigError for a broken
-    config; everything about the file itself becomes findings.
+    when None the file is read from disk. Findings recorded in the config's
+    baseline come back in ``FileResult.baselined`` instead of ``findings``
+    (``baseline=False`` reports everything). Raises ConfigError for a broken
+    config and BaselineError (a ConfigError) for a broken baseline;
+    everything about the file itself becomes findings.
     """
     settings = resolver.for_path(path)
+    if filter_findings is None and baseline:
+        filter_findings = baseline_for(settings.config).split
     shown = display_path if display_path is not None else os.fspath(path)
+    return check_path(path, settings, shown, source=source, tree=tree, filter_findings=filter_findings)
+
+
+def check_path(
+    path: str | os.PathLike[str],
+    settings: FileSettings,
+    display_path: str,
+    source: str | bytes | None = None,
+    tree: ast.Module | None = None,
+    filter_findings: FindingFilter | None = None,
+) -> FileResult:
+    """Check ``path`` with the given settings (the promotion gate passes a
+    file's settings as they would be after a promotion). Reads the file when
+    ``source`` is None; applies no baseline unless ``filter_findings`` does."""
     if source is None:
         try:
             source = Path(path).read_bytes()
         except OSError as exc:
-            return _skipped(shown, settings.phase, f"cannot read: {exc.strerror or exc}")
-    return check_source(source, shown, settings, tree=tree, filter_findings=filter_findings)
+            return _skipped(display_path, settings.phase, f"cannot read: {exc.strerror or exc}")
+    return check_source(source, display_path, settings, tree=tree, filter_findings=filter_findings)
 
 
 def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:

@@ -102,3 +102,10 @@ class ConfigError(CtxsepError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class BaselineError(ConfigError):
+    """A baseline file that cannot be used (unreadable, not JSON, a broken
+    entry). A ConfigError, so every front end reports it the way it reports a
+    broken config: the CLI exits 2, flake8 and pylint show one ``CTX901``
+    result per problem. Each problem names the file and the line or entry."""

@@ -6,16 +6,17 @@ workers. Used by the CLI; front ends check one file at a time through
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pathspec
 
 from ctxsep.config import Config, SettingsResolver, relative_posix
-from ctxsep.engine import FileResult, check_file
+from ctxsep.engine import FileResult, baseline_for, check_file
 from ctxsep.model import ConfigError, Finding, Severity
 
 #: Directories never descended into (unless named on the command line).
@@ -47,6 +48,8 @@ _FILES_PER_WORKER = 8
 class RunResult:
     results: list[FileResult] = field(default_factory=list)
     show_baselined: bool = False
+    #: the absolute path of each result, in the same order
+    files: list[Path] = field(default_factory=list)
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
@@ -140,6 +143,11 @@ def display_path(path: Path, cwd: Path) -> str:
 
 # -- workers -----------------------------------------------------------------------
 
+T = TypeVar("T")
+#: One file's work: module-level (or a functools.partial of one) so worker
+#: processes can receive it.
+FileTask = Callable[[Path, SettingsResolver], T]
+
 _worker_resolver: SettingsResolver | None = None
 
 
@@ -148,38 +156,67 @@ def _init_worker(explicit: Path | None, cwd: Path) -> None:
     _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd)
 
 
-def _check_chunk(paths: list[Path]) -> list[FileResult]:
+def _run_chunk(work: tuple[FileTask[T], list[Path]]) -> list[T]:
+    task, paths = work
     resolver = _worker_resolver
     assert resolver is not None
-    return [check_file(p, resolver, display_path=display_path(p, resolver.cwd)) for p in paths]
+    return [task(p, resolver) for p in paths]
+
+
+def check_one(path: Path, resolver: SettingsResolver, baseline: bool = True) -> FileResult:
+    return check_file(path, resolver, display_path=display_path(path, resolver.cwd), baseline=baseline)
+
+
+def collect(paths: Iterable[str], resolver: SettingsResolver, baseline: bool = True) -> list[Path]:
+    """The files under ``paths``, after validating every config (and, with
+    ``baseline``, every baseline file) they use. Raises ConfigError listing
+    every problem before anything is checked."""
+    files = FileCollector(resolver).collect(paths)
+    problems: list[str] = []
+    configs: dict[Path | None, Config] = {}
+    for file in files:
+        try:
+            config = resolver.for_path(file).config
+        except ConfigError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+            continue
+        configs.setdefault(config.path, config)
+    if baseline and not problems:
+        for config in configs.values():
+            try:
+                baseline_for(config)
+            except ConfigError as exc:
+                problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise ConfigError(problems)
+    return files
+
+
+def map_files(files: list[Path], resolver: SettingsResolver, task: FileTask[T], jobs: int | None = None) -> list[T]:
+    """``task`` over every file, in worker processes when there are enough
+    files; results in the order of ``files``."""
+    workers = max(1, jobs if jobs else (os.cpu_count() or 1))
+    workers = min(workers, max(1, len(files) // _FILES_PER_WORKER))
+    if workers == 1:
+        return [task(p, resolver) for p in files]
+    chunk = max(1, min(64, len(files) // (workers * 4) or 1))
+    work = [(task, files[i : i + chunk]) for i in range(0, len(files), chunk)]
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
+    ) as pool:
+        return [result for batch in pool.map(_run_chunk, work) for result in batch]
 
 
 def run_check(
     paths: Iterable[str],
     resolver: SettingsResolver,
     jobs: int | None = None,
+    baseline: bool = True,
 ) -> RunResult:
     """Check every file under ``paths``. Raises ConfigError (every problem of
-    every config involved) before checking anything."""
-    files = FileCollector(resolver).collect(paths)
-    problems: list[str] = []
-    for file in files:
-        try:
-            resolver.for_path(file)
-        except ConfigError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
-    if problems:
-        raise ConfigError(problems)
-    workers = max(1, jobs if jobs else (os.cpu_count() or 1))
-    workers = min(workers, max(1, len(files) // _FILES_PER_WORKER))
-    if workers == 1:
-        results = [check_file(p, resolver, display_path=display_path(p, resolver.cwd)) for p in files]
-    else:
-        chunk = max(1, min(64, len(files) // (workers * 4) or 1))
-        chunks = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
-        ) as pool:
-            results = [result for batch in pool.map(_check_chunk, chunks) for result in batch]
-    results.sort(key=lambda r: r.path)
-    return RunResult(results)
+    every config and baseline involved) before checking anything.
+    ``baseline=False`` reports every finding, recorded or not."""
+    files = collect(paths, resolver, baseline=baseline)
+    results = map_files(files, resolver, partial(check_one, baseline=baseline), jobs)
+    order = sorted(range(len(files)), key=lambda i: results[i].path)
+    return RunResult([results[i] for i in order], files=[files[i] for i in order])

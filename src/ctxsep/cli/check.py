@@ -18,9 +18,20 @@ def add_parser(subparsers: Any) -> None:
         help="check files and directories",
         description="Check Python files. Each file's config (and phase) is found from its own directory.",
     )
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    hidden = parser.add_mutually_exclusive_group()
+    hidden.add_argument(
+        "--show-baselined", action="store_true", help="also show findings the baseline hides, marked as baselined"
+    )
+    hidden.add_argument("--no-baseline", action="store_true", help="ignore the baseline: report every finding")
+    add_common_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """PATH ..., -j and --config: shared by every command that checks files."""
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
     parser.add_argument(
         "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
     )
@@ -31,7 +42,6 @@ def add_parser(subparsers: Any) -> None:
         metavar="FILE",
         help="use this ctxsep.toml/pyproject.toml for every file instead of discovering one per file",
     )
-    parser.set_defaults(handler=run)
 
 
 def _positive_int(text: str) -> int:
@@ -46,6 +56,7 @@ def _positive_int(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     resolver = SettingsResolver(explicit=args.config)
-    result = run_check(args.paths, resolver, jobs=args.jobs)
+    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline)
+    result.show_baselined = args.show_baselined
     sys.stdout.write(FORMATS[args.format](result, args.quiet))
     return 1 if result.failed else 0

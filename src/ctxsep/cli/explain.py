@@ -1,5 +1,5 @@
-"""``ctxsep explain PATH``: which config, which key, which phase, and each
-rule's severity with the reason."""
+"""``ctxsep explain PATH``: which config, which key, which phase, each
+rule's severity with the reason, and the file's baseline entries."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ctxsep.config import SettingsResolver
+from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.config.schema import default_severities
+from ctxsep.engine import baseline_for
+from ctxsep.model import BaselineError
 from ctxsep.rules import ALL_RULES
 
 
@@ -57,7 +59,32 @@ def explain(path: str, resolver: SettingsResolver) -> str:
             why = f"default for {settings.phase.label}"
         note = " (mypy/pylint only)" if rule.needs_types else ""
         out.append(f"  {rule.code} {rule.symbol:<28} {severity.label:<5}  {why}{note}")
+    out.extend(_baseline_lines(settings))
     return "\n".join(out) + "\n"
+
+
+def _baseline_lines(settings: FileSettings) -> list[str]:
+    """The baseline entries for this file and whether each hides findings now."""
+    path = settings.config.baseline_path
+    try:
+        baseline = baseline_for(settings.config)
+    except BaselineError as exc:
+        return [f"baseline: {path}: cannot be used: {exc.problems[0]}"]
+    if not baseline.exists:
+        return [f"baseline: {path} (does not exist; nothing is hidden)"]
+    entries = baseline.for_file(settings.rel_path)
+    out = [f"baseline: {path} ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'} for this file)"]
+    for entry in entries:
+        state = (
+            "hides findings"
+            if entry.active_in(settings.phase)
+            else f"inactive: the file is now {settings.phase.label} (promoted)"
+        )
+        out.append(
+            f"  {entry.code} in {entry.scope} ({entry.fingerprint}) x{entry.count}, "
+            f"recorded in {entry.phase.label}: {state}"
+        )
+    return out
 
 
 def run(args: argparse.Namespace) -> int:

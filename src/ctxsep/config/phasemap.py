@@ -85,6 +85,17 @@ class PhaseMap:
             keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec))
         return cls(tuple(keys), default, source)
 
+    def with_key(self, key: str, phase: Phase) -> PhaseMap:
+        """This map with ``key`` set to ``phase`` (replacing a key for the same
+        path): what promoting ``key`` in the config would give. ``key`` is
+        relative to the config directory; ``""`` is the whole project."""
+        normalized = normalize_key(key)
+        if normalized is None:
+            raise ValueError(f"key {key!r} must be a relative path inside the project")
+        entries = {k.key: k.phase for k in self.keys if k.normalized != normalized}
+        entries[normalized or "."] = phase
+        return PhaseMap.build(entries, self.default, self.source)
+
     def lookup(self, rel_path: str) -> tuple[Phase, PhaseKey | None]:
         """The phase of a file at ``rel_path`` (POSIX, relative to the config
         directory) and the key that decided it (None: the default phase)."""

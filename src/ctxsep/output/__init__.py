@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ctxsep.output import json_format, text
+from ctxsep.output import github, json_format, sarif, text
 from ctxsep.runner import RunResult
 
 FORMATS: dict[str, Callable[[RunResult, bool], str]] = {
     "text": text.render,
     "json": json_format.render,
+    "sarif": sarif.render,
+    "github": github.render,
 }
 
 __all__ = ["FORMATS"]

@@ -53,7 +53,12 @@ class RuleContext:
     def report(self, rule: Rule, node: ast.AST, anchor: str | None = None, **fields: Any) -> None:
         message = rule.message.format(**fields)
         if anchor is None:
-            anchor = _anchor_text(node)
+            # A flagged callee stands for its call: editing the arguments of a
+            # baselined legacy call is "touching the flagged code" and must
+            # resurface it, and two different calls in one function must not
+            # share a fingerprint.
+            flagged = self.parent if isinstance(self.parent, ast.Call) and self.parent.func is node else node
+            anchor = _anchor_text(flagged)
         self.reports.append(
             (
                 Report(rule.code, getattr(node, "lineno", 1), getattr(node, "col_offset", 0), message, anchor),

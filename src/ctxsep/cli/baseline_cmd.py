@@ -1,0 +1,223 @@
+"""``ctxsep baseline create|update|check|prune``: record today's findings,
+shrink the record as code gets fixed, and fail CI on anything new.
+
+Each config's baseline file (``baseline`` in ``[tool.ctxsep]``, default
+``ctxsep-baseline.json`` beside the config) holds the entries of the files
+that config governs. Only ``create --force`` may replace a file it cannot
+read; every other command refuses (exit 2) and leaves it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ctxsep.baseline import is_baselinable, load_baseline
+from ctxsep.cli.check import add_common_options
+from ctxsep.config import SettingsResolver, relative_posix
+from ctxsep.migration.baseline_ops import (
+    BaselineGroup,
+    Change,
+    changes,
+    check_group,
+    created_entries,
+    group_run,
+    updated_entries,
+    write_entries,
+)
+from ctxsep.model import BaselineError, CtxsepError
+from ctxsep.output.text import line_for
+from ctxsep.runner import collect, run_check
+
+EXIT_OK, EXIT_FINDINGS = 0, 1
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "baseline",
+        help="record known findings so only new ones fail; shrink the record as you fix them",
+        description="Manage the baseline file named by each config (default ctxsep-baseline.json beside it). "
+        "See docs/baselines.md for the workflow.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+    create = actions.add_parser(
+        "create",
+        help="record every current finding",
+        description="Record every current finding of PATHs in the baseline, at each file's phase. "
+        "Refuses to replace an existing baseline unless --force is given.",
+    )
+    create.add_argument("--force", action="store_true", help="replace an existing (even unreadable) baseline")
+    create.set_defaults(handler=run_create)
+    update = actions.add_parser(
+        "update",
+        help="shrink the baseline to what still occurs",
+        description="Lower counts and remove entries whose findings were fixed (or whose file is gone). "
+        "Never records new findings unless --allow-growth is given.",
+    )
+    update.add_argument(
+        "--allow-growth",
+        action="store_true",
+        help="also record new findings, and re-record debt a promotion un-hid, at each file's current phase",
+    )
+    update.set_defaults(handler=run_update)
+    check = actions.add_parser(
+        "check",
+        help="fail on findings the baseline does not hold; list stale entries",
+        description="Exit 1 when PATHs have any finding (warning or error) the baseline does not hide. "
+        "Lists stale entries (fixed findings, deleted files) and entries a promotion un-hid.",
+    )
+    check.add_argument("--fail-on-stale", action="store_true", help="also exit 1 when the baseline has stale entries")
+    check.set_defaults(handler=run_baseline_check)
+    prune = actions.add_parser(
+        "prune",
+        help="remove every entry that hides nothing any more",
+        description="Like update, and also remove entries a promotion made inactive "
+        "(their file's phase is now stricter than the one they recorded).",
+    )
+    prune.set_defaults(handler=run_prune)
+    for sub in (create, update, check, prune):
+        add_common_options(sub)
+
+
+def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:
+    resolver = SettingsResolver(explicit=args.config)
+    run = run_check(args.paths, resolver, jobs=args.jobs, baseline=read_baselines)
+    return resolver, group_run(run, resolver, args.paths, read_baselines=read_baselines)
+
+
+def _shown(path: Path, resolver: SettingsResolver) -> str:
+    return relative_posix(path, resolver.cwd)
+
+
+def _print_changes(items: list[Change]) -> None:
+    width = max((len(c.directory) for c in items), default=0)
+    for change in items:
+        parts = ([f"+{change.added}"] if change.added else []) + ([f"-{change.removed}"] if change.removed else [])
+        print(f"  {change.directory:<{width}}  {' '.join(parts)}")
+
+
+def _findings(count: int) -> str:
+    return f"{count} finding{'s' if count != 1 else ''}"
+
+
+def run_create(args: argparse.Namespace) -> int:
+    resolver = SettingsResolver(explicit=args.config)
+    if not args.force:
+        existing = {resolver.for_path(p).config.baseline_path for p in collect(args.paths, resolver, baseline=False)}
+        present = sorted(str(p) for p in existing if p.exists())
+        if present:
+            raise CtxsepError(
+                f"{present[0]}: a baseline already exists; use `ctxsep baseline update` to change it, "
+                "or `ctxsep baseline create --force` to replace it"
+            )
+    resolver, groups = _groups(args, read_baselines=False)
+    for group in groups:
+        keep_others = False
+        if args.force and group.path.exists():
+            try:
+                group.baseline = load_baseline(group.path)
+                keep_others = True
+            except BaselineError as exc:
+                print(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
+        entries = created_entries(group, keep_others=keep_others)
+        write_entries(group.path, entries)
+        total = sum(e.count for e in entries)
+        print(f"ctxsep: wrote {_shown(group.path, resolver)}: {_findings(total)} in {len(entries)} entries")
+        _print_changes(changes(group.baseline.entries, entries, group.config, resolver.cwd))
+        skipped = [s.display for s in group.files.values() if s.skipped]
+        if skipped:
+            print(
+                f"ctxsep: {len(skipped)} file(s) could not be checked and have nothing recorded: {', '.join(skipped)}"
+            )
+        if group.config.path is None:
+            print(
+                "ctxsep: note: no ctxsep config was found, so the baseline sits in the current directory; "
+                "add a [tool.ctxsep] table to pyproject.toml so every linter finds it"
+            )
+    return EXIT_OK
+
+
+def _require_existing(groups: list[BaselineGroup]) -> None:
+    for group in groups:
+        if not group.baseline.exists:
+            raise CtxsepError(f"{group.path}: no baseline here yet; record one with `ctxsep baseline create`")
+
+
+def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb: str) -> int:
+    resolver, groups = _groups(args)
+    _require_existing(groups)
+    unrecorded = 0
+    for group in groups:
+        entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+        diff = changes(group.baseline.entries, entries, group.config, resolver.cwd)
+        shown = _shown(group.path, resolver)
+        if write_entries(group.path, entries):
+            added = sum(c.added for c in diff)
+            removed = sum(c.removed for c in diff)
+            summary = ", ".join(
+                part for part in (f"+{added}" if added else "", f"-{removed}" if removed else "") if part
+            )
+            print(f"ctxsep: {verb} {shown}: {summary or 'entries rewritten'}")
+            _print_changes(diff)
+        else:
+            print(f"ctxsep: {shown} is up to date")
+        if not allow_growth:
+            new = check_group(group).new
+            recordable = [f for f in new if is_baselinable(f)]
+            unrecorded += len(recordable)
+            if recordable:
+                print(
+                    f"ctxsep: {_findings(len(recordable))} not in {shown} were not recorded "
+                    "(fix them, or record them with `ctxsep baseline update --allow-growth`):"
+                )
+                for finding in recordable:
+                    print("  " + line_for(finding))
+    return EXIT_FINDINGS if unrecorded else EXIT_OK
+
+
+def run_update(args: argparse.Namespace) -> int:
+    return _shrink(args, allow_growth=args.allow_growth, drop_gated=False, verb="updated")
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    return _shrink(args, allow_growth=False, drop_gated=True, verb="pruned")
+
+
+def run_baseline_check(args: argparse.Namespace) -> int:
+    resolver, groups = _groups(args)
+    new_count = stale_count = gated_count = 0
+    for group in groups:
+        outcome = check_group(group)
+        shown = _shown(group.path, resolver)
+        if not group.baseline.exists:
+            print(f"ctxsep: note: {shown} does not exist; every finding is new")
+        for finding in outcome.new:
+            print(line_for(finding))
+        new_count += len(outcome.new)
+        if outcome.stale:
+            print(f"stale entries in {shown} (remove them with `ctxsep baseline update`):")
+            for stale in outcome.stale:
+                entry = stale.entry
+                print(f"  {_entry_path(group, entry.path, resolver)} {entry.code} in {entry.scope}: {stale.reason}")
+            stale_count += len(outcome.stale)
+        if outcome.gated:
+            print(f"entries in {shown} un-hidden by a promotion (remove them with `ctxsep baseline prune`):")
+            for entry, phase in outcome.gated:
+                print(
+                    f"  {_entry_path(group, entry.path, resolver)} {entry.code} in {entry.scope}: "
+                    f"recorded in {entry.phase.label}, the file is now {phase.label}"
+                )
+            gated_count += len(outcome.gated)
+    print(
+        f"ctxsep baseline check: {_findings(new_count)} not in the baseline, "
+        f"{stale_count} stale entr{'ies' if stale_count != 1 else 'y'}, "
+        f"{gated_count} entr{'ies' if gated_count != 1 else 'y'} un-hidden by promotion."
+    )
+    failed = new_count > 0 or (args.fail_on_stale and stale_count > 0)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _entry_path(group: BaselineGroup, rel: str, resolver: SettingsResolver) -> str:
+    return relative_posix(group.config.root / rel, resolver.cwd)

@@ -1,0 +1,240 @@
+"""What ``ctxsep baseline create|update|prune|check`` compute from one run.
+
+A run may span several configs (a monorepo); each config names its own
+baseline file, so the work is grouped per baseline file. Only files the run
+analysed are judged: entries for files outside the run are kept as they are,
+and an entry is dropped for a missing file only when that file lies under a
+path the run was given (PHPStan's rule: a partial run never condemns what it
+did not look at). The functions here return data; the CLI prints and writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctxsep.atomic import write_atomic
+from ctxsep.baseline import Baseline, Entry, EntryKey, dumps, finding_key, is_baselinable, load_baseline
+from ctxsep.config import Config, SettingsResolver, relative_posix
+from ctxsep.model import CtxsepError, Finding, Phase, Severity
+from ctxsep.runner import RunResult
+
+
+@dataclass
+class FileState:
+    """One analysed file as a baseline command sees it."""
+
+    rel_path: str  # relative to the config directory, as entries store it
+    display: str  # as the user sees it (relative to the cwd)
+    phase: Phase
+    severities: dict[str, Severity]
+    all_findings: list[Finding]  # shown and baselined alike
+    new: list[Finding]  # not hidden by the baseline
+    skipped: bool
+
+    def counts(self) -> Counter[EntryKey]:
+        return Counter(finding_key(self.rel_path, f) for f in self.all_findings if is_baselinable(f))
+
+    def verifiable(self, entry: Entry) -> bool:
+        """Whether this run can tell if ``entry`` still occurs: not when the
+        file could not be parsed, nor when the rule is off in its phase."""
+        return not self.skipped and self.severities.get(entry.code, Severity.OFF) is not Severity.OFF
+
+
+@dataclass
+class BaselineGroup:
+    """Everything one baseline file needs from a run."""
+
+    config: Config
+    baseline: Baseline
+    files: dict[str, FileState] = field(default_factory=dict)
+    run_roots: tuple[Path, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        return self.config.baseline_path
+
+    def gone(self, entry: Entry) -> bool:
+        """The entry's file no longer exists, and this run would have checked it."""
+        absolute = self.config.root / entry.path
+        if absolute.exists():
+            return False
+        return any(absolute == root or root in absolute.parents for root in self.run_roots)
+
+
+def group_run(
+    run: RunResult, resolver: SettingsResolver, paths: Iterable[str], read_baselines: bool = True
+) -> list[BaselineGroup]:
+    """Group a run's results by baseline file (reading each unless
+    ``read_baselines`` is False, as ``create --force`` over a broken file)."""
+    roots = tuple(Path(os.path.normpath(resolver.cwd / p)) for p in paths)
+    groups: dict[Path, BaselineGroup] = {}
+    for file, result in zip(run.files, run.results, strict=True):
+        settings = resolver.for_path(file)
+        config = settings.config
+        group = groups.get(config.baseline_path)
+        if group is None:
+            baseline = load_baseline(config.baseline_path) if read_baselines else Baseline(config.baseline_path)
+            group = groups[config.baseline_path] = BaselineGroup(config, baseline, run_roots=roots)
+        group.files[settings.rel_path] = FileState(
+            rel_path=settings.rel_path,
+            display=result.path,
+            phase=settings.phase,
+            severities=settings.severities,
+            all_findings=sorted([*result.findings, *result.baselined], key=lambda f: f.sort_key),
+            new=list(result.findings),
+            skipped=result.skipped is not None,
+        )
+    return sorted(groups.values(), key=lambda g: str(g.path))
+
+
+# -- computing new entries --------------------------------------------------------
+
+
+def created_entries(group: BaselineGroup, keep_others: bool) -> list[Entry]:
+    """Every finding of the analysed files, recorded at each file's phase;
+    with ``keep_others``, the old entries of files this run did not analyse."""
+    entries = [
+        Entry(*key, count=count, phase=state.phase)
+        for state in group.files.values()
+        for key, count in state.counts().items()
+    ]
+    if keep_others:
+        entries.extend(e for e in group.baseline.entries if e.path not in group.files and not group.gone(e))
+    return entries
+
+
+def updated_entries(group: BaselineGroup, allow_growth: bool = False, drop_gated: bool = False) -> list[Entry]:
+    """The baseline after ``update`` (``drop_gated`` for ``prune``).
+
+    Shrink-only by default: counts drop to what still occurs, fixed entries
+    and entries of deleted files go. ``allow_growth`` also records new
+    findings and re-records debt a promotion un-hid, at the file's current
+    phase. ``drop_gated`` removes entries a promotion made inactive.
+    """
+    result: list[Entry] = []
+    counts = {rel: state.counts() for rel, state in group.files.items()}
+    for entry in group.baseline.entries:
+        state = group.files.get(entry.path)
+        if state is None:
+            if not group.gone(entry):
+                result.append(entry)
+            continue
+        gated = not entry.active_in(state.phase)
+        if gated and drop_gated:
+            continue
+        if not state.verifiable(entry):
+            result.append(entry)
+            continue
+        found = counts[entry.path][entry.key]
+        if allow_growth and (found > entry.count or (gated and found)):
+            result.append(_with(entry, found, max(entry.phase, state.phase)))
+        elif min(found, entry.count):
+            result.append(_with(entry, min(found, entry.count), entry.phase))
+    if allow_growth:
+        known = {entry.key for entry in group.baseline.entries}
+        for rel, state in group.files.items():
+            if state.skipped:
+                continue
+            for key, count in counts[rel].items():
+                if key not in known:
+                    result.append(Entry(*key, count=count, phase=state.phase))
+    return result
+
+
+def _with(entry: Entry, count: int, phase: Phase) -> Entry:
+    return Entry(entry.path, entry.code, entry.scope, entry.fingerprint, count, phase)
+
+
+# -- checking ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaleEntry:
+    entry: Entry
+    unused: int  # how many of its count no longer occur
+    reason: str
+
+
+@dataclass
+class CheckOutcome:
+    new: list[Finding] = field(default_factory=list)
+    stale: list[StaleEntry] = field(default_factory=list)
+    #: entries a promotion made inactive: (entry, the file's phase now)
+    gated: list[tuple[Entry, Phase]] = field(default_factory=list)
+
+
+def check_group(group: BaselineGroup) -> CheckOutcome:
+    outcome = CheckOutcome()
+    counts = {rel: state.counts() for rel, state in group.files.items()}
+    for analysed in group.files.values():
+        outcome.new.extend(analysed.new)
+    for entry in group.baseline.entries:
+        state = group.files.get(entry.path)
+        if state is None:
+            if group.gone(entry):
+                outcome.stale.append(StaleEntry(entry, entry.count, "the file no longer exists"))
+            continue
+        if not entry.active_in(state.phase):
+            outcome.gated.append((entry, state.phase))
+            continue
+        if not state.verifiable(entry):
+            continue
+        found = counts[entry.path][entry.key]
+        if found < entry.count:
+            what = "no longer found" if not found else f"{entry.count - found} of {entry.count} no longer found"
+            outcome.stale.append(StaleEntry(entry, entry.count - found, what))
+    outcome.new.sort(key=lambda f: f.sort_key)
+    return outcome
+
+
+# -- changes and writing --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """Per directory (relative to the cwd), findings added and removed."""
+
+    directory: str
+    added: int
+    removed: int
+
+
+def changes(old: Iterable[Entry], new: Iterable[Entry], config: Config, cwd: Path) -> list[Change]:
+    before = {e.key: e for e in old}
+    after = {e.key: e for e in new}
+    per_dir: dict[str, list[int]] = {}
+    for key in before.keys() | after.keys():
+        was = before[key].count if key in before else 0
+        now = after[key].count if key in after else 0
+        regated = key in before and key in after and before[key].phase != after[key].phase
+        if was == now and not regated:
+            continue
+        directory = relative_posix((config.root / key[0]).parent, cwd)
+        totals = per_dir.setdefault(directory, [0, 0])
+        if now > was or regated:
+            totals[0] += now if regated else now - was
+            totals[1] += was if regated else 0
+        else:
+            totals[1] += was - now
+    return [Change(d, a, r) for d, (a, r) in sorted(per_dir.items())]
+
+
+def write_entries(path: Path, entries: Iterable[Entry]) -> bool:
+    """Write the baseline atomically; False when the content is unchanged
+    (the file is then not touched)."""
+    text = dumps(entries)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except OSError as exc:
+        raise CtxsepError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
+    return True

@@ -1,0 +1,191 @@
+"""The migration report's numbers (SPEC §8), per directory.
+
+For each file: its findings now (shown and baselined), the findings it would
+have at its directory's next phase with the baseline ignored (the gate), and
+how often it uses the legacy constructor and the scoped factory (counted by
+``ctxsep.semantics.usage``, the rules' own name resolution). Files are
+grouped by the directory they sit in; rendering lives in ``ctxsep.output``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctxsep.config import SettingsResolver
+from ctxsep.engine import SkipFile, check_file, check_path, decode_source, parse
+from ctxsep.migration.gate import promoted
+from ctxsep.model import Finding, Phase, Severity
+from ctxsep.prefilter import might_have_findings
+from ctxsep.runner import collect, display_path, map_files
+from ctxsep.semantics.usage import Usage, count_usage
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    path: str  # as displayed (relative to the cwd)
+    module: str  # dotted, from the path relative to the config
+    phase: Phase
+    directory_phase: Phase
+    findings: tuple[Finding, ...]
+    baselined: tuple[Finding, ...]
+    skipped: bool
+    gate_target: Phase | None  # the directory's next phase (None: already final)
+    gate_findings: tuple[Finding, ...]
+    usage: Usage
+
+    @property
+    def directory(self) -> str:
+        return posixpath.dirname(self.path) or "."
+
+
+def report_file(path: Path, resolver: SettingsResolver) -> ReportFile:
+    settings = resolver.for_path(path)
+    display = display_path(path, resolver.cwd)
+    text: str | None = None
+    tree = None
+    usage = Usage()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = None  # check_file reports it as skipped
+    if data is not None and might_have_findings(data, settings.vocabulary):
+        try:
+            text = decode_source(data)
+            tree = parse(text, display)
+        except SkipFile:
+            text, tree = None, None
+        if tree is not None and text is not None:
+            usage = count_usage(tree, settings.vocabulary, settings.module_parts, text)
+    source: str | bytes | None = text if text is not None else data
+    current = check_file(path, resolver, source=source, display_path=display, tree=tree)
+    directory = posixpath.dirname(settings.rel_path)
+    directory_phase, _ = settings.config.phase_map.lookup(directory)
+    target = directory_phase.next()
+    gate: tuple[Finding, ...] = ()
+    if target is not None and source is not None:
+        after = promoted(settings, directory, target)
+        gate = check_path(path, after, display, source=source, tree=tree).findings
+    module = ".".join(p for p in settings.module_parts if p != "__init__") or settings.rel_path
+    return ReportFile(
+        path=display,
+        module=module,
+        phase=settings.phase,
+        directory_phase=directory_phase,
+        findings=current.findings,
+        baselined=current.baselined,
+        skipped=current.skipped is not None,
+        gate_target=target,
+        gate_findings=gate,
+        usage=usage,
+    )
+
+
+def percent(legacy: int, scoped: int) -> int | None:
+    """Share of scoped-factory uses, rounded down (None: neither is used)."""
+    total = legacy + scoped
+    return None if total == 0 else (100 * scoped) // total
+
+
+@dataclass
+class DirectoryRow:
+    directory: str
+    phase: Phase
+    files: int = 0
+    other_phases: Counter[Phase] = field(default_factory=Counter)  # files whose phase differs
+    legacy_uses: int = 0
+    scoped_uses: int = 0
+    #: code -> {"error": n, "warn": n, "baselined": n}
+    by_rule: dict[str, Counter[str]] = field(default_factory=dict)
+    gate_target: Phase | None = None
+    gate_errors: int = 0
+    gate_warnings: int = 0
+
+    @property
+    def percent_migrated(self) -> int | None:
+        return percent(self.legacy_uses, self.scoped_uses)
+
+    def count(self, kind: str) -> int:
+        return sum(counts[kind] for counts in self.by_rule.values())
+
+    @property
+    def passes_gate(self) -> bool | None:
+        return None if self.gate_target is None else self.gate_errors == 0
+
+    @property
+    def relevant(self) -> bool:
+        """Has anything to migrate or report."""
+        return bool(self.legacy_uses or self.scoped_uses or self.by_rule or self.gate_errors or self.gate_warnings)
+
+
+@dataclass
+class Report:
+    root: str  # the PATH given
+    rows: list[DirectoryRow]
+    files: list[ReportFile]
+    quiet_directories: int  # directories checked with nothing to report
+
+    @property
+    def totals(self) -> DirectoryRow:
+        total = DirectoryRow("total", Phase.LEGACY)
+        for row in self.rows:
+            total.files += row.files
+            total.legacy_uses += row.legacy_uses
+            total.scoped_uses += row.scoped_uses
+            total.gate_errors += row.gate_errors
+            total.gate_warnings += row.gate_warnings
+            for code, counts in row.by_rule.items():
+                total.by_rule.setdefault(code, Counter()).update(counts)
+        total.by_rule = dict(sorted(total.by_rule.items()))
+        return total
+
+    @property
+    def gates_passed(self) -> tuple[int, int]:
+        """(directories passing their gate, directories with a next phase)"""
+        gated = [row for row in self.rows if row.gate_target is not None]
+        return sum(1 for row in gated if row.passes_gate), len(gated)
+
+    def legacy_edges(self) -> list[tuple[str, str, Counter[str]]]:
+        """(module, legacy symbol, {"imports": n, "uses": n}) for the graph."""
+        edges = []
+        for file in self.files:
+            for symbol, kinds in sorted(file.usage.legacy_symbols.items()):
+                edges.append((file.module, symbol, kinds))
+        return sorted(edges, key=lambda e: (e[0], e[1]))
+
+
+def build_report(root: str, files: list[ReportFile]) -> Report:
+    rows: dict[str, DirectoryRow] = {}
+    for file in sorted(files, key=lambda f: f.path):
+        row = rows.get(file.directory)
+        if row is None:
+            row = rows[file.directory] = DirectoryRow(
+                file.directory, file.directory_phase, gate_target=file.gate_target
+            )
+        row.files += 1
+        if file.phase != row.phase:
+            row.other_phases[file.phase] += 1
+        row.legacy_uses += file.usage.legacy_constructor_uses
+        row.scoped_uses += file.usage.scoped_factory_uses
+        for finding in file.findings:
+            row.by_rule.setdefault(finding.code, Counter())[finding.severity.label] += 1
+        for finding in file.baselined:
+            row.by_rule.setdefault(finding.code, Counter())["baselined"] += 1
+        for finding in file.gate_findings:
+            if finding.severity is Severity.ERROR:
+                row.gate_errors += 1
+            elif finding.severity is Severity.WARN:
+                row.gate_warnings += 1
+    for row in rows.values():
+        row.by_rule = dict(sorted(row.by_rule.items()))
+    ordered = [rows[d] for d in sorted(rows)]
+    relevant = [row for row in ordered if row.relevant]
+    return Report(root, relevant, sorted(files, key=lambda f: f.path), len(ordered) - len(relevant))
+
+
+def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None) -> Report:
+    """Raises ConfigError for a broken config or baseline before checking."""
+    files = collect([root], resolver, baseline=True)
+    return build_report(root, map_files(files, resolver, report_file, jobs))
