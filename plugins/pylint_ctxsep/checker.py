@@ -23,7 +23,7 @@ from pylint.interfaces import HIGH, INFERENCE, Confidence
 from pylint.lint import parallel
 
 from ctxsep.config import SettingsResolver
-from ctxsep.engine import check_file
+from ctxsep.engine import apply_baseline, check_file
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, Severity
 from ctxsep.rules import RULES_BY_CODE
 from pylint_ctxsep.dual_pattern import RULE as DUAL_PATTERN_RULE
@@ -103,7 +103,8 @@ class CtxsepChecker(BaseRawFileChecker):
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return
-                for finding in findings:
+                shown, _ = apply_baseline(findings, settings)
+                for finding in shown:
                     self._report(finding, INFERENCE)
 
     def _resolver(self) -> SettingsResolver:
