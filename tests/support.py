@@ -5,6 +5,12 @@ entry is one finding expected on that line (COL 1-based as flake8 prints it;
 SEVERITY ``warn``/``error``). Entries without a column match any column.
 The same expectations are checked against the engine, the CLI, flake8 and
 pylint, so "same findings everywhere" is tested, not assumed.
+
+Findings only one host reports are tagged with it: ``# expect[pylint]: …``
+(CTX006 where astroid infers it) and ``# expect[mypy]: …`` (what only types
+show). One line may carry several markers
+(``# expect: CTX002@9  # expect[mypy]: CTX006@5``); ``parse_expectations``
+takes the tags a host reports.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from ctxsep.engine import check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-_EXPECT = re.compile(r"#\s*expect:\s*(.+)$")
+_MARKER = re.compile(r"#\s*expect(?:\[([a-z0-9]+)\])?:")
 _ENTRY = re.compile(r"^(CTX\d{3})(?:@(\d+))?(?::(warn|error))?$")
 
 
@@ -44,19 +50,23 @@ class Got:
     severity: str | None = None
 
 
-def parse_expectations(source: str) -> list[Expected]:
+def parse_expectations(source: str, tags: tuple[str | None, ...] = (None,)) -> list[Expected]:
+    """The expectations of the markers whose tag is in ``tags`` (None: the
+    untagged ``# expect:`` every AST front end reports)."""
     found = []
     for number, line in enumerate(source.splitlines(), 1):
-        match = _EXPECT.search(line)
-        if not match:
-            continue
-        for entry in match.group(1).split(","):
-            entry = entry.strip()
-            parsed = _ENTRY.match(entry)
-            if parsed is None:
-                raise ValueError(f"line {number}: bad expectation {entry!r}")
-            code, col, severity = parsed.groups()
-            found.append(Expected(number, code, int(col) if col else None, severity))
+        markers = list(_MARKER.finditer(line))
+        for index, marker in enumerate(markers):
+            end = markers[index + 1].start() if index + 1 < len(markers) else len(line)
+            if marker.group(1) not in tags:
+                continue
+            for entry in line[marker.end() : end].split(","):
+                entry = entry.strip()
+                parsed = _ENTRY.match(entry)
+                if parsed is None:
+                    raise ValueError(f"line {number}: bad expectation {entry!r}")
+                code, col, severity = parsed.groups()
+                found.append(Expected(number, code, int(col) if col else None, severity))
     return found
 
 
