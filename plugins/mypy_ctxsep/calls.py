@@ -1,0 +1,278 @@
+"""What the call hooks check, one small function per case.
+
+Each ``check_*`` receives mypy's ``FunctionContext``/``MethodContext`` after
+mypy checked the call, describes the case in the rule's terms (with the
+rule's own message helpers) and hands it to the :class:`Reporter`. None of
+them changes a type: the hook returns ``default_return_type`` (see
+``plugin._callback``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mypy.nodes import (
+    ARG_STAR,
+    ARG_STAR2,
+    FUNC_NO_INFO,
+    CallExpr,
+    Expression,
+    FuncDef,
+    FuncItem,
+    IndexExpr,
+    MemberExpr,
+    NameExpr,
+    StrExpr,
+)
+from mypy.types import CallableType, Instance, Type, get_proper_type
+
+from ctxsep.rules.ctx001_session_in_context import SessionInContext
+from ctxsep.rules.ctx002_legacy_context_constructor import LegacyContextConstructor
+from ctxsep.rules.ctx004_context_mutation import MUTATING_METHODS, ContextMutation
+from ctxsep.rules.ctx005_session_from_context import SessionFromContext
+from ctxsep.rules.ctx006_dual_pattern_call import ArgContext, DualPatternCall, DualPatternCallRule
+from ctxsep.semantics import Category
+from mypy_ctxsep.report import Reporter, Span
+from mypy_ctxsep.typeview import TypeView, definition_fullname, only_none
+
+CTX001, CTX002, CTX004, CTX005, CTX006 = (
+    SessionInContext(),
+    LegacyContextConstructor(),
+    ContextMutation(),
+    SessionFromContext(),
+    DualPatternCallRule(),
+)
+#: Method names whose call mutates the receiver: the rule's list, plus the
+#: item assignment and deletion mypy checks as ``__setitem__``/``__delitem__``.
+MUTATORS = MUTATING_METHODS | {"__setitem__", "__delitem__"}
+
+
+@dataclass(frozen=True, slots=True)
+class DualSpec:
+    """Where a dual-pattern callable's two parameters are, by name and by
+    position counted from the end (which survives binding ``self``/``cls``)."""
+
+    callee: str
+    context_param: str
+    context_offset: int
+    session_param: str
+    session_offset: int
+
+
+class CallChecks:
+    def __init__(self, reporter: Reporter, types: TypeView) -> None:
+        self.reporter = reporter
+        self.types = types
+
+    # -- CTX006 ------------------------------------------------------------------------
+
+    def dual_pattern(self, ctx: Any, spec: DualSpec) -> None:
+        if not self.reporter.enabled(ctx.api, CTX006.code):
+            return
+        names = ctx.callee_arg_names
+        context_at = _formal(names, spec.context_param, spec.context_offset)
+        session_at = _formal(names, spec.session_param, spec.session_offset)
+        if context_at < 0 or session_at < 0 or len(ctx.arg_types[context_at]) != 1:
+            return  # a partial object, or the context comes through *args
+        if any(kind in (ARG_STAR, ARG_STAR2) for kind in ctx.arg_kinds[context_at] + ctx.arg_kinds[session_at]):
+            return
+        kind, type_name = self.types.context(ctx.arg_types[context_at][0])
+        if kind is ArgContext.UNKNOWN:
+            return  # a union (not narrowed), Any, or not a context
+        session = ctx.arg_types[session_at]
+        call = DualPatternCall(
+            callee=spec.callee,
+            context_param=spec.context_param,
+            session_param=spec.session_param,
+            context=kind,
+            context_type=type_name,
+            session_passed=bool(session) and not only_none(session[0]),
+        )
+        fields = CTX006.problem(call)
+        if fields is not None:
+            self.reporter.report(ctx.api, CTX006.code, fields, Span.of(ctx.context))
+
+    # -- CTX002 ------------------------------------------------------------------------
+
+    def legacy_constructor(self, ctx: Any, resolves_to: str) -> None:
+        if not self.reporter.enabled(ctx.api, CTX002.code):
+            return
+        node = ctx.context
+        name = self.reporter.text(ctx.api, node.callee) if isinstance(node, CallExpr) else resolves_to
+        fields = CTX002.fields(name, True, self.types.vocab, resolves_to)
+        self.reporter.report(ctx.api, CTX002.code, fields, Span.of(node))
+
+    def depends(self, ctx: Any) -> None:
+        """``Depends(make_ctx)``: a reference to a legacy constructor handed
+        to FastAPI's dependency injection."""
+        if not ctx.args or not ctx.args[0] or not self.reporter.enabled(ctx.api, CTX002.code):
+            return
+        expr = ctx.args[0][0]
+        target = definition_fullname(_callable(ctx.arg_types[0][0]))
+        if target is None or self.types.classify_fullname(target) is not Category.LEGACY_CONSTRUCTOR:
+            return
+        fields = CTX002.fields(self.reporter.text(ctx.api, expr), False, self.types.vocab, target)
+        self.reporter.report(ctx.api, CTX002.code, fields, Span.of(expr))
+
+    # -- CTX001: a session handed to whatever builds a context ----------------------------
+
+    def session_arguments(self, ctx: Any, skip_first: bool = False) -> None:
+        """Session arguments of a context's constructor or classmethod, a
+        legacy constructor, or ``dataclasses.replace`` (``skip_first``: its
+        first argument is the context itself)."""
+        if not self.reporter.enabled(ctx.api, CTX001.code) or _builds_own_class(ctx):
+            return
+        session_names = self.types.vocab.session_names
+        callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
+        for formal, (names, types, exprs, kinds) in enumerate(
+            zip(ctx.arg_names, ctx.arg_types, ctx.args, ctx.arg_kinds, strict=False)
+        ):
+            if skip_first and formal == 0:
+                continue
+            for name, typ, expr, kind in zip(names, types, exprs, kinds, strict=False):
+                if kind in (ARG_STAR, ARG_STAR2) or only_none(typ):
+                    continue
+                if not (name in session_names or self.types.is_session(typ)):
+                    continue
+                where = "<call>" if callee is None else self.reporter.text(ctx.api, callee)
+                value = self.reporter.text(ctx.api, expr)
+                fields = CTX001.argument_fields(where, name, value)
+                self._report_argument(ctx.api, fields, name, expr)
+
+    def _report_argument(self, api: Any, fields: dict[str, str], keyword: str | None, expr: Expression) -> None:
+        source = self.reporter.source(api)
+        if source is None:
+            return
+        line, column = expr.line, source.ast_column(expr.line, expr.column)
+        end_line, end_column = expr.end_line, expr.end_column
+        if end_line is not None and end_column is not None:
+            end_column = source.ast_column(end_line, end_column)
+        if keyword is not None:  # SPEC §3: a keyword finding sits at the keyword
+            start = source.keyword_start(keyword, line, column)
+            if start is not None:
+                line, column = start
+        self.reporter.report(api, CTX001.code, fields, Span(line, column, end_line, end_column), converted=True)
+
+    def replace(self, ctx: Any) -> None:
+        """``dataclasses.replace(ctx, db_session=db)``."""
+        if ctx.arg_types and ctx.arg_types[0] and self.types.is_context(ctx.arg_types[0][0]):
+            self.session_arguments(ctx, skip_first=True)
+
+    # -- setattr / getattr / delattr on a context ---------------------------------------
+
+    def attribute_function(self, ctx: Any) -> None:
+        """``setattr``/``delattr``/``getattr`` and ``object.__setattr__``
+        with a literal attribute name, on a value whose type is a context."""
+        types = [t for group in ctx.arg_types for t in group]
+        exprs = [e for group in ctx.args for e in group]
+        node = ctx.context
+        if len(exprs) < 2 or not isinstance(node, CallExpr) or not self.types.is_context(types[0]):
+            return
+        target, attr = exprs[0], exprs[1].value if isinstance(exprs[1], StrExpr) else None
+        if attr is None or is_own_self(ctx.api, target, self.types):
+            return
+        function = node.callee.name if isinstance(node.callee, (NameExpr, MemberExpr)) else ""
+        is_session = self._is_session_attribute(types[0], attr)
+        api, span = ctx.api, Span.of(node)
+        if function == "getattr":
+            if is_session and self.reporter.enabled(api, CTX005.code):
+                fields = CTX005.fields(self.reporter.text(api, node), self.types.context(types[0])[1], self.types.vocab)
+                self.reporter.report(api, CTX005.code, fields, span)
+        elif is_session:
+            if function != "delattr" and self.reporter.enabled(api, CTX001.code):
+                fields = CTX001.setattr_fields(self.reporter.text(api, node.callee), attr)
+                self.reporter.report(api, CTX001.code, fields, span)
+        elif self.reporter.enabled(api, CTX004.code):
+            what = f"'{self.reporter.text(api, node.callee)}({self.reporter.text(api, target)}, ...)'"
+            self.reporter.report(api, CTX004.code, CTX004.fields(what, self.types.context(types[0])[1]), span)
+
+    def _is_session_attribute(self, typ: Type, attr: str) -> bool:
+        declared: tuple[str, ...] = ()
+        proper = get_proper_type(typ)
+        if isinstance(proper, Instance):
+            symbol = proper.type.get(attr)
+            declared = self.types.fullnames(symbol.type) if symbol is not None else ()
+        return CTX001.is_session_attribute(attr, declared, self.types.vocab)
+
+    # -- CTX004: a mutating call on something reached from a context ----------------------
+
+    def mutator(self, ctx: Any) -> None:
+        node = ctx.context
+        api = ctx.api
+        lookup = getattr(api, "lookup_type_or_none", None)  # TypeChecker's; reads the type map
+        if lookup is None:
+            return
+        if isinstance(node, IndexExpr):  # ``x[k] = v``
+            receiver: Expression = node.base
+            what = f"assignment to {self.reporter.text(api, node)!r}"
+            span = Span.of(node)
+        elif isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr):
+            receiver, method = node.callee.expr, node.callee.name
+            if method == "__delitem__" and node.args:  # ``del x[k]``: a call mypy makes up
+                target = f"{self.reporter.text(api, receiver)}[{self.reporter.text(api, node.args[0])}]"
+                what, span = f"deletion of {target!r}", self._subscript_span(api, receiver, node.args[0])
+            else:
+                what, span = f"'{self.reporter.text(api, node.callee)}()'", Span.of(node)
+        else:
+            return
+        session_names = self.types.vocab.session_names
+        current = receiver
+        while isinstance(current, (MemberExpr, IndexExpr)):
+            inner = current.expr if isinstance(current, MemberExpr) else current.base
+            inner_type = lookup(inner)
+            if inner_type is not None and self.types.is_context(inner_type):
+                if isinstance(current, MemberExpr) and current.name in session_names:
+                    return  # a session read out of a context is not context state
+                if is_own_self(api, inner, self.types) or not self.reporter.enabled(api, CTX004.code):
+                    return
+                fields = CTX004.fields(what, self.types.context(inner_type)[1])
+                self.reporter.report(api, CTX004.code, fields, span)
+                return
+            current = inner
+
+    def _subscript_span(self, api: Any, base: Expression, index: Expression) -> Span:
+        """``ctx.a[k]`` of ``del ctx.a[k]``: from the base to the ``]`` after the index."""
+        return Span(base.line, base.column, index.end_line, (index.end_column or 0) + 1)
+
+
+def _formal(names: list[str | None], name: str, offset: int) -> int:
+    if name and name in names:
+        return names.index(name)
+    index = len(names) + offset
+    return index if 0 <= index < len(names) else -1
+
+
+def _callable(typ: Type) -> CallableType | None:
+    proper = get_proper_type(typ)
+    return proper if isinstance(proper, CallableType) else None
+
+
+def _methods_in_scope(api: Any) -> list[FuncDef]:
+    stack = getattr(getattr(api, "scope", None), "stack", None) or ()
+    return [item for item in stack if isinstance(item, FuncDef) and item.info is not FUNC_NO_INFO]
+
+
+def _builds_own_class(ctx: Any) -> bool:
+    """``cls(...)``, ``type(self)(...)`` or ``Own(...)`` inside the class's
+    own methods: its plumbing, reported once with the class (SPEC §2)."""
+    built = get_proper_type(ctx.default_return_type)
+    if not isinstance(built, Instance):
+        return False
+    return any(method.info is built.type for method in _methods_in_scope(ctx.api))
+
+
+def is_own_self(api: Any, expr: Expression, types: TypeView) -> bool:
+    """``self``/``cls`` of a method of a context class, in its own body."""
+    if not isinstance(expr, NameExpr) or expr.node is None:
+        return False
+    stack = getattr(getattr(api, "scope", None), "stack", None) or ()
+    for item in reversed(stack):
+        if isinstance(item, FuncItem) and item.arguments and item.arguments[0].variable is expr.node:
+            if not isinstance(item, FuncDef) or item.info is FUNC_NO_INFO or item.is_static:
+                return False
+            return types.info(item.info).kind.is_context
+    return False
+
+
+__all__ = ["MUTATORS", "CallChecks", "DualSpec", "is_own_self"]
