@@ -165,3 +165,29 @@ def test_type_exact_rules_format_messages_code_first() -> None:
     assert ctx005.format_message(**ctx005.fields("c.db_session", "UserExecutionContext", vocab)) == (
         "CTX005 reads session 'c.db_session' out of a UserExecutionContext; take a 'db: AsyncSession' parameter instead"
     )
+
+
+def test_module_name_target_follows_aliases_and_imports() -> None:
+    from ctxsep.engine import parse
+    from ctxsep.semantics import FileSemantics, Vocabulary
+
+    source = (
+        "from app.context import create_user_execution_context as make\n"
+        "from . import sibling\n"
+        "alias = make\n"
+        "chained = alias\n"
+        "attr = sibling.thing\n"
+        "value = make('u')\n"
+        "def local(): pass\n"
+    )
+    sem = FileSemantics(parse(source, "m.py"), Vocabulary.default(), ("pkg", "mod"), source)
+    dotted = {name: (t.dotted if (t := sem.module_name_target(name)) else None) for name in
+              ("alias", "chained", "attr", "value", "local", "missing")}
+    assert dotted == {
+        "alias": "app.context.create_user_execution_context",
+        "chained": "app.context.create_user_execution_context",
+        "attr": "pkg.sibling.thing",
+        "value": None,
+        "local": "pkg.mod.local",
+        "missing": None,
+    }
