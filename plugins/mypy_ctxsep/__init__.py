@@ -14,7 +14,9 @@ See docs/integrations/mypy.md.
 
 This module is mypy's entry point, and mypy's plugin snapshot hashes it and
 reads its ``__version__``; the plugin itself lives in
-:mod:`mypy_ctxsep.plugin`.
+:mod:`mypy_ctxsep.hooks` (not a submodule named ``plugin``: importing it would
+replace this module's ``plugin`` function with the submodule, and the daemon,
+which calls the entry point again on every run, would find a module).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ SUPPORTED = "mypy>=1.14,<3"
 
 def plugin(version: str) -> type[Plugin]:
     """mypy's entry point: called with mypy's version, returns the class."""
-    from mypy_ctxsep.plugin import CtxsepPlugin
+    from mypy_ctxsep.hooks import CtxsepPlugin
 
     return CtxsepPlugin
 

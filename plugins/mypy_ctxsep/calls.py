@@ -4,11 +4,12 @@ Each ``check_*`` receives mypy's ``FunctionContext``/``MethodContext`` after
 mypy checked the call, describes the case in the rule's terms (with the
 rule's own message helpers) and hands it to the :class:`Reporter`. None of
 them changes a type: the hook returns ``default_return_type`` (see
-``plugin._callback``).
+``hooks._chain``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,18 +24,18 @@ from mypy.nodes import (
     IndexExpr,
     MemberExpr,
     NameExpr,
+    RefExpr,
     StrExpr,
 )
-from mypy.types import CallableType, Instance, Type, get_proper_type
+from mypy.types import Instance, Type, get_proper_type
 
 from ctxsep.rules.ctx001_session_in_context import SessionInContext
 from ctxsep.rules.ctx002_legacy_context_constructor import LegacyContextConstructor
 from ctxsep.rules.ctx004_context_mutation import MUTATING_METHODS, ContextMutation
 from ctxsep.rules.ctx005_session_from_context import SessionFromContext
 from ctxsep.rules.ctx006_dual_pattern_call import ArgContext, DualPatternCall, DualPatternCallRule
-from ctxsep.semantics import Category
 from mypy_ctxsep.report import Reporter, Span
-from mypy_ctxsep.typeview import TypeView, definition_fullname, only_none
+from mypy_ctxsep.typeview import TypeView, only_none
 
 CTX001, CTX002, CTX004, CTX005, CTX006 = (
     SessionInContext(),
@@ -61,9 +62,10 @@ class DualSpec:
 
 
 class CallChecks:
-    def __init__(self, reporter: Reporter, types: TypeView) -> None:
+    def __init__(self, reporter: Reporter, types: TypeView, legacy_constructor: Callable[[str], str | None]) -> None:
         self.reporter = reporter
         self.types = types
+        self.legacy_constructor_named = legacy_constructor  # fullname -> the legacy constructor it names
 
     # -- CTX006 ------------------------------------------------------------------------
 
@@ -109,8 +111,8 @@ class CallChecks:
         if not ctx.args or not ctx.args[0] or not self.reporter.enabled(ctx.api, CTX002.code):
             return
         expr = ctx.args[0][0]
-        target = definition_fullname(_callable(ctx.arg_types[0][0]))
-        if target is None or self.types.classify_fullname(target) is not Category.LEGACY_CONSTRUCTOR:
+        target = self.legacy_constructor_named(expr.fullname) if isinstance(expr, RefExpr) and expr.fullname else None
+        if target is None:
             return
         fields = CTX002.fields(self.reporter.text(ctx.api, expr), False, self.types.vocab, target)
         self.reporter.report(ctx.api, CTX002.code, fields, Span.of(expr))
@@ -241,11 +243,6 @@ def _formal(names: list[str | None], name: str, offset: int) -> int:
         return names.index(name)
     index = len(names) + offset
     return index if 0 <= index < len(names) else -1
-
-
-def _callable(typ: Type) -> CallableType | None:
-    proper = get_proper_type(typ)
-    return proper if isinstance(proper, CallableType) else None
 
 
 def _methods_in_scope(api: Any) -> list[FuncDef]:

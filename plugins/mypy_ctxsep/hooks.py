@@ -44,12 +44,13 @@ from ctxsep.config import SettingsResolver
 from ctxsep.engine import baseline_for
 from ctxsep.model import ConfigError
 from ctxsep.rules.ctx006_dual_pattern_call import dual_pattern_signature
-from ctxsep.semantics import Category, Vocabulary
+from ctxsep.semantics import Vocabulary
+from mypy_ctxsep.aliases import AliasTargets
 from mypy_ctxsep.attributes import AttributeChecks, SemanalApi
 from mypy_ctxsep.calls import CTX001, MUTATORS, CallChecks, DualSpec
 from mypy_ctxsep.report import Reporter
 from mypy_ctxsep.stamp import ENGINE_STAMP, daemon_version
-from mypy_ctxsep.typeview import TypeView, declared_callable, definition_fullname, display_name
+from mypy_ctxsep.typeview import TypeView, declared_callable, display_name
 
 Hook = Callable[[Any], Type]
 Check = Callable[[Any], None]
@@ -94,8 +95,9 @@ class CtxsepPlugin(Plugin):
 
     def _setup(self, vocab: Vocabulary) -> None:
         self.types = TypeView(vocab)
+        self.aliases = AliasTargets(self.types, self.lookup_fully_qualified, lambda: self._modules or {})
         self.reporter = Reporter(self.resolver)
-        self.calls = CallChecks(self.reporter, self.types)
+        self.calls = CallChecks(self.reporter, self.types, self.aliases.legacy_constructor)
         self.attributes = AttributeChecks(self.reporter, self.types)
 
     def reset(self) -> None:
@@ -172,7 +174,7 @@ class CtxsepPlugin(Plugin):
                     session_offset=signature.session_index - count,
                 )
                 checks.append(lambda ctx: calls.dual_pattern(ctx, spec))
-        legacy = self._legacy_constructor(fullname, callable_type)
+        legacy = self.aliases.legacy_constructor(fullname)
         if legacy is not None:
             checks.append(lambda ctx: calls.legacy_constructor(ctx, legacy))
             checks.append(calls.session_arguments)
@@ -185,13 +187,6 @@ class CtxsepPlugin(Plugin):
         if isinstance(node, TypeInfo):
             return self.types.info(node).kind.is_context
         return method and _is_classmethod_of_context(node, self.types)
-
-    def _legacy_constructor(self, fullname: str, callable_type: Any) -> str | None:
-        """The legacy constructor a fullname calls, directly or through an alias."""
-        for candidate in (definition_fullname(callable_type), fullname):
-            if candidate and self.types.classify_fullname(candidate) is Category.LEGACY_CONSTRUCTOR:
-                return candidate
-        return None
 
     def _resolve(self, fullname: str, method: bool) -> SymbolNode | None:
         if "." not in fullname:

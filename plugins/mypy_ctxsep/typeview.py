@@ -210,18 +210,12 @@ def _is_trivial_decorator(expr: object) -> bool:
     return name in ("builtins.classmethod", "builtins.staticmethod", "classmethod", "staticmethod")
 
 
-def definition_fullname(callable_type: CallableType | None) -> str | None:
-    """The function a callable type was made from: an alias
-    (``make_ctx = create_user_execution_context``) keeps it."""
-    definition = callable_type.definition if callable_type is not None else None
-    fullname = getattr(definition, "fullname", None)
-    return fullname if isinstance(fullname, str) and fullname else None
-
-
 def display_name(fullname: str, node: SymbolNode | None, callable_type: CallableType | None) -> str:
     """``Service.process``, ``process_fn`` or ``Handler`` (a constructor), for messages."""
     if isinstance(node, TypeInfo):
         return node.name
+    if isinstance(node, Var):  # an alias: named as called (its type may come from the cache, without a definition)
+        return fullname.rsplit(".", 1)[-1]
     definition: SymbolNode | None = node.func if isinstance(node, Decorator) else None
     if definition is None and callable_type is not None:
         definition = callable_type.definition
