@@ -239,6 +239,8 @@ class CallChecks:
 
 
 def _formal(names: list[str | None], name: str, offset: int) -> int:
+    """The formal's index at this call site: by name, else by position from
+    the end (binding dropped ``self``; positional-only parameters have no name)."""
     if name and name in names:
         return names.index(name)
     index = len(names) + offset

@@ -140,13 +140,16 @@ class TypeView:
         and ``**kwargs`` keep their place (so indices match) but can never
         be the context or the session."""
         shapes = []
-        for kind, name, typ in zip(
-            callable_type.arg_kinds, callable_type.arg_names, callable_type.arg_types, strict=False
+        for index, (kind, name, typ) in enumerate(
+            zip(callable_type.arg_kinds, callable_type.arg_names, callable_type.arg_types, strict=False)
         ):
             if kind in (ARG_STAR, ARG_STAR2):
                 shapes.append(ParamShape("", (), False))
             else:
-                shapes.append(ParamShape(name or "", self.fullnames(typ), kind in (ARG_OPT, ARG_NAMED_OPT)))
+                # A positional-only parameter has no name in mypy's types (nor in
+                # its cache): it is named by position, the same cold or warm.
+                label = name or f"positional parameter {index + 1}"
+                shapes.append(ParamShape(label, self.fullnames(typ), kind in (ARG_OPT, ARG_NAMED_OPT)))
         return shapes
 
 
