@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import mypy.version
 import pytest
 from mypy_project import CALL_LINES, CALLS, check, found, project
 from support import assert_mypy_ok, mypy_run, parse_mypy, run
@@ -78,6 +79,12 @@ def test_mypy_and_ctxsep_suppression_comments(tmp_path: Path) -> None:
     assert [m.line for m in unused] == [9], "only the wrong code is an unused ignore"
 
 
+MYPY_VERSION = tuple(int(part) for part in mypy.version.__version__.split("+")[0].split(".")[:2])
+
+
+@pytest.mark.skipif(
+    MYPY_VERSION < (1, 19), reason="mypy < 1.19 validates error codes before loading plugins (python/mypy#19719)"
+)
 def test_disable_error_code(tmp_path: Path) -> None:
     root = project(tmp_path, {"app/calls.py": CALLS})
     disabled = ("--disable-error-code", "ctx-dual-pattern-call", "--disable-error-code", "ctx-context-mutation")
@@ -87,6 +94,12 @@ def test_disable_error_code(tmp_path: Path) -> None:
     root2 = project(tmp_path / "t", {"app/calls.py": CALLS}, default="transitional")
     assert (CALL_LINES["CTX002"], "CTX002", "note") in found(check(root2))
     assert not [m for m in check(root2, "--disable-error-code", "ctx-legacy-context-constructor") if m.rule == "CTX002"]
+
+
+def test_inline_disable_error_code_works_on_every_supported_mypy(tmp_path: Path) -> None:
+    inline = '# mypy: disable-error-code="ctx-dual-pattern-call"\n' + textwrap.dedent(CALLS)
+    root = project(tmp_path, {"app/calls.py": inline})
+    assert [code for _, code, _ in found(check(root))] == ["CTX002", "CTX004"]
 
 
 def test_an_unknown_ctx_code_is_mypys_usage_error(tmp_path: Path) -> None:
