@@ -56,7 +56,16 @@ def root(tmp_path: Path) -> Path:
 ALIAS_CALL = _case("CTX002", 6, 8, 'make_ctx(user_id="u")')
 
 
+def _unrelated_entry(root: Path) -> None:
+    """A baseline entry for the file that hides nothing here: identities are
+    computed only for files the baseline records something for."""
+    entry = Entry("app/routes.py", "CTX007", "x", "00000000", 1, Phase.FINAL)
+    write_atomic(root / "ctxsep-baseline.json", dumps([entry]))
+
+
 def test_a_type_only_case_is_admitted_with_the_engines_identity(root: Path) -> None:
+    assert gate(root).admit(ALIAS_CALL).fingerprint == "-"  # type: ignore[union-attr]  # no baseline: not needed
+    _unrelated_entry(root)
     finding = gate(root).admit(ALIAS_CALL)
     assert finding is not None
     assert (finding.line, finding.col, finding.code, finding.severity) == (6, 8, "CTX002", Severity.ERROR)
@@ -102,6 +111,7 @@ def test_the_baseline_hides_by_key_and_count_until_promotion(root: Path) -> None
 
 
 def test_class_field_anchor_is_the_engines(root: Path) -> None:
+    _unrelated_entry(root)
     case = _case("CTX001", 3, 4, "conn: DbSession", scope="Ctx", anchor="Ctx.conn")
     finding = gate(root, source="").admit(case)
     assert finding is not None and finding.fingerprint == fingerprint("Ctx.conn")
@@ -191,3 +201,41 @@ def test_module_name_target_follows_aliases_and_imports() -> None:
         "local": "pkg.mod.local",
         "missing": None,
     }
+
+
+# -- reports_at: the engine's findings at one position, without the whole walk --------
+
+
+def _fixture_cases() -> list[Path]:
+    from support import fixture_files
+
+    return [p for p in fixture_files() if "mypy" not in p.parts]
+
+
+@pytest.mark.parametrize("path", _fixture_cases(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_reports_at_agrees_with_the_full_walk(path: Path) -> None:
+    """Every finding of ``check_file`` is found by a descent to its position,
+    and a descent to any node's position finds nothing the walk does not."""
+    from ctxsep.engine import check_file, parse
+    from ctxsep.semantics import FileSemantics
+    from ctxsep.suppression import find_suppressions
+    from ctxsep.typed_findings import reports_at
+
+    resolver = SettingsResolver()
+    settings = resolver.for_path(path)
+    source = path.read_text(encoding="utf-8")
+    full = {(f.code, f.line, f.col) for f in check_file(path, resolver, baseline=False).findings}
+    suppressed = set(find_suppressions(source))
+    codes = tuple(sorted(settings.enabled_codes()))
+    sem = FileSemantics(parse(source, str(path)), settings.vocabulary, settings.module_parts, source)
+    for code, line, col in full:
+        found = reports_at(sem, settings, (code,), line, col)
+        assert (code, line, col) in found, (code, line, col)
+    tree = parse(source, str(path))
+    for node in ast.walk(tree):
+        line, col = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+        if line is None or col is None or line in suppressed:
+            continue
+        fresh = FileSemantics(tree, settings.vocabulary, settings.module_parts, source)
+        exact = {r for r in reports_at(fresh, settings, codes, line, col) if r[1:] == (line, col)}
+        assert exact <= full, (line, col, exact - full)

@@ -15,7 +15,11 @@ applies to its own findings, in this order:
    ends already show it (a team runs mypy next to flake8 or ``ctxsep check``,
    and one finding must not appear twice). For the same reason a CTX005 read
    inside a function the engine reports as CTX003 is dropped (SPEC §3: a
-   session read that CTX003 reports is not also CTX005);
+   session read that CTX003 reports is not also CTX005). The engine's rules
+   run only on the nodes enclosing the case (every AST finding at a position
+   comes from visiting that position or one of its ancestors), not on the
+   whole file: a dense file with hundreds of typed cases costs hundreds of
+   short descents, not hundreds of walks;
 4. the **baseline**, through :func:`ctxsep.engine.apply_baseline`, with the
    identity the engine would give the same node: the enclosing named scopes
    and the fingerprint of the flagged source.
@@ -25,13 +29,16 @@ The gate keeps no host types; it sees text, positions and messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import ast
+from dataclasses import dataclass, field, replace
 
+from ctxsep.baseline.fileformat import NO_FINGERPRINT
 from ctxsep.config import FileSettings
-from ctxsep.engine import apply_baseline, check_path, fingerprint
+from ctxsep.engine import SkipFile, apply_baseline, baseline_for, dispatch_table, fingerprint, parse
 from ctxsep.model import Finding, Severity
-from ctxsep.rules import RULES_BY_CODE
+from ctxsep.rules import RULES_BY_CODE, RuleContext
 from ctxsep.rules.base import segment_anchor
+from ctxsep.semantics import SCOPE_NODES, FileSemantics
 from ctxsep.suppression import Suppressions, find_suppressions, is_suppressed
 
 #: CTX005 defers to CTX003 in the same function (SPEC §3).
@@ -54,19 +61,13 @@ class TypedCase:
 
 
 @dataclass
-class _AstView:
-    """What the AST engine reports for the same file and source."""
-
-    positions: frozenset[tuple[str, int, int]] = frozenset()  # (code, line, col)
-    lines: frozenset[tuple[str, int]] = frozenset()  # (code, line)
-
-
-@dataclass
 class FileGate:
     """The engine's policy for the typed findings of one file (one source text).
 
     ``admit`` returns the finding to show — with its severity, ``warn`` or
-    ``error`` — or None. Hosts call it as they find cases, in any order and
+    ``error`` — or None. Its fingerprint is computed when the file's
+    baseline has entries for the file (it is only ever matched against
+    them); otherwise it is ``-``. Hosts call it as they find cases, in any order and
     as often as they like: the same case admitted twice counts once against
     the baseline.
     """
@@ -76,7 +77,8 @@ class FileGate:
     source: str  # the text the host checks (an editor's unsaved buffer included)
     display_path: str
     _suppressions: Suppressions | None = field(default=None, init=False, repr=False)
-    _ast: _AstView | None = field(default=None, init=False, repr=False)
+    _semantics: FileSemantics | bool | None = field(default=False, init=False, repr=False)  # False: not yet
+    _entries: bool | None = field(default=None, init=False, repr=False)
     _admitted: dict[tuple[str, str, str], list[Finding]] = field(default_factory=dict, init=False, repr=False)
 
     def severity(self, code: str) -> Severity:
@@ -91,7 +93,6 @@ class FileGate:
         if self.reported_by_ast(case):
             return None
         rule = RULES_BY_CODE[case.code]
-        anchor = case.anchor if case.anchor is not None else segment_anchor(case.segment)
         finding = Finding(
             path=self.display_path,
             line=case.line,
@@ -101,9 +102,13 @@ class FileGate:
             severity=severity,
             message=case.message,
             scope=case.scope,
-            fingerprint=fingerprint(anchor),
+            fingerprint=NO_FINGERPRINT,
             phase=self.settings.phase,
         )
+        if not self._has_baseline_entries():
+            return finding  # the fingerprint is only for the baseline: skip the work (a parse per case)
+        anchor = case.anchor if case.anchor is not None else segment_anchor(case.segment)
+        finding = replace(finding, fingerprint=fingerprint(anchor))
         return None if self._baselined(finding) else finding
 
     @property
@@ -115,30 +120,38 @@ class FileGate:
     # -- overlap with the AST engine ----------------------------------------------
 
     def reported_by_ast(self, case: TypedCase) -> bool:
-        view = self._ast_view()
-        if (case.code, case.line, case.col) in view.positions:
-            return True
+        rule = RULES_BY_CODE[case.code]
+        if rule.needs_types:
+            return False  # CTX006: the AST engine never reports it
+        sem = self._file_semantics()
+        if sem is None:
+            return False  # the engine cannot check this file (CTX900): nothing to overlap
         deferred_to = _DEFERS.get(case.code)
-        return deferred_to is not None and case.function_line is not None and (
-            (deferred_to, case.function_line) in view.lines
-        )
+        codes = (case.code,) if deferred_to is None else (case.code, deferred_to)
+        for code, line, col in reports_at(sem, self.settings, codes, case.line, case.col):
+            if (code, line, col) == (case.code, case.line, case.col):
+                return True
+            if code == deferred_to and line == case.function_line:
+                return True
+        return False
 
-    def _ast_view(self) -> _AstView:
-        """Computed once, on the first case that gets this far: files where
-        types find nothing never pay for the AST run."""
-        if self._ast is None:
-            result = check_path(self.path, self.settings, self.display_path, source=self.source)
-            if result.skipped is not None:
-                self._ast = _AstView()
-            else:
-                every = (*result.findings, *result.baselined)
-                self._ast = _AstView(
-                    positions=frozenset((f.code, f.line, f.col) for f in every),
-                    lines=frozenset((f.code, f.line) for f in every),
-                )
-        return self._ast
+    def _file_semantics(self) -> FileSemantics | None:
+        if self._semantics is False:
+            try:
+                tree = parse(self.source, self.display_path)
+                self._semantics = FileSemantics(tree, self.settings.vocabulary, self.settings.module_parts, self.source)
+            except (SkipFile, RecursionError):
+                self._semantics = None
+        return self._semantics if isinstance(self._semantics, FileSemantics) else None
 
     # -- the baseline ----------------------------------------------------------------
+
+    def _has_baseline_entries(self) -> bool:
+        """Whether the file's baseline records anything for this file (read
+        once per gate; raises BaselineError for a broken baseline)."""
+        if self._entries is None:
+            self._entries = bool(baseline_for(self.settings.config).for_file(self.settings.rel_path))
+        return self._entries
 
     def _baselined(self, finding: Finding) -> bool:
         """Whether the baseline hides ``finding``: entries hide up to their
@@ -150,8 +163,62 @@ class FileGate:
         return any(_same_case(finding, other) for other in hidden)
 
 
+def reports_at(
+    sem: FileSemantics, settings: FileSettings, codes: tuple[str, ...], line: int, col: int
+) -> list[tuple[str, int, int]]:
+    """(code, line, col) of what the AST rules ``codes`` report while the
+    engine's walk visits the nodes that enclose (``line``, ``col``): the
+    same visits, in the same scopes, with the same parents as in
+    :func:`ctxsep.engine.check_source`, for one path down the tree."""
+    enabled = settings.enabled_codes()
+    dispatch = dispatch_table(frozenset(codes) & enabled)
+    if not dispatch:
+        return []
+    ctx = RuleContext(sem=sem, phase=settings.phase, enabled_codes=enabled, scope=sem.module)
+    node: ast.AST | None = sem.tree
+    parent: ast.AST | None = None
+    steps = 0
+    while node is not None and steps < _MAX_DEPTH:
+        steps += 1
+        visitors = dispatch.get(type(node))
+        if visitors:
+            ctx.parent = parent
+            for visit in visitors:
+                visit(node, ctx)
+        if isinstance(node, SCOPE_NODES):
+            ctx.scope = sem.scope_of(node, ctx.scope)
+        parent, node = node, next((c for c in ast.iter_child_nodes(node) if _encloses(c, line, col)), None)
+    return [(report.code, report.line, report.col) for report, _ in ctx.reports]
+
+
+_MAX_DEPTH = 10_000
+
+
+def _encloses(node: ast.AST, line: int, col: int) -> bool:
+    span = _span(node)
+    return span is not None and span[0] <= (line, col) <= span[1]
+
+
+def _span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Where a node starts and ends; a definition starts at its first
+    decorator; a node ``ast`` gives no position (``arguments``,
+    ``comprehension``, ``withitem``, ``match_case``) spans its children."""
+    start_line = getattr(node, "lineno", None)
+    if start_line is not None:
+        start = (start_line, node.col_offset)  # type: ignore[attr-defined]
+        end = (node.end_lineno or start_line, node.end_col_offset or 0)  # type: ignore[attr-defined]
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:
+            start = min(start, *((d.lineno, d.col_offset) for d in decorators))
+        return start, end
+    spans = [span for child in ast.iter_child_nodes(node) if (span := _span(child)) is not None]
+    if not spans:
+        return None
+    return min(s for s, _ in spans), max(e for _, e in spans)
+
+
 def _same_case(a: Finding, b: Finding) -> bool:
     return (a.line, a.col, a.message) == (b.line, b.col, b.message)
 
 
-__all__ = ["FileGate", "TypedCase"]
+__all__ = ["FileGate", "TypedCase", "reports_at"]

@@ -12,6 +12,7 @@ arrives in the :class:`RuleContext`.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,11 +150,16 @@ def source_text(node: ast.AST) -> str:
         return "<expression>"
 
 
+_DOTTED_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*\Z")
+
+
 def segment_text(segment: str) -> str:
     """What :func:`source_text` gives for the node a host located as a piece
     of source text (``helpers.make_ctx(user_id='u')``, ``db_session=db``):
     a host that finds a case itself names things exactly as the AST rules do.
     Falls back to the text with its whitespace collapsed."""
+    if _DOTTED_NAME.match(segment):  # the common case, already in ast.unparse's form
+        return segment
     node = parse_segment(segment)
     return source_text(node) if node is not None else " ".join(segment.split())
 
@@ -161,6 +167,8 @@ def segment_text(segment: str) -> str:
 def segment_anchor(segment: str) -> str:
     """The baseline anchor the engine would record for the node spelled by
     ``segment`` (see :meth:`RuleContext.report`)."""
+    if _DOTTED_NAME.match(segment):
+        return segment
     node = parse_segment(segment)
     return _anchor_text(node) if node is not None else " ".join(segment.split())[:500]
 
