@@ -118,16 +118,16 @@ def boom(*args, **kwargs):
 calls.CallChecks.dual_pattern = boom
 attributes.AttributeChecks.attribute = boom
 attributes.AttributeChecks.class_fields = boom
-original = typeview.TypeView.param_shapes
+original = typeview.TypeView.may_be_dual_pattern
 
 
-def shapes(self, callable_type):
+def may_be_dual_pattern(self, callable_type):
     if "summary" in str(callable_type.definition):
         raise RuntimeError("injected while classifying")
     return original(self, callable_type)
 
 
-typeview.TypeView.param_shapes = shapes
+typeview.TypeView.may_be_dual_pattern = may_be_dual_pattern
 
 
 def plugin(version):

@@ -39,11 +39,18 @@ class AliasTargets:
         self._files: dict[str, FileSemantics | None] = {}
         self._legacy: dict[str, str | None] = {}
 
-    def legacy_constructor(self, fullname: str) -> str | None:
+    def legacy_constructor(self, fullname: str, node: object = None) -> str | None:
         """The legacy constructor ``fullname`` is, or names through aliases
-        (its dotted name, for the message), else None."""
-        if fullname not in self._legacy:
-            self._legacy[fullname] = self._follow(fullname)
+        (its dotted name, for the message), else None. ``node``: what
+        ``fullname`` resolves to, when the caller knows — only a ``Var``
+        (an alias) is worth following."""
+        if fullname in self._legacy:
+            return self._legacy[fullname]
+        if node is not None and not isinstance(node, Var):
+            name = QualifiedName(tuple(fullname.split(".")), Origin.IMPORT)
+            found = self.types.vocab.match(name) is Category.LEGACY_CONSTRUCTOR
+            return fullname if found else None
+        self._legacy[fullname] = self._follow(fullname)
         return self._legacy[fullname]
 
     def _follow(self, fullname: str) -> str | None:

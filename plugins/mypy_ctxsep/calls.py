@@ -200,38 +200,49 @@ class CallChecks:
     # -- CTX004: a mutating call on something reached from a context ----------------------
 
     def mutator(self, ctx: Any) -> None:
+        """Hooked for every call of a mutating method anywhere (``list.append``):
+        cheap until a context turns up in the receiver chain."""
         node = ctx.context
-        api = ctx.api
-        lookup = getattr(api, "lookup_type_or_none", None)  # TypeChecker's; reads the type map
-        if lookup is None:
-            return
         if isinstance(node, IndexExpr):  # ``x[k] = v``
             receiver: Expression = node.base
-            what = f"assignment to {self.reporter.text(api, node)!r}"
-            span = Span.of(node)
         elif isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr):
-            receiver, method = node.callee.expr, node.callee.name
-            if method == "__delitem__" and node.args:  # ``del x[k]``: a call mypy makes up
-                target = f"{self.reporter.text(api, receiver)}[{self.reporter.text(api, node.args[0])}]"
-                what, span = f"deletion of {target!r}", self._subscript_span(api, receiver, node.args[0])
-            else:
-                what, span = f"'{self.reporter.text(api, node.callee)}()'", Span.of(node)
+            receiver = node.callee.expr
         else:
             return
+        if not isinstance(receiver, (MemberExpr, IndexExpr)):
+            return  # ``items.append(x)``: nothing is reached *from* a context
+        lookup = getattr(ctx.api, "lookup_type_or_none", None)  # TypeChecker's; reads the type map
+        if lookup is None:
+            return
         session_names = self.types.vocab.session_names
-        current = receiver
+        current: Expression = receiver
         while isinstance(current, (MemberExpr, IndexExpr)):
             inner = current.expr if isinstance(current, MemberExpr) else current.base
             inner_type = lookup(inner)
             if inner_type is not None and self.types.is_context(inner_type):
                 if isinstance(current, MemberExpr) and current.name in session_names:
                     return  # a session read out of a context is not context state
-                if is_own_self(api, inner, self.types) or not self.reporter.enabled(api, CTX004.code):
-                    return
-                fields = CTX004.fields(what, self.types.context(inner_type)[1])
-                self.reporter.report(api, CTX004.code, fields, span)
+                if not is_own_self(ctx.api, inner, self.types):
+                    self._report_mutation(ctx.api, node, receiver, inner_type)
                 return
             current = inner
+
+    def _report_mutation(self, api: Any, node: Expression, receiver: Expression, context_type: Type) -> None:
+        if not self.reporter.enabled(api, CTX004.code):
+            return
+        text = self.reporter.text
+        if isinstance(node, IndexExpr):
+            what, span = f"assignment to {text(api, node)!r}", Span.of(node)
+        elif isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr):
+            if node.callee.name == "__delitem__" and node.args:  # ``del x[k]``: a call mypy makes up
+                target = f"{text(api, receiver)}[{text(api, node.args[0])}]"
+                what, span = f"deletion of {target!r}", self._subscript_span(api, receiver, node.args[0])
+            else:
+                what, span = f"'{text(api, node.callee)}()'", Span.of(node)
+        else:
+            return
+        fields = CTX004.fields(what, self.types.context(context_type)[1])
+        self.reporter.report(api, CTX004.code, fields, span)
 
     def _subscript_span(self, api: Any, base: Expression, index: Expression) -> Span:
         """``ctx.a[k]`` of ``del ctx.a[k]``: from the base to the ``]`` after the index."""

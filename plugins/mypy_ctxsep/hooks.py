@@ -56,6 +56,7 @@ Hook = Callable[[Any], Type]
 Check = Callable[[Any], None]
 _ATTRIBUTE_FUNCTIONS = frozenset({"builtins.setattr", "builtins.delattr", "builtins.getattr"})
 _ATTRIBUTE_METHODS = frozenset({"builtins.object.__setattr__", "builtins.object.__delattr__"})
+
 #: Every live instance: a new one (dmypy makes one per ``dmypy run`` while
 #: the build keeps checking with the first) resets them all.
 _LIVE: weakref.WeakSet[CtxsepPlugin] = weakref.WeakSet()
@@ -78,6 +79,9 @@ class CtxsepPlugin(Plugin):
         self._default = DefaultPlugin(options)
         self.resolver = SettingsResolver()
         self._slices: dict[str, Any] = {}
+        self._base_hooks: dict[str, Callable[[ClassDefContext], None] | None] = {}
+        self._owners: dict[str, TypeInfo | None] = {}
+        self._typeshed: dict[str, bool] = {}
         self._functions = _HookTable(self._function_hook_slow)
         self._methods = _HookTable(self._method_hook_slow)
         self._attributes = _HookTable(self._attribute_hook_slow)
@@ -105,6 +109,9 @@ class CtxsepPlugin(Plugin):
         for table in (self._functions, self._methods, self._attributes):
             table.clear()
         self._slices.clear()
+        self._base_hooks.clear()
+        self._owners.clear()
+        self._typeshed.clear()
         self.resolver = SettingsResolver()
         self._setup(self._run_vocabulary())
 
@@ -157,12 +164,14 @@ class CtxsepPlugin(Plugin):
                 return [calls.attribute_function], True
             if fullname.rpartition(".")[2] in MUTATORS:
                 return [calls.mutator], True
+        if self._in_typeshed(fullname):
+            return [], True  # no context type, legacy constructor or dual-pattern service lives there
         node = self._resolve(fullname, method)
         if node is None:
             return [], True
         callable_type, final = declared_callable(node)
         checks: list[Check] = []
-        if callable_type is not None:
+        if callable_type is not None and self.types.may_be_dual_pattern(callable_type):
             signature = dual_pattern_signature(self.types.param_shapes(callable_type), self.types.vocab)
             if signature is not None:
                 count = len(callable_type.arg_types)
@@ -174,7 +183,7 @@ class CtxsepPlugin(Plugin):
                     session_offset=signature.session_index - count,
                 )
                 checks.append(lambda ctx: calls.dual_pattern(ctx, spec))
-        legacy = self.aliases.legacy_constructor(fullname)
+        legacy = self.aliases.legacy_constructor(fullname, node)
         if legacy is not None:
             checks.append(lambda ctx: calls.legacy_constructor(ctx, legacy))
             checks.append(calls.session_arguments)
@@ -209,9 +218,8 @@ class CtxsepPlugin(Plugin):
         hook: Hook | None = default
         try:
             owner, _, attr = fullname.rpartition(".")
-            symbol = self.lookup_fully_qualified(owner) if "." in owner else None
-            owner_info = symbol.node if symbol is not None else None
-            if isinstance(owner_info, TypeInfo) and self.types.info(owner_info).kind.is_context:
+            owner_info = None if self._in_typeshed(owner) else self._context_class(owner)
+            if owner_info is not None:
                 member = owner_info.get(attr)
                 declared = self.types.fullnames(getattr(member.node, "type", None)) if member is not None else ()
                 is_session = CTX001.is_session_attribute(attr, declared, self.types.vocab)
@@ -221,6 +229,29 @@ class CtxsepPlugin(Plugin):
             self._classification_failed(fullname, exc)
         self._attributes[fullname] = hook
         return hook
+
+    def _in_typeshed(self, fullname: str) -> bool:
+        """Whether ``fullname`` lives in a module mypy took from its bundled
+        typeshed (the standard library): never a context class, a legacy
+        constructor or a dual-pattern service. A dict test per top-level
+        package, so most of the calls mypy checks are classified at once."""
+        top = fullname.partition(".")[0]
+        known = self._typeshed.get(top)
+        if known is None:
+            module = (self._modules or {}).get(top)
+            path = getattr(module, "path", None)
+            known = self._typeshed[top] = isinstance(path, str) and "typeshed" in Path(path).parts
+        return known
+
+    def _context_class(self, fullname: str) -> TypeInfo | None:
+        """The context class ``fullname`` names, else None (memoised: a class
+        has many attributes)."""
+        if fullname not in self._owners:
+            symbol = self.lookup_fully_qualified(fullname) if "." in fullname else None
+            info = symbol.node if symbol is not None else None
+            is_context = isinstance(info, TypeInfo) and self.types.info(info).kind.is_context
+            self._owners[fullname] = info if is_context else None  # type: ignore[assignment]
+        return self._owners[fullname]
 
     # -- classes (semantic analysis) -------------------------------------------------------
 
@@ -234,30 +265,38 @@ class CtxsepPlugin(Plugin):
         def dataclass_then_fields(ctx: ClassDefContext) -> bool:
             done = inner(ctx)  # the dataclass semantics first, untouched
             if done:  # the final pass: field types are resolved
-                _guarded(reporter, ctx, lambda: fields(ctx), f"class {ctx.cls.name!r}")
+                _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
             return done
 
         return dataclass_then_fields
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        if fullname in self._base_hooks:
+            return self._base_hooks[fullname]
         inner = self._default.get_base_class_hook(fullname)
+        hook: Callable[[ClassDefContext], None] | None = inner
+        final = True
         try:
             symbol = self.lookup_fully_qualified(fullname)
-            is_context = isinstance(symbol.node if symbol else None, TypeInfo) and self.types.info(
-                symbol.node  # type: ignore[union-attr,arg-type]
-            ).kind.is_context
+            base = symbol.node if symbol is not None else None
+            if isinstance(base, TypeInfo):
+                final = bool(base.mro)  # not analysed yet: decide next time
+                if self.types.info(base).kind.is_context:
+                    hook = self._subclass_fields(inner)
         except Exception as exc:
             self._classification_failed(fullname, exc)
-            return inner
-        if not is_context:
-            return inner
+        if final:
+            self._base_hooks[fullname] = hook
+        return hook
+
+    def _subclass_fields(self, inner: Callable[[ClassDefContext], None] | None) -> Callable[[ClassDefContext], None]:
         fields = self.attributes.class_fields
         reporter = self.reporter
 
         def subclass_fields(ctx: ClassDefContext) -> None:
             if inner is not None:
                 inner(ctx)
-            _guarded(reporter, ctx, lambda: fields(ctx), f"class {ctx.cls.name!r}")
+            _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
 
         return subclass_fields
 

@@ -45,7 +45,7 @@ class Span:
 
 @dataclass
 class _File:
-    stamp: tuple[str, int, int]
+    real_path: str  # the shadow file, when an editor passed one
     settings: FileSettings
     source: SourceText
     gate: FileGate
@@ -81,16 +81,14 @@ class Reporter:
             return True
 
     def _file(self, api: Any) -> _File | None:
+        """The module's settings, text and gate, read once per run: files do
+        not change during a run, and the daemon makes a new plugin instance
+        (which resets this one) for every ``dmypy run``."""
         path = api.path
-        real = real_path(path, api.options)
-        try:
-            info = os.stat(real)
-            stamp = (real, info.st_mtime_ns, info.st_size)
-        except OSError:
-            stamp = (real, 0, 0)
         cached = self._files.get(path)
-        if cached is not None and cached.stamp == stamp:
+        if cached is not None:
             return cached
+        real = real_path(path, api.options)
         try:
             settings = self.settings(path)
         except ConfigError as exc:
@@ -99,7 +97,7 @@ class Reporter:
         text = read_text(real) or ""
         source = SourceText(text, bool(getattr(api.options, "native_parser", False)))
         gate = FileGate(os.path.abspath(path), settings, text, path)
-        self._files[path] = _File(stamp, settings, source, gate)
+        self._files[path] = _File(real, settings, source, gate)
         return self._files[path]
 
     def source(self, api: Any) -> SourceText | None:

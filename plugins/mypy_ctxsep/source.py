@@ -16,6 +16,7 @@ undoes that, so a finding sits at the same column in every front end.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,6 +44,11 @@ def read_text(path: str) -> str | None:
             return decode_source(handle.read())
     except (OSError, SkipFile):
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _keyword_pattern(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*=\s*$")
 
 
 @dataclass
@@ -98,7 +104,7 @@ class SourceText:
     def keyword_start(self, name: str, line: int, column: int) -> tuple[int, int] | None:
         """Where ``name=`` starts before a keyword argument's value at
         (``line``, ``column``); it may sit on an earlier line."""
-        pattern = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*=\s*$")
+        pattern = _keyword_pattern(name)
         head = self.line_bytes(line)[:column]
         for current in range(line, max(line - 3, 0), -1):
             match = pattern.search(head)

@@ -92,8 +92,22 @@ class TypeView:
             if category in _KINDS:
                 view = ClassView(_KINDS[category], base.fullname, info.name)
                 break
-        self._classes[id(info)] = (info, view)
+        if info.mro:  # during semantic analysis a class may not have its MRO yet: ask again later
+            self._classes[id(info)] = (info, view)
         return view
+
+    def may_be_dual_pattern(self, callable_type: CallableType) -> bool:
+        """The cheap test before :meth:`param_shapes`: some parameter's type
+        is a union (or a TypeVar bound to one) naming both a legacy and a
+        request-scoped context type. Most callables have no union parameter."""
+        for typ in callable_type.arg_types:
+            proper = get_proper_type(typ)
+            if not isinstance(proper, (UnionType, TypeVarType)):
+                continue
+            kinds = {self.info(m.type).kind for m in members(proper) if isinstance(m, Instance)}
+            if Kind.LEGACY in kinds and Kind.SCOPED in kinds:
+                return True
+        return False
 
     def instance_views(self, typ: Type | None) -> list[ClassView | None]:
         """Per member other than None: its class view, or None for a
