@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import mypy.version
 import pytest
 from support import (
     FIXTURES,
@@ -29,6 +30,8 @@ from support import (
 )
 
 from ctxsep.rules import ALL_RULES, RULES_BY_CODE
+
+MYPY_MAJOR = int(mypy.version.__version__.split(".")[0])
 
 pytestmark = pytest.mark.slow
 
@@ -109,3 +112,13 @@ def test_the_plugin_never_repeats_an_ast_finding(ctxsep_messages: dict[str, list
     for path, findings in ast.items():
         both = set(counter(findings)) & set(counter(ctxsep_messages.get(path, [])))
         assert not both, f"{path}: reported by the AST engine and by mypy: {sorted(both)}"
+
+
+@pytest.mark.skipif(MYPY_MAJOR < 2, reason="parallel workers (-n) are new in mypy 2")
+def test_parallel_workers_report_the_same(mypy_messages: list[MypyMessage], tmp_path: Path) -> None:
+    project = MYPY_FIXTURES / "bridge"
+    proc = mypy_run(["."], project, "-n", "2", cache_dir=tmp_path / "cache")
+    assert_mypy_ok(proc)
+    parallel = sorted(m.got() for m in parse_mypy(proc.stdout) if m.is_ctxsep)
+    serial = sorted(m.got() for m in mypy_messages if m.is_ctxsep and m.path.startswith("bridge" + os.sep))
+    assert parallel == serial and serial

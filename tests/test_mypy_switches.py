@@ -186,3 +186,15 @@ def test_mypy_dash_c_has_no_file_but_works(tmp_path: Path) -> None:
     proc = mypy_run([], root, "-c", program)
     assert_mypy_ok(proc)
     assert [(m.line, m.rule) for m in parse_mypy(proc.stdout) if m.is_ctxsep] == [(2, "CTX002")]
+
+
+def test_an_editors_shadow_file_is_what_the_plugin_reads(tmp_path: Path) -> None:
+    """Editors check an unsaved buffer with ``--shadow-file SRC SHADOW``:
+    suppressions and keyword positions come from the buffer."""
+    root = project(tmp_path, {"app/calls.py": CALLS})
+    buffer = tmp_path / "buffer.py"
+    edited = textwrap.dedent(CALLS).replace('make_ctx("u")', 'make_ctx("u")  # ctxsep: ignore[CTX002]')
+    buffer.write_text(edited, encoding="utf-8")
+    assert "CTX002" in [code for _, code, _ in found(check(root))]
+    shadowed = check(root, "--shadow-file", "app/calls.py", str(buffer))
+    assert "CTX002" not in [code for _, code, _ in found(shadowed)]
