@@ -27,7 +27,7 @@ from mypy.nodes import (
     RefExpr,
     StrExpr,
 )
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import Instance, Type, UnionType, get_proper_type
 
 from ctxsep.rules.ctx001_session_in_context import SessionInContext
 from ctxsep.rules.ctx002_legacy_context_constructor import LegacyContextConstructor
@@ -35,7 +35,7 @@ from ctxsep.rules.ctx004_context_mutation import MUTATING_METHODS, ContextMutati
 from ctxsep.rules.ctx005_session_from_context import SessionFromContext
 from ctxsep.rules.ctx006_dual_pattern_call import ArgContext, DualPatternCall, DualPatternCallRule
 from mypy_ctxsep.report import Reporter, Span
-from mypy_ctxsep.typeview import TypeView, only_none
+from mypy_ctxsep.typeview import TypeView, members, only_none
 
 CTX001, CTX002, CTX004, CTX005, CTX006 = (
     SessionInContext(),
@@ -84,7 +84,7 @@ class CallChecks:
             return  # a union (not narrowed), Any, or not a context
         session = ctx.arg_types[session_at]
         call = DualPatternCall(
-            callee=spec.callee,
+            callee=_union_callee(ctx) or spec.callee,
             context_param=spec.context_param,
             session_param=spec.session_param,
             context=kind,
@@ -256,6 +256,21 @@ def _formal(names: list[str | None], name: str, offset: int) -> int:
         return names.index(name)
     index = len(names) + offset
     return index if 0 <= index < len(names) else -1
+
+
+def _union_callee(ctx: Any) -> str | None:
+    """``A.process | B.process`` when the receiver's type is a union: mypy
+    runs the method hook once per member, and one call is one finding (mypy
+    prints identical messages on a line once)."""
+    node = ctx.context
+    if not (isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr)):
+        return None
+    lookup = getattr(ctx.api, "lookup_type_or_none", None)
+    receiver = get_proper_type(lookup(node.callee.expr)) if lookup is not None else None
+    if not isinstance(receiver, UnionType):
+        return None
+    names = {m.type.name for m in members(receiver) if isinstance(m, Instance)}
+    return " | ".join(f"{name}.{node.callee.name}" for name in sorted(names)) if len(names) > 1 else None
 
 
 def _methods_in_scope(api: Any) -> list[FuncDef]:
