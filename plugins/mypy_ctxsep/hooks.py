@@ -24,9 +24,6 @@ directory). Phase, severities, suppressions and the baseline are per file.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import sys
 import weakref
 from collections.abc import Callable
@@ -34,22 +31,21 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
+from mypy.nodes import FUNC_NO_INFO, Decorator, FuncDef, SymbolNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import AttributeContext, ClassDefContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
 from ctxsep.config import SettingsResolver
-from ctxsep.engine import baseline_for
 from ctxsep.model import ConfigError
 from ctxsep.rules.ctx006_dual_pattern_call import dual_pattern_signature
 from ctxsep.semantics import Vocabulary
 from mypy_ctxsep.aliases import AliasTargets
 from mypy_ctxsep.attributes import AttributeChecks, SemanalApi
+from mypy_ctxsep.cache import ConfigSlices, daemon_version
 from mypy_ctxsep.calls import CTX001, MUTATORS, CallChecks, DualSpec
 from mypy_ctxsep.report import Reporter
-from mypy_ctxsep.stamp import ENGINE_STAMP, daemon_version
 from mypy_ctxsep.typeview import TypeView, declared_callable, display_name
 
 Hook = Callable[[Any], Type]
@@ -78,7 +74,7 @@ class CtxsepPlugin(Plugin):
         super().__init__(options)
         self._default = DefaultPlugin(options)
         self.resolver = SettingsResolver()
-        self._slices: dict[str, Any] = {}
+        self._failures: set[str] = set()
         self._base_hooks: dict[str, Callable[[ClassDefContext], None] | None] = {}
         self._owners: dict[str, TypeInfo | None] = {}
         self._typeshed: dict[str, bool] = {}
@@ -98,6 +94,7 @@ class CtxsepPlugin(Plugin):
             _set_version(daemon_version(self.resolver))
 
     def _setup(self, vocab: Vocabulary) -> None:
+        self.slices = ConfigSlices(self.resolver, vocab)
         self.types = TypeView(vocab)
         self.aliases = AliasTargets(self.types, self.lookup_fully_qualified, lambda: self._modules or {})
         self.reporter = Reporter(self.resolver)
@@ -108,7 +105,6 @@ class CtxsepPlugin(Plugin):
         """Forget every classification and file (dmypy: the code may have changed)."""
         for table in (self._functions, self._methods, self._attributes):
             table.clear()
-        self._slices.clear()
         self._base_hooks.clear()
         self._owners.clear()
         self._typeshed.clear()
@@ -122,7 +118,7 @@ class CtxsepPlugin(Plugin):
             return self.resolver.config_for_dir(directory).vocabulary
         except ConfigError as exc:
             # Reported as ctx-config-error where a finding would be; recognise with the defaults meanwhile.
-            print(f"ctxsep: {exc.problems[0]} (and {len(exc.problems) - 1} more)", file=sys.stderr)
+            print("\n".join(f"ctxsep: {problem}" for problem in exc.problems), file=sys.stderr)
             return Vocabulary.default()
 
     def set_modules(self, modules: dict[str, Any]) -> None:
@@ -303,43 +299,17 @@ class CtxsepPlugin(Plugin):
     # -- mypy's cache ----------------------------------------------------------------------
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        """The slice of config that decides this module's findings, so mypy
-        rechecks exactly the modules whose phase, severities, vocabulary or
-        baseline entries changed (and every project module when ctxsep does).
-        None for modules outside the project (typeshed, site-packages)."""
-        path = ctx.path
-        if path in self._slices:
-            return self._slices[path]
-        try:
-            value = self._slice(path)
-        except Exception as exc:  # never fail mypy's cache check; recheck instead
-            value = {"ctxsep": ENGINE_STAMP, "error": f"{type(exc).__name__}: {exc}"}
-        self._slices[path] = value
-        return value
-
-    def _slice(self, path: str) -> Any:
-        if not path.endswith((".py", ".pyi")) or _outside_project(path):
-            return None
-        try:
-            settings = self.resolver.for_path(os.path.abspath(path))
-        except ConfigError as exc:
-            return {"ctxsep": ENGINE_STAMP, "config-error": _digest(exc.problems)}
-        try:
-            entries = [e.as_json() for e in baseline_for(settings.config).for_file(settings.rel_path)]
-        except ConfigError as exc:
-            entries = [{"baseline-error": _digest(exc.problems)}]
-        return {
-            "ctxsep": ENGINE_STAMP,
-            "names": _digest(_vocabulary_data(self.types.vocab)),
-            "file-names": _digest(_vocabulary_data(settings.vocabulary)),
-            "phase": settings.phase.label,
-            "severity": {code: severity.label for code, severity in sorted(settings.severities.items())},
-            "baseline": _digest(entries) if entries else None,
-        }
+        """The slice of config that decides this module's findings
+        (:class:`~mypy_ctxsep.cache.ConfigSlices`); None outside the project."""
+        return self.slices.for_path(ctx.path)
 
     def _classification_failed(self, fullname: str, exc: BaseException) -> None:
-        # No API to report through here: say it once on stderr, and leave the name alone.
-        print(f"ctxsep: internal error while classifying {fullname}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        """No API to report through here: say it on stderr (once per kind of
+        failure), and leave the name alone."""
+        reason = f"{type(exc).__name__}: {exc}"
+        if reason not in self._failures:
+            self._failures.add(reason)
+            print(f"ctxsep: internal error while classifying {fullname}: {reason} (please report it)", file=sys.stderr)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -386,21 +356,8 @@ def _guarded(reporter: Reporter, ctx: Any, run: Callable[[], None], what: str) -
 def _is_classmethod_of_context(node: SymbolNode | None, types: TypeView) -> bool:
     if isinstance(node, Decorator):
         func: FuncDef = node.func
-        return bool(func.is_class) and types.info(func.info).kind.is_context
+        return bool(func.is_class) and func.info is not FUNC_NO_INFO and types.info(func.info).kind.is_context
     return False
-
-
-def _outside_project(path: str) -> bool:
-    parts = set(Path(path).parts)
-    return bool(parts & {"site-packages", "dist-packages", "typeshed"})
-
-
-def _vocabulary_data(vocab: Vocabulary) -> Any:
-    return [[cat.value, list(names)] for cat, names in vocab.entries.items()] + [list(vocab.session_name_list)]
-
-
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _set_version(version: str) -> None:
