@@ -311,7 +311,7 @@ class _BindingCollector:
                         Binding(parts[0], pos, BindingKind.IMPORT, qualified=QualifiedName(parts[:1], Origin.IMPORT))
                     )
             return
-        base, origin = self._import_base(node)
+        base, origin = import_base(node, self.scope.module_parts)
         for alias in node.names:
             if alias.name == "*":
                 self.scope.has_star_import = True
@@ -319,16 +319,20 @@ class _BindingCollector:
             qualified = QualifiedName((*base, alias.name), origin)
             self.add(Binding(alias.asname or alias.name, pos, BindingKind.IMPORT, qualified=qualified))
 
-    def _import_base(self, node: ast.ImportFrom) -> tuple[tuple[str, ...], Origin]:
-        module = tuple(node.module.split(".")) if node.module else ()
-        if not node.level:
-            return module, Origin.IMPORT
-        parts = self.scope.module_parts
-        package = parts if parts and parts[-1] == "__init__" else parts[:-1]
-        package = tuple(p for p in package if p != "__init__")
-        if node.level > 1:
-            package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else ()
-        return (*package, *module), Origin.LOCAL
+
+def import_base(node: ast.ImportFrom, module_parts: tuple[str, ...]) -> tuple[tuple[str, ...], Origin]:
+    """The module a ``from ... import`` reads from: its dotted parts and
+    whether they are exact (absolute import) or derived from the importing
+    file's path (relative import)."""
+    module = tuple(node.module.split(".")) if node.module else ()
+    if not node.level:
+        return module, Origin.IMPORT
+    parts = module_parts
+    package = parts if parts and parts[-1] == "__init__" else parts[:-1]
+    package = tuple(p for p in package if p != "__init__")
+    if node.level > 1:
+        package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else ()
+    return (*package, *module), Origin.LOCAL
 
 
 def _is_type_alias(node: ast.AST) -> bool:
