@@ -1,6 +1,8 @@
 """Knowing a value is a context or a session (SPEC §2), from evidence only.
 
-A value is a context when it is annotated with a context type, defaulted to
+A value is a context when it is annotated with a context type (a name
+declared with one keeps that type when it is rebound later in the same
+function, as PEP 484 has it), defaulted to
 ``Depends(<scoped factory or legacy constructor>)``, bound to a call of a
 context type, a classmethod of one, a legacy constructor or a scoped factory
 (awaited or not), or is ``self.X`` where the class binds ``self.X`` to such a
@@ -207,14 +209,31 @@ class Evidences:
             by_annotation = evidence_from_types(self.resolver.annotation_types(binding.annotation, scope))
             if by_annotation != NOTHING:
                 return by_annotation
-            return self.of(binding.node, scope, depth + 1) if binding.node is not None else NOTHING
+            value = self.of(binding.node, scope, depth + 1) if binding.node is not None else NOTHING
+            return value | self.declared_type(binding, scope)
         if kind in (BindingKind.WITH, BindingKind.FOR):
             target = binding.node
             if isinstance(target, ast.Await):
                 target = target.value
             if isinstance(target, ast.Call) and self.resolver.category(target.func, scope) is Category.SESSION_FACTORY:
                 return SESSION
+            return self.declared_type(binding, scope)
+        if kind is BindingKind.OTHER:
+            return self.declared_type(binding, scope)
+        return NOTHING
+
+    def declared_type(self, binding: Binding, scope: Scope) -> Evidence:
+        """A later binding of a name that was declared with a type keeps that
+        type (PEP 484): after ``def f(context: UserExecutionContext)``,
+        ``context = validate_user_context(context)`` is still a context."""
+        if scope.kind is not ScopeKind.FUNCTION:
             return NOTHING
+        for earlier in scope.bindings.get(binding.name, ()):
+            if earlier is binding or earlier.pos > binding.pos:
+                break
+            if earlier.annotation is not None:
+                where = (scope.parent or scope) if earlier.kind is BindingKind.PARAM else scope
+                return evidence_from_types(self.resolver.annotation_types(earlier.annotation, where))
         return NOTHING
 
     def of_param(self, binding: Binding, scope: Scope) -> Evidence:
