@@ -4,7 +4,10 @@ A :class:`Scope` is built lazily the first time someone asks about a name in
 it, by one iterative pass over that scope's own statements (nested functions
 and classes are separate scopes). Lookups are position-aware: a use sees the
 last binding that *ends* before it, so ``ctx = make(ctx)`` evaluates the old
-``ctx`` on the right-hand side.
+``ctx`` on the right-hand side. A binding made in an ``except`` handler or in
+the ``else`` of ``if TYPE_CHECKING:`` is a stand-in: after that block, a use
+sees the binding it stands in for (``try: from m import X`` /
+``except ImportError: X = None``).
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ class Binding:
     default: ast.expr | None = None
     qualified: QualifiedName | None = None
     scope: Scope | None = None
+    #: Set for a binding made in an ``except`` handler or in the ``else`` of
+    #: ``if TYPE_CHECKING:``: the end of that block. Past it, the binding is a
+    #: stand-in for an earlier one, not a replacement (see ``local_binding``).
+    fallback_until: Pos | None = None
 
 
 def pos_of(node: ast.AST) -> Pos:
@@ -115,14 +122,16 @@ class Scope:
         found = self.bindings.get(name)
         if not found:
             return None
-        if pos is None:
-            return found[-1]
         best = None
         for binding in found:
-            if binding.pos <= pos:
-                best = binding
-            else:
+            if pos is not None and binding.pos > pos:
                 break
+            stand_in = binding.fallback_until is not None and (pos is None or pos > binding.fallback_until)
+            if stand_in and best is not None:
+                # ``try: from m import X`` / ``except ImportError: X = None``: code after
+                # the handler is written against the import, not the placeholder.
+                continue
+            best = binding
         return best
 
     def lookup(self, name: str, pos: Pos | None) -> tuple[Scope | None, Binding | None]:
@@ -192,9 +201,14 @@ class _BindingCollector:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.out: dict[str, list[Binding]] = {}
+        #: (start, end) of the fallback blocks seen so far in this scope
+        self.fallback_blocks: list[tuple[Pos, Pos]] = []
 
     def add(self, binding: Binding) -> None:
         binding.scope = self.scope
+        for start, end in self.fallback_blocks:
+            if start <= binding.pos <= end:
+                binding.fallback_until = end
         self.out.setdefault(binding.name, []).append(binding)
 
     def collect(self) -> dict[str, list[Binding]]:
@@ -225,6 +239,11 @@ class _BindingCollector:
                 self.add(Binding(star.arg, pos, BindingKind.OTHER, node=star))
 
     def _node(self, node: ast.AST) -> None:
+        # Pre-order: a block is seen before the statements in it bind anything.
+        if isinstance(node, ast.ExceptHandler) and node.body:
+            self.fallback_blocks.append((pos_of(node), end_of(node)))
+        elif isinstance(node, ast.If) and node.orelse and _is_type_checking(node.test):
+            self.fallback_blocks.append((pos_of(node.orelse[0]), end_of(node.orelse[-1])))
         if isinstance(node, FUNCTION_NODES):
             self.add(Binding(node.name, pos_of(node), BindingKind.DEF, node=node))
         elif isinstance(node, ast.ClassDef):
@@ -333,6 +352,13 @@ def import_base(node: ast.ImportFrom, module_parts: tuple[str, ...]) -> tuple[tu
     if node.level > 1:
         package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else ()
     return (*package, *module), Origin.LOCAL
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:``."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _is_type_alias(node: ast.AST) -> bool:
