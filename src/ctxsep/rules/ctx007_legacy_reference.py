@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, QualifiedName, ScopeKind, parse_string_annotation
+from ctxsep.semantics import Category, QualifiedName, ScopeKind, import_base, parse_string_annotation
 from ctxsep.semantics.vocabulary import Origin
 
 _LEGACY = (Category.LEGACY_CONTEXT_TYPE, Category.LEGACY_CONSTRUCTOR)
@@ -105,21 +105,20 @@ class LegacyReference(Rule):
     # -- imports and definitions ------------------------------------------------
 
     def visit_ImportFrom(self, node: ast.ImportFrom, ctx: RuleContext) -> None:
+        # The imported name is what the statement spells, whatever the line
+        # layout: ``from m import (\n    X,\n)`` imports ``m.X``.
+        base, origin = import_base(node, ctx.sem.module.module_parts)
         for alias in node.names:
-            self._check_import(alias, ctx)
+            if alias.name != "*":
+                self._check_import(alias, QualifiedName((*base, alias.name), origin), ctx)
 
     def visit_Import(self, node: ast.Import, ctx: RuleContext) -> None:
         for alias in node.names:
-            self._check_import(alias, ctx)
+            self._check_import(alias, QualifiedName(tuple(alias.name.split(".")), Origin.IMPORT), ctx)
 
-    def _check_import(self, alias: ast.alias, ctx: RuleContext) -> None:
-        if alias.name == "*" or not ctx.sem.vocab.might_match(alias.name.rsplit(".", 1)[-1]):
+    def _check_import(self, alias: ast.alias, qualified: QualifiedName, ctx: RuleContext) -> None:
+        if not ctx.sem.vocab.might_match(qualified.last):
             return
-        name = alias.asname or alias.name.split(".")[0]
-        binding = ctx.scope.local_binding(name, (getattr(alias, "end_lineno", 0) or 0, 10**9))
-        qualified = binding.qualified if binding is not None else None
-        if qualified is None:
-            qualified = QualifiedName(tuple(alias.name.split(".")), Origin.IMPORT)
         category = ctx.sem.vocab.match(qualified)
         if category in _LEGACY:
             self._report(alias, "imports", category, alias.name, ctx)
