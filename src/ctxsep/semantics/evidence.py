@@ -73,6 +73,9 @@ def evidence_from_types(refs: list[TypeRef]) -> Evidence:
     return result
 
 
+Declarations = dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]]
+
+
 @dataclass(slots=True)
 class ClassFacts:
     """What a class is and what it stores on ``self``."""
@@ -80,8 +83,17 @@ class ClassFacts:
     node: ast.ClassDef
     context: Evidence  # NOTHING unless the class is itself a context type
     is_legacy_definition: bool  # the class *is* (or derives from) a legacy type
-    #: attribute -> declarations in source order: (node to report, value, annotation, scope)
-    declarations: dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]] = field(default_factory=dict)
+    #: reads every method body; run on first use of ``declarations`` only
+    _collect: Callable[[ClassFacts], Declarations] | None = field(default=None, repr=False)
+    _declarations: Declarations | None = field(default=None, repr=False)
+
+    @property
+    def declarations(self) -> Declarations:
+        """attribute -> declarations in source order: (node to report, value,
+        annotation, scope)."""
+        if self._declarations is None:
+            self._declarations = self._collect(self) if self._collect is not None else {}
+        return self._declarations
 
 
 ScopeFactory = Callable[[ast.AST, Scope], Scope]
@@ -310,14 +322,14 @@ class Evidences:
             node=node,
             context=context,
             is_legacy_definition=bool(context.context & ContextKind.LEGACY),
+            _collect=lambda f: self._collect_declarations(f, outer),
         )
         self._class_memo[id(node)] = facts
-        self._collect_declarations(facts, outer)
         return facts
 
-    def _collect_declarations(self, facts: ClassFacts, outer: Scope) -> None:
+    def _collect_declarations(self, facts: ClassFacts, outer: Scope) -> Declarations:
         class_scope = self.scope_of(facts.node, outer)
-        decls = facts.declarations
+        decls: Declarations = {}
         for stmt in facts.node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 decls.setdefault(stmt.target.id, []).append((stmt.target, stmt.value, stmt.annotation, class_scope))
@@ -335,6 +347,7 @@ class Evidences:
                     ).append((target, value, annotation, method_scope))
         for entries in decls.values():
             entries.sort(key=lambda entry: pos_of(entry[0]))
+        return decls
 
     def self_attribute(self, facts: ClassFacts, attr: str, depth: int = 0) -> Evidence:
         """What ``self.<attr>`` holds, from the class's declarations."""

@@ -78,7 +78,16 @@ class Scope:
     """One lexical scope. ``node`` is the Module/ClassDef/FunctionDef/Lambda/
     comprehension that opens it."""
 
-    __slots__ = ("_bindings", "declared_global", "has_star_import", "kind", "module_parts", "node", "parent")
+    __slots__ = (
+        "_bindings",
+        "_params",
+        "declared_global",
+        "has_star_import",
+        "kind",
+        "module_parts",
+        "node",
+        "parent",
+    )
 
     def __init__(self, node: ast.AST, parent: Scope | None, module_parts: tuple[str, ...]) -> None:
         self.node = node
@@ -86,6 +95,7 @@ class Scope:
         self.module_parts = module_parts
         self.kind = _kind_of(node)
         self._bindings: dict[str, list[Binding]] | None = None
+        self._params: list[Binding] | None = None
         self.declared_global: set[str] = set()
         self.has_star_import = False
 
@@ -97,6 +107,21 @@ class Scope:
         if self._bindings is None:
             self._bindings = _BindingCollector(self).collect()
         return self._bindings
+
+    @property
+    def params(self) -> list[Binding]:
+        """A function's or lambda's parameters, without walking its body
+        (most questions about a function start with its signature). The
+        same Binding objects appear in ``bindings``."""
+        if self._params is None:
+            if self._bindings is not None:
+                found = [b for bs in self._bindings.values() for b in bs if b.kind is BindingKind.PARAM]
+                self._params = sorted(found, key=lambda b: b.pos)
+            else:
+                collector = _BindingCollector(self)
+                collector.collect_params()
+                self._params = [b for bs in collector.out.values() for b in bs if b.kind is BindingKind.PARAM]
+        return self._params
 
     @property
     def module(self) -> Scope:
@@ -211,10 +236,22 @@ class _BindingCollector:
                 binding.fallback_until = end
         self.out.setdefault(binding.name, []).append(binding)
 
-    def collect(self) -> dict[str, list[Binding]]:
+    def collect_params(self) -> None:
         node = self.scope.node
         if isinstance(node, (*FUNCTION_NODES, ast.Lambda)):
             self._params(node.args, pos_of(node))
+
+    def collect(self) -> dict[str, list[Binding]]:
+        node = self.scope.node
+        if self.scope._params is not None:
+            for binding in self.scope._params:  # keep the objects already handed out
+                self.out.setdefault(binding.name, []).append(binding)
+            star = node.args if isinstance(node, (*FUNCTION_NODES, ast.Lambda)) else None
+            for extra in (star.vararg, star.kwarg) if star is not None else ():
+                if extra is not None:
+                    self.add(Binding(extra.arg, pos_of(node), BindingKind.OTHER, node=extra))
+        else:
+            self.collect_params()
         if isinstance(node, COMPREHENSION_NODES):
             for gen in node.generators:
                 for name_node in _target_names(gen.target):
