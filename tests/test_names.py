@@ -49,6 +49,7 @@ TREE = {
             state.pending.append(item)
         """,
     "shop/deps.py": """
+        from collections.abc import AsyncIterator
         from typing import Annotated
 
         from fastapi import Depends
@@ -66,6 +67,19 @@ TREE = {
 
         async def get_db() -> AsyncSession:
             ...
+
+
+        async def open_reporting_db() -> AsyncIterator[AsyncSession]:
+            yield AsyncSession()
+
+
+        class Holder:
+            @property
+            def session(self) -> AsyncSession:
+                return self._session
+
+            def split(self) -> tuple[AsyncSession, int]:
+                return self._session, 1
 
 
         ScopedContextDep = Annotated[RequestScopedContext, Depends(get_request_scoped_user_context)]
@@ -168,7 +182,7 @@ def test_aliases_are_listed_and_suggested_only_when_other_modules_import_them(tr
     document = names_json(tree)
     aliases = {a["dotted"]: a for a in document["categories"]["request-scoped-context-types"]["aliases"]}
     dep = aliases["shop.deps.ScopedContextDep"]
-    assert (dep["line"], dep["target"], dep["importers"]) == (20, "RequestScopedContext", 1)
+    assert (dep["line"], dep["target"], dep["importers"]) == (34, "RequestScopedContext", 1)
     assert suggested(document, "request-scoped-context-types")["shop.deps.ScopedContextDep"] is True
     assert suggested(document, "session-types")["shop.deps.LocalDbDep"] is False
 
@@ -237,3 +251,14 @@ def ctxsep_check(root: Path) -> str:
     proc = run([sys.executable, "-m", "ctxsep", "check", "--format", "json", "shop"], root)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.stdout
+
+
+def test_session_factories_missing_from_the_vocabulary_are_offered_commented_out(tree: Path) -> None:
+    document = names_json(tree)
+    (definition,) = group(document, "session-factories", "open_reporting_db")["definitions"]
+    assert (definition["path"], definition["line"], definition["verdict"]) == ("shop/deps.py", 21, "likely")
+    assert suggested(document, "session-factories")["shop.deps.open_reporting_db"] is False
+    names = {g["name"] for g in document["categories"]["session-factories"]["names"]}
+    assert "session" not in names and "split" not in names  # a property, a tuple holding one
+    out = ctxsep(tree, "names")
+    assert "open_reporting_db: 1 definition  (not in the vocabulary: returns a session)" in out

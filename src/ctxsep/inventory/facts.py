@@ -14,17 +14,20 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ctxsep.semantics import FileSemantics, Scope, ScopeKind
-from ctxsep.semantics.classes import session_attributes
+from ctxsep.inventory.judge import (
+    UNKNOWN,
+    UNLIKELY,
+    class_evidence,
+    function_evidence,
+    produces_session,
+    source,
+)
+from ctxsep.semantics import SCOPE_NODES, FileSemantics, Scope, ScopeKind, parse_string_annotation
 from ctxsep.semantics.resolve import is_alias_value
 from ctxsep.semantics.scopes import FUNCTION_NODES, import_base
 from ctxsep.semantics.vocabulary import Category, Origin, QualifiedName
 
-LIKELY, UNLIKELY, UNKNOWN = "likely", "unlikely", "unknown"
 _CONTEXT_CATEGORIES = (Category.LEGACY_CONTEXT_TYPE, Category.SCOPED_CONTEXT_TYPE)
-_CONTAINER_FACTORIES = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "deque"})
-_CONTEXT_WORD = {Category.LEGACY_CONTEXT_TYPE: "legacy", Category.SCOPED_CONTEXT_TYPE: "request-scoped"}
-_CONTAINER_TYPES = frozenset({"dict", "list", "set", "Dict", "List", "Set", "DefaultDict", "Deque", "MutableMapping"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Definition:
     verdict: str  # LIKELY / UNLIKELY / UNKNOWN for this category
     traits: tuple[str, ...] = ()  # evidence shown to the human
     reasons: tuple[str, ...] = ()  # why the verdict
+    #: False for a likely session factory no vocabulary entry names (a suggestion to opt in)
+    in_vocabulary: bool = True
 
     @property
     def dotted(self) -> str:
@@ -111,10 +116,13 @@ def module_name(module_parts: tuple[str, ...]) -> str:
 
 
 def is_test_path(path: str) -> bool:
+    """Test code by the usual layouts: a ``tests``/``test``/``testing``
+    directory (or ``test_*``/``*_tests``), ``test_*.py``, ``*_test.py``,
+    ``conftest.py``."""
     parts = path.replace("\\", "/").split("/")
     name = parts[-1]
     return (
-        any(p in ("tests", "test", "testing") for p in parts[:-1])
+        any(p in ("tests", "test", "testing") or p.startswith("test_") or p.endswith("_tests") for p in parts[:-1])
         or name.startswith("test_")
         or name.endswith("_test.py")
         or name == "conftest.py"
@@ -181,6 +189,9 @@ class _Extractor:
         if isinstance(node, ast.ClassDef):
             base_categories = [ref.category for ref in self.sem.resolver.base_types(node, scope)]
             categories.extend(c for c in base_categories if c in (*_CONTEXT_CATEGORIES, Category.SESSION_TYPE))
+        unlisted = not categories and produces_session(self.sem, node, scope)
+        if unlisted:
+            categories.append(Category.SESSION_FACTORY)
         if not categories:
             return
         qualname = ".".join((*prefix, node.name))
@@ -192,9 +203,10 @@ class _Extractor:
         matched_cat = self.vocab.match(as_seen)
         for category in dict.fromkeys(categories):
             if isinstance(node, ast.ClassDef):
-                kind, traits, verdict, reasons = self._class_evidence(node, scope, category)
+                listed = node.name in self._categories
+                kind, traits, verdict, reasons = class_evidence(self.sem, node, scope, category, listed)
             else:
-                kind, traits, verdict, reasons = self._function_evidence(node, scope, category)
+                kind, traits, verdict, reasons = function_evidence(self.sem, node, scope, category)
             if fallback:
                 traits = (*traits, "defined in an except block (a fallback)")
                 verdict, reasons = UNLIKELY, ("a fallback definition", *reasons)
@@ -217,99 +229,9 @@ class _Extractor:
                     verdict=verdict,
                     traits=traits,
                     reasons=reasons,
+                    in_vocabulary=not unlisted,
                 )
             )
-
-    def _class_evidence(
-        self, node: ast.ClassDef, scope: Scope, category: Category
-    ) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
-        traits: list[str] = []
-        frozen, is_dataclass = _dataclass_flags(node)
-        if is_dataclass:
-            traits.append("frozen dataclass" if frozen else "mutable dataclass")
-        bases = [_text(b) for b in node.bases]
-        derived = [ref.name for ref in self.sem.resolver.base_types(node, scope)]
-        if bases:
-            traits.append(f"bases: {', '.join(bases)}")
-        facts = self.sem.class_facts(node, scope)
-        sessions = session_attributes(facts, self.sem.resolver)
-        for attr, first in sessions:
-            traits.append(f"session attribute {attr!r} (line {getattr(first, 'lineno', node.lineno)})")
-        containers = _container_fields(node)
-        if containers:
-            traits.append(f"mutable containers: {', '.join(containers[:4])}{', ...' if len(containers) > 4 else ''}")
-        kind = "class"
-        if node.name not in self._categories:
-            kind = "subclass"
-            traits.insert(0, f"derives from {', '.join(derived)}")
-        if category is Category.LEGACY_CONTEXT_TYPE:
-            if sessions:
-                return kind, tuple(traits), LIKELY, ("carries a session",)
-            if frozen:
-                return kind, tuple(traits), LIKELY, ("frozen, like the legacy context",)
-            why = "mutable and carries no session: a different class of the same name"
-            return kind, tuple(traits), UNLIKELY, (why,)
-        if category is Category.SCOPED_CONTEXT_TYPE:
-            return kind, tuple(traits), LIKELY, ()
-        if category is Category.SESSION_TYPE:
-            if any(ref.category is Category.SESSION_TYPE for ref in self.sem.resolver.base_types(node, scope)):
-                return kind, tuple(traits), LIKELY, ("derives from a session type",)
-            return kind, tuple(traits), UNLIKELY, ("not derived from a session type (database sessions are imported)",)
-        return kind, tuple(traits), UNKNOWN, ("a class where a function is expected",)
-
-    def _function_evidence(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, category: Category
-    ) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
-        decorators = {_last(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
-        is_async = isinstance(node, ast.AsyncFunctionDef)
-        in_class = scope.kind is ScopeKind.CLASS
-        if in_class:
-            kind = "method"
-            for special in ("classmethod", "staticmethod"):
-                if special in decorators:
-                    kind = special
-            kind = f"async {kind}" if is_async else kind
-        else:
-            kind = "async function" if is_async else "function"
-        traits: list[str] = []
-        shown = [d for d in decorators if d in ("asynccontextmanager", "contextmanager", "property", "cached_property")]
-        traits.extend(f"@{d}" for d in sorted(shown))
-        if _yields(node):
-            traits.append("generator")
-        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
-        if in_class and params and kind.split()[-1] in ("method", "classmethod"):
-            params = params[1:]
-        traits.append(f"params: ({', '.join(params)})" if params else "no params")
-        returns = _text(node.returns) if node.returns is not None else ""
-        if returns:
-            traits.append(f"returns {returns}")
-        inner = self.sem.scope_of(node, scope)
-        mentioned = _vocabulary_mentions(node, inner, self.sem)
-        if category is Category.SESSION_FACTORY:
-            if Category.SESSION_TYPE in _annotation_categories(node.returns, scope, self.sem):
-                return kind, tuple(traits), LIKELY, ("returns a session type",)
-            opener = mentioned.get(Category.SESSION_FACTORY) or mentioned.get(Category.SESSION_TYPE)
-            if opener and opener.rsplit(".", 1)[-1] == node.name:
-                opener = ""  # delegating to another object's method of the same name says nothing
-            if opener:
-                traits.append(f"uses {opener}")
-                return kind, tuple(traits), LIKELY, (f"opens a session with {opener}",)
-            if returns:
-                return kind, tuple(traits), UNLIKELY, (f"returns {returns}, not a session",)
-            return kind, tuple(traits), UNKNOWN, ("no annotation or session use to go by",)
-        if category in (Category.LEGACY_CONSTRUCTOR, Category.SCOPED_FACTORY):
-            legacy = category is Category.LEGACY_CONSTRUCTOR
-            wanted = Category.LEGACY_CONTEXT_TYPE if legacy else Category.SCOPED_CONTEXT_TYPE
-            if wanted in _annotation_categories(node.returns, scope, self.sem):
-                return kind, tuple(traits), LIKELY, (f"returns a {_CONTEXT_WORD[wanted]} context",)
-            built = mentioned.get(wanted)
-            if built:
-                traits.append(f"builds {built}")
-                return kind, tuple(traits), LIKELY, (f"builds a {built}",)
-            return kind, tuple(traits), UNKNOWN, ("no return annotation or construction to go by",)
-        return kind, tuple(traits), UNKNOWN, ("a function where a type is expected",)
-
-    # -- module-level assignments and aliases ------------------------------------------
 
     def _module_assignment(self, node: ast.Assign | ast.AnnAssign, fallback: bool) -> set[str]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -328,7 +250,7 @@ class _Extractor:
         """``AsyncSessionLocal = async_session_factory``: a vocabulary name
         bound by assignment."""
         is_none = isinstance(value, ast.Constant) and value.value is None
-        traits = (f"= {_text(value)[:80]}",)
+        traits = (f"= {source(value)[:80]}",)
         if is_none or fallback:
             verdict, reasons = UNLIKELY, ("a placeholder or fallback binding",)
         else:
@@ -376,7 +298,7 @@ class _Extractor:
                     module=self.facts.module,
                     path=self.path,
                     line=node.lineno,
-                    value=_text(value)[:120],
+                    value=source(value)[:120],
                     target=target,
                     target_module=target_module,
                     matched=own is category,
@@ -430,8 +352,6 @@ def _categories_by_name(sem: FileSemantics) -> dict[str, tuple[Category, ...]]:
 
 def _names_with_scopes(sem: FileSemantics) -> Iterator[tuple[ast.Name, Scope]]:
     """Every Name node (and Name inside string annotations) with its scope."""
-    from ctxsep.semantics import parse_string_annotation
-
     stack: list[tuple[ast.AST, Scope]] = [(sem.tree, sem.module)]
     while stack:
         node, scope = stack.pop()
@@ -441,90 +361,8 @@ def _names_with_scopes(sem: FileSemantics) -> Iterator[tuple[ast.Name, Scope]]:
             parsed = parse_string_annotation(node)
             if parsed is not None:
                 yield from ((n, scope) for n in ast.walk(parsed) if isinstance(n, ast.Name))
-        inner = sem.scope_of(node, scope) if _opens_scope(node) else scope
+        inner = sem.scope_of(node, scope) if isinstance(node, SCOPE_NODES) else scope
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-
-
-def _opens_scope(node: ast.AST) -> bool:
-    from ctxsep.semantics import SCOPE_NODES
-
-    return isinstance(node, SCOPE_NODES)
-
-
-def _dataclass_flags(node: ast.ClassDef) -> tuple[bool, bool]:
-    """(frozen, is a dataclass or attrs class)."""
-    for decorator in node.decorator_list:
-        func = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if _last(func) not in ("dataclass", "define", "frozen", "attrs", "s"):
-            continue
-        frozen = _last(func) == "frozen" or (
-            isinstance(decorator, ast.Call)
-            and any(
-                kw.arg == "frozen" and isinstance(kw.value, ast.Constant) and kw.value.value is True
-                for kw in decorator.keywords
-            )
-        )
-        return frozen, True
-    return False, False
-
-
-def _container_fields(node: ast.ClassDef) -> list[str]:
-    """Fields that hold mutable containers: a sign of a state bag."""
-    found = []
-    for stmt in node.body:
-        if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
-            continue
-        value = stmt.value
-        factory = ""
-        if isinstance(value, ast.Call) and _last(value.func) == "field":
-            for kw in value.keywords:
-                if kw.arg == "default_factory":
-                    factory = _last(kw.value)
-        annotation = stmt.annotation.value if isinstance(stmt.annotation, ast.Subscript) else stmt.annotation
-        if factory in _CONTAINER_FACTORIES or _last(annotation) in _CONTAINER_TYPES:
-            found.append(stmt.target.id)
-    return found
-
-
-def _yields(node: ast.AST) -> bool:
-    from ctxsep.semantics.scopes import body_nodes
-
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in body_nodes(node))
-
-
-def _annotation_categories(annotation: ast.AST | None, scope: Scope, sem: FileSemantics) -> set[Category]:
-    """Categories of every vocabulary name anywhere in an annotation
-    (``AsyncIterator[AsyncSession]`` mentions a session type)."""
-    if annotation is None:
-        return set()
-    found: set[Category] = set()
-    from ctxsep.semantics import parse_string_annotation
-
-    for node in ast.walk(annotation):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            parsed = parse_string_annotation(node)
-            if parsed is not None:
-                found |= _annotation_categories(parsed, scope, sem)
-        elif isinstance(node, (ast.Name, ast.Attribute)):
-            category = sem.category(node, scope)
-            if category is not None:
-                found.add(category)
-    return found
-
-
-def _vocabulary_mentions(node: ast.AST, scope: Scope, sem: FileSemantics) -> dict[Category, str]:
-    """The first vocabulary name of each category called in a function's own body."""
-    from ctxsep.semantics.scopes import body_nodes
-
-    found: dict[Category, str] = {}
-    for child in body_nodes(node):
-        if isinstance(child, ast.Call) and isinstance(child.func, (ast.Name, ast.Attribute)):
-            func = child.func.value if isinstance(child.func, ast.Attribute) else child.func
-            for candidate in (child.func, func):
-                category = sem.category(candidate, scope)
-                if category is not None and category not in found:
-                    found[category] = _text(candidate)
-    return found
 
 
 def _module_of(qualified: QualifiedName | None) -> str:
@@ -532,18 +370,3 @@ def _module_of(qualified: QualifiedName | None) -> str:
     if qualified is None or qualified.origin is Origin.UNKNOWN:
         return ""
     return ".".join(qualified.parts[:-1])
-
-
-def _last(expr: ast.AST) -> str:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return ""
-
-
-def _text(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return "<expression>"

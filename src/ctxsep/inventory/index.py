@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ctxsep.inventory.facts import LIKELY, UNKNOWN, UNLIKELY, Alias, Definition, FileFacts, UnboundUse
+from ctxsep.inventory.facts import Alias, Definition, FileFacts, UnboundUse
+from ctxsep.inventory.judge import LIKELY, UNKNOWN, UNLIKELY
 from ctxsep.semantics.vocabulary import Category, Vocabulary
 
 #: Re-export chains longer than this are given up on.
@@ -99,8 +100,9 @@ def build(
         for definition in file.definitions:
             candidate = Candidate(definition)
             found = group_of.get((definition.category, definition.name))
-            # a subclass of a vocabulary type gets a group of its own name
-            group = found if found is not None else _subclass_group(groups, group_of, definition)
+            # a subclass of a vocabulary type, or a session factory the vocabulary
+            # does not name yet, gets a group of its own name
+            group = found if found is not None else _unlisted_group(groups, group_of, definition)
             group.candidates.append(candidate)
             if definition.qualname == definition.name:
                 candidates_by_site[(file.module, definition.name)].append(candidate)
@@ -134,7 +136,11 @@ def build(
                 if named is not None:
                     target = named.external if where == "external" else named.missing
                     target.setdefault(module, set()).add(use.path)
-    for category_groups in groups.values():
+    for key, category_groups in groups.items():
+        # unlisted names only matter when something outside test code suggests them
+        groups[key] = category_groups = [
+            g for g in category_groups if g.configured or any(c.definition.verdict != UNLIKELY for c in g.candidates)
+        ]
         for group in category_groups:
             group.candidates.sort(
                 key=lambda c: (_VERDICT_ORDER[c.definition.verdict], -len(c.importers), c.definition.path)
@@ -164,7 +170,7 @@ def _names_of(vocab: Vocabulary, category: Category) -> dict[str, tuple[str, ...
     return {k: tuple(v) for k, v in found.items()}
 
 
-def _subclass_group(
+def _unlisted_group(
     groups: dict[str, list[NameGroup]], group_of: dict[tuple[str, str], NameGroup], definition: Definition
 ) -> NameGroup:
     key = (definition.category, definition.name)
@@ -265,6 +271,8 @@ def _suggest(groups: list[NameGroup], aliases: list[AliasCandidate]) -> list[Sug
 
 
 def _suggest_group(group: NameGroup) -> list[Suggestion]:
+    if group.candidates and not any(c.definition.in_vocabulary for c in group.candidates):
+        return _suggest_unlisted(group)
     enabled = [c for c in group.candidates if c.definition.verdict != UNLIKELY and c.definition.addressable]
     rejected = [c for c in group.candidates if c not in enabled]
     if not group.candidates and not group.external:
@@ -314,6 +322,22 @@ def _suggest_group(group: NameGroup) -> list[Suggestion]:
             )
         )
     return out
+
+
+def _suggest_unlisted(group: NameGroup) -> list[Suggestion]:
+    """Session factories no entry names: offered commented out, to opt in."""
+    out = []
+    for candidate in group.candidates:
+        definition = candidate.definition
+        if definition.verdict == UNLIKELY or not definition.addressable:
+            continue
+        method = definition.kind in _METHOD_KINDS
+        entry = group.name if method else definition.dotted
+        why = f"not in the vocabulary: {definition.qualname} returns a session"
+        if method:
+            why += " (a method: only the bare name matches calls through instances)"
+        out.append(Suggestion(entry, False, f"{why}; {_imported_by(len(candidate.importers))}"))
+    return list(dict.fromkeys(out))
 
 
 def _external_verdict(group: NameGroup, module: str) -> tuple[bool, str]:

@@ -43,7 +43,8 @@ def _group_lines(group: NameGroup, suggestions: list[Suggestion]) -> list[str]:
     if group.ambiguous:
         head += "  ** AMBIGUOUS: a bare entry matches all of them **"
     if not group.configured:
-        head += "  (not in the vocabulary: found as a subclass)"
+        unlisted = any(not c.definition.in_vocabulary for c in group.candidates)
+        head += "  (not in the vocabulary: " + ("returns a session)" if unlisted else "derives from a vocabulary type)")
     lines = [head]
     enabled = {s.entry for s in suggestions if s.enabled}
     dotted = any("." in entry for entry in group.configured)
