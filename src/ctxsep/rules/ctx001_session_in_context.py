@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, ClassFacts
+from ctxsep.semantics.classes import session_attributes
 
 
 class SessionInContext(Rule):
@@ -116,26 +116,15 @@ class SessionInContext(Rule):
         facts = ctx.sem.class_facts(node, ctx.scope)
         if not facts.context.is_context:
             return
-        for attr, declarations in facts.declarations.items():
-            if self._is_session_attribute(attr, facts, ctx):
-                first = declarations[0][0]
-                ctx.report(
-                    self,
-                    first,
-                    anchor=f"{node.name}.{attr}",
-                    where=f"context class {node.name!r}",
-                    what=f"declares session attribute {attr!r}",
-                    fix="a context carries identifiers only; pass the session as a separate parameter",
-                )
-
-    def _is_session_attribute(self, attr: str, facts: ClassFacts, ctx: RuleContext) -> bool:
-        if attr in ctx.sem.vocab.session_names:
-            return True
-        for _, _, annotation, scope in facts.declarations[attr]:
-            refs = ctx.sem.annotation_types(annotation, scope)
-            if any(ref.category is Category.SESSION_TYPE for ref in refs):
-                return True
-        return False
+        for attr, first in session_attributes(facts, ctx.sem.resolver):
+            ctx.report(
+                self,
+                first,
+                anchor=f"{node.name}.{attr}",
+                where=f"context class {node.name!r}",
+                what=f"declares session attribute {attr!r}",
+                fix="a context carries identifiers only; pass the session as a separate parameter",
+            )
 
     # -- sessions handed to a context --------------------------------------------
 

@@ -11,7 +11,7 @@ import re
 from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
-from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, pos_of
+from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
 _AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
@@ -103,6 +103,7 @@ __all__ = [
     "TypeRef",
     "Vocabulary",
     "first_param",
+    "import_base",
     "parse_string_annotation",
     "pos_of",
     "session_getattr",

@@ -50,16 +50,18 @@ def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.A
     assert isinstance(node, FUNCTION_NODES)
     facts = FunctionFacts(node)
     vocab = evidences.vocab
-    for name, bindings in scope.bindings.items():
+    for binding in scope.params:
+        found = evidences.of_binding(binding)
+        if binding.name in vocab.session_names or found.session:
+            facts.has_session_param = True
+        if found.context & ContextKind.SCOPED and facts.scoped_param is None:
+            facts.scoped_param = binding.name
+            facts.scoped_type = found.type_name or vocab.display(Category.SCOPED_CONTEXT_TYPE)
+    if facts.scoped_param is None:
+        return facts  # CTX003 needs a request-scoped context: the body need not be read
+    for bindings in scope.bindings.values():
         for binding in bindings:
-            if binding.kind is BindingKind.PARAM:
-                found = evidences.of_binding(binding)
-                if name in vocab.session_names or found.session:
-                    facts.has_session_param = True
-                if found.context & ContextKind.SCOPED and facts.scoped_param is None:
-                    facts.scoped_param = name
-                    facts.scoped_type = found.type_name or vocab.display(Category.SCOPED_CONTEXT_TYPE)
-            elif binding.kind in (BindingKind.WITH, BindingKind.FOR, BindingKind.ASSIGN):
+            if binding.kind in (BindingKind.WITH, BindingKind.FOR, BindingKind.ASSIGN):
                 value = binding.node
                 if isinstance(value, ast.Await):
                     value = value.value
@@ -68,8 +70,6 @@ def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.A
                     and evidences.resolver.category(value.func, scope) is Category.SESSION_FACTORY
                 ):
                     facts.opens_own_session = True
-    if facts.scoped_param is None:
-        return facts  # CTX003 needs a request-scoped context; skip the body walk
     for child, child_scope in _function_nodes(scope, scope_of):
         access = _session_access(child, child_scope, scope, evidences)
         if access is not None:
