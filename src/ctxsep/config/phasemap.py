@@ -37,6 +37,23 @@ class PhaseKey:
     is_glob: bool
     spec: pathspec.GitIgnoreSpec | None = field(default=None, compare=False)
 
+    @property
+    def literal_prefix(self) -> tuple[str, ...]:
+        """The leading segments without glob characters: every path the key
+        matches starts with them (keys are anchored at the config directory)."""
+        prefix: list[str] = []
+        for part in self.parts:
+            if any(ch in _GLOB_CHARS for ch in part):
+                break
+            prefix.append(part)
+        return tuple(prefix)
+
+    @property
+    def fixed_depth(self) -> int | None:
+        """For a glob without ``**``: the only depth it can first match at
+        (each segment matches exactly one path segment); None otherwise."""
+        return None if any("**" in part for part in self.parts) else len(self.parts)
+
     def match_depth(self, parts: tuple[str, ...]) -> int | None:
         """How deep this key matches ``parts`` (a file's path segments), or
         None. A match of the file itself is ``len(parts) + 1``."""
@@ -46,7 +63,14 @@ class PhaseKey:
                 return None
             return n + 1 if n == len(parts) else n
         assert self.spec is not None
-        for depth in range(1, len(parts) + 1):
+        # The shallowest matching ancestor (or the file) decides. A glob
+        # without ``**`` can only match its own number of segments first: a
+        # shallower candidate has too few segments, and a deeper one matches
+        # only if that ancestor already did. (tests/test_phasemap.py checks
+        # this against trying every depth.)
+        fixed = self.fixed_depth
+        depths = range(1, len(parts) + 1) if fixed is None else (fixed,) if fixed <= len(parts) else ()
+        for depth in depths:
             is_file = depth == len(parts)
             candidate = "/".join(parts[:depth]) + ("" if is_file else "/")
             if self.spec.match_file(candidate):
@@ -102,7 +126,7 @@ class PhaseMap:
         parts = tuple(p for p in rel_path.split("/") if p not in ("", "."))
         best: tuple[int, int] | None = None
         winners: list[PhaseKey] = []
-        for key in self.keys:
+        for key in self._matching_keys(parts):
             depth = key.match_depth(parts)
             if depth is None:
                 continue
@@ -124,6 +148,28 @@ class PhaseMap:
             )
         return winners[0].phase, winners[0]
 
+    def _matching_keys(self, parts: tuple[str, ...]) -> list[PhaseKey]:
+        """The keys that can match ``parts``, in config order, without trying
+        every key on every file: literal keys are looked up by the file's
+        ancestors, glob keys are tried only under their literal prefix."""
+        index = self._index
+        found: list[tuple[int, PhaseKey]] = []
+        for depth in range(len(parts) + 1):
+            found.extend(index.literal.get(parts[:depth], ()))
+        for position, key, prefix in index.globs:
+            if parts[: len(prefix)] == prefix:
+                found.append((position, key))
+        found.sort(key=lambda item: item[0])
+        return [key for _, key in found]
+
+    @property
+    def _index(self) -> _KeyIndex:
+        index: _KeyIndex | None = self.__dict__.get("_key_index")
+        if index is None:
+            index = _KeyIndex.build(self.keys)
+            object.__setattr__(self, "_key_index", index)
+        return index
+
     def candidates(self, rel_path: str) -> list[tuple[PhaseKey, int]]:
         """Every key matching ``rel_path`` with its depth, most specific first
         (for ``ctxsep explain``)."""
@@ -131,3 +177,22 @@ class PhaseMap:
         found = [(key, depth) for key in self.keys if (depth := key.match_depth(parts)) is not None]
         found.sort(key=lambda kd: (kd[1], not kd[0].is_glob), reverse=True)
         return found
+
+
+@dataclass(frozen=True)
+class _KeyIndex:
+    """Keys by where they can match; each with its position in the config."""
+
+    literal: dict[tuple[str, ...], tuple[tuple[int, PhaseKey], ...]]
+    globs: tuple[tuple[int, PhaseKey, tuple[str, ...]], ...]
+
+    @classmethod
+    def build(cls, keys: tuple[PhaseKey, ...]) -> _KeyIndex:
+        literal: dict[tuple[str, ...], list[tuple[int, PhaseKey]]] = {}
+        globs = []
+        for position, key in enumerate(keys):
+            if key.is_glob:
+                globs.append((position, key, key.literal_prefix))
+            else:
+                literal.setdefault(key.parts, []).append((position, key))
+        return cls({k: tuple(v) for k, v in literal.items()}, tuple(globs))
