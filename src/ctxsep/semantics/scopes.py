@@ -17,6 +17,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.vocabulary import Origin, QualifiedName
 
 Pos = tuple[int, int]
@@ -219,7 +220,7 @@ def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, SCOPE_NODES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
 
 
 class _BindingCollector:
