@@ -17,7 +17,7 @@ import os
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,15 @@ def baseline_for(config: Config) -> Baseline:
     """The baseline named by ``config`` (empty if the file does not exist).
     Raises BaselineError when it exists but cannot be used."""
     return _BASELINES.for_config(config)
+
+
+def with_baseline(result: FileResult, settings: FileSettings) -> FileResult:
+    """``result`` (checked without a baseline, perhaps cached) with the
+    file's baseline applied, as ``check_file`` would have returned it."""
+    if not result.parsed or not result.findings:
+        return result
+    shown, hidden = baseline_for(settings.config).split(list(result.findings), settings)
+    return replace(result, findings=tuple(shown), baselined=tuple(hidden))
 
 
 def apply_baseline(findings: list[Finding], settings: FileSettings) -> tuple[list[Finding], list[Finding]]:
