@@ -308,6 +308,7 @@ class SettingsResolver:
         self.explicit = (self.cwd / explicit).resolve() if explicit is not None else None
         self._dir_to_config: dict[Path, Path | None] = {}
         self._parents: dict[str, Path] = {}
+        self._resolved: dict[str, Path] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
@@ -346,7 +347,15 @@ class SettingsResolver:
             config = self.config_for_dir(parent)
             rel = relative_posix(text, config.root)
         else:
-            absolute = (self.cwd / Path(path)).resolve()
+            # Relative (flake8's ./pkg/mod.py, a stdin display name): resolved
+            # like (cwd / path).resolve(), with each directory resolved once.
+            directory, name = os.path.split(text)
+            resolved = self._resolved.get(directory)
+            if resolved is None:
+                resolved = self._resolved[directory] = (self.cwd / directory).resolve()
+            absolute = resolved / name
+            if os.path.islink(absolute):
+                absolute = absolute.resolve()
             config = self.config_for_dir(absolute.parent)
             rel = relative_posix(absolute, config.root)
         phase, key = config.phase_map.lookup(rel)
