@@ -59,6 +59,12 @@ def age(root: Path) -> None:
     time.sleep(RACY_NS / 1e9 + 0.1)  # ctime cannot be set back: let it age
 
 
+@pytest.fixture(autouse=True)
+def cache_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the cache: on even in a CTXSEP_NO_CACHE run."""
+    monkeypatch.delenv("CTXSEP_NO_CACHE", raising=False)
+
+
 @pytest.fixture
 def aged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project whose stamps the cache trusts at once (in this process)."""
@@ -171,8 +177,7 @@ def test_concurrent_runs_both_finish_correctly_and_leave_a_valid_cache(tmp_path:
     age(root)
     expected = json.loads(run_cli(root, "--no-cache").stdout)
     command = [sys.executable, "-m", "ctxsep", "check", "--format", "json", "-j", "2", "."]
-    env = {k: v for k, v in os.environ.items() if k != "CTXSEP_NO_CACHE"}
-    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True, env=env) for _ in range(3)]
+    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [proc.communicate(timeout=120)[0] for proc in runs]
     assert all(json.loads(out) == expected for out in outputs)
     entries = read_index(root / CACHE_DIR_NAME / INDEX_NAME)

@@ -17,7 +17,7 @@ config) cannot produce a finding, and need not be parsed.
 identifier never spans a line, so a line-by-line search would answer the
 same, but it measured three times slower than ``"".join`` plus one search.)
 
-Python normalises identifiers with NFKC, so a fullwidth ``Ｕ`` spells the same
+Python normalises identifiers with NFKC, so a fullwidth ``U`` (U+FF35) spells the same
 ``UserExecutionContext``; text with non-ASCII characters is therefore
 searched in its NFKC form, except when it is already in that form, where
 the two searches are the same search. Bytes in an encoding other than UTF-8

@@ -8,18 +8,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
-
-import pathspec
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ctxsep.cache import ResultCache, Stamp, content_hash, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
 from ctxsep.model import ConfigError, Finding, Severity
+
+if TYPE_CHECKING:
+    import pathspec
 
 #: Directories never descended into (unless named on the command line).
 SKIPPED_DIRS = frozenset(
@@ -113,6 +113,8 @@ class FileCollector:
     def _spec(self, config: Config) -> pathspec.GitIgnoreSpec:
         spec = self._specs.get(id(config))
         if spec is None:
+            import pathspec  # only configs with `exclude` pay for importing it
+
             spec = pathspec.GitIgnoreSpec.from_lines(config.exclude)
             self._specs[id(config)] = spec
         return spec
@@ -220,6 +222,8 @@ def map_files(
     workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
     if workers == 1:
         return [task(item, resolver) for item in items]
+    from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
+
     chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(

@@ -68,7 +68,7 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
+    resolver = SettingsResolver(explicit=args.config, recheck=False)  # one run: each config read once
     no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
     result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)

@@ -303,8 +303,11 @@ class SettingsResolver:
     size or mtime changes (editors run linters in-process for hours).
     """
 
-    def __init__(self, explicit: Path | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, explicit: Path | None = None, cwd: Path | None = None, recheck: bool = True) -> None:
         self.cwd = (cwd or Path.cwd()).resolve()
+        #: re-stat a config file on every use, to see edits (hosts that run
+        #: for hours); a one-shot command reads each config once
+        self.recheck = recheck
         self.explicit = (self.cwd / explicit).resolve() if explicit is not None else None
         self._dir_to_config: dict[Path, Path | None] = {}
         self._parents: dict[str, Path] = {}
@@ -324,6 +327,10 @@ class SettingsResolver:
         return self._load(path)
 
     def _load(self, path: Path) -> Config:
+        if not self.recheck:
+            known = self._configs.get(path)
+            if known is not None:
+                return known[1]
         try:
             stat = path.stat()
         except OSError as exc:

@@ -20,10 +20,12 @@ naming both, rather than a silent pick.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from ctxsep.model import ConfigError, Phase
+
+if TYPE_CHECKING:
+    import pathspec
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -78,6 +80,12 @@ class PhaseKey:
         return None
 
 
+def _glob_spec(normalized: str) -> pathspec.GitIgnoreSpec:
+    import pathspec  # only configs with glob keys pay for importing it
+
+    return pathspec.GitIgnoreSpec.from_lines(["/" + normalized])
+
+
 def normalize_key(key: str) -> str | None:
     """``./app//routes/`` -> ``app/routes``; ``.`` -> ``""``. None when the key
     is absolute or escapes the config directory."""
@@ -104,7 +112,7 @@ class PhaseMap:
             if normalized is None:
                 raise ValueError(f"key {key!r} must be a relative path inside the project")
             is_glob = any(ch in _GLOB_CHARS for ch in normalized)
-            spec = pathspec.GitIgnoreSpec.from_lines(["/" + normalized]) if is_glob else None
+            spec = _glob_spec(normalized) if is_glob else None
             parts = tuple(normalized.split("/")) if normalized else ()
             keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec))
         return cls(tuple(keys), default, source)
@@ -151,14 +159,12 @@ class PhaseMap:
     def _matching_keys(self, parts: tuple[str, ...]) -> list[PhaseKey]:
         """The keys that can match ``parts``, in config order, without trying
         every key on every file: literal keys are looked up by the file's
-        ancestors, glob keys are tried only under their literal prefix."""
+        ancestors, glob keys by their literal prefix (also an ancestor)."""
         index = self._index
         found: list[tuple[int, PhaseKey]] = []
         for depth in range(len(parts) + 1):
             found.extend(index.literal.get(parts[:depth], ()))
-        for position, key, prefix in index.globs:
-            if parts[: len(prefix)] == prefix:
-                found.append((position, key))
+            found.extend(index.globs.get(parts[:depth], ()))
         found.sort(key=lambda item: item[0])
         return [key for _, key in found]
 
@@ -183,16 +189,14 @@ class PhaseMap:
 class _KeyIndex:
     """Keys by where they can match; each with its position in the config."""
 
-    literal: dict[tuple[str, ...], tuple[tuple[int, PhaseKey], ...]]
-    globs: tuple[tuple[int, PhaseKey, tuple[str, ...]], ...]
+    literal: dict[tuple[str, ...], tuple[tuple[int, PhaseKey], ...]]  # by the key's parts
+    globs: dict[tuple[str, ...], tuple[tuple[int, PhaseKey], ...]]  # by the glob's literal prefix
 
     @classmethod
     def build(cls, keys: tuple[PhaseKey, ...]) -> _KeyIndex:
         literal: dict[tuple[str, ...], list[tuple[int, PhaseKey]]] = {}
-        globs = []
+        globs: dict[tuple[str, ...], list[tuple[int, PhaseKey]]] = {}
         for position, key in enumerate(keys):
-            if key.is_glob:
-                globs.append((position, key, key.literal_prefix))
-            else:
-                literal.setdefault(key.parts, []).append((position, key))
-        return cls({k: tuple(v) for k, v in literal.items()}, tuple(globs))
+            table = globs if key.is_glob else literal
+            table.setdefault(key.literal_prefix if key.is_glob else key.parts, []).append((position, key))
+        return cls({k: tuple(v) for k, v in literal.items()}, {k: tuple(v) for k, v in globs.items()})
