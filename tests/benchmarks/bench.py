@@ -147,7 +147,7 @@ def run_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> dict[str, 
         if peer in args.peers:
             found = function(args, corpus, work)
             if found:
-                table += [(found[0], "", ""), pair(found[0], found[1], target, "x without")]
+                table += [(found[0], "", ""), *(pair(found[0], other, target, "x without") for other in found[1:])]
                 rows += found
     print()
     print_table(table)

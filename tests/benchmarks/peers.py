@@ -148,16 +148,19 @@ def pylint_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Ro
     cmd = [tool("pylint") or "pylint", "--rcfile=/dev/null", "--persistent=n", "--score=n", "--recursive=y"]
     cmd += ["-j", str(args.jobs), "--exit-zero", *PYLINT_CHEAP]
     plugin = ["--load-plugins=pylint_ctxsep", "--enable=ctxsep"]
+    no_ctx006 = ["--disable=dual-pattern-call,dual-pattern-call-warning"]
     without = Row(f"pylint, cheap checkers ({lines:,} lines)", lines=lines)
     with_ = Row("pylint + pylint_ctxsep")
+    ast_only = Row("pylint + pylint_ctxsep, CTX006 off")
     alternate(
         args.reps,
         [
             (without, lambda: measure([*cmd, "."], target)),
             (with_, lambda: measure([*cmd, *plugin, "."], target)),
+            (ast_only, lambda: measure([*cmd, *plugin, *no_ctx006, "."], target)),
         ],
     )
-    return [without, with_]
+    return [without, with_, ast_only]
 
 
 def mypy_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Row]:
