@@ -223,6 +223,19 @@ def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(child_nodes(node)))
 
 
+#: Node types ``_BindingCollector._node`` has no branch for: most of a body's
+#: nodes are these, and skipping them spares the chain of isinstance tests.
+#: (tests/test_scopes_walk.py checks that ``_node`` names none of them.)
+NEVER_BINDS: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.keyword, ast.Subscript, ast.Slice,
+        ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.JoinedStr, ast.FormattedValue,
+        ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Starred, ast.Await, ast.Expr, ast.Return,
+        ast.Pass, ast.alias, ast.arguments, ast.arg,
+    }
+)  # fmt: skip
+
+
 class _BindingCollector:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -259,7 +272,8 @@ class _BindingCollector:
                     self.add(Binding(name_node.id, (0, 0), BindingKind.OTHER, node=gen.iter))
         else:
             for child in body_nodes(node):
-                self._node(child)
+                if type(child) not in NEVER_BINDS:
+                    self._node(child)
         for bindings in self.out.values():
             bindings.sort(key=lambda b: b.pos)
         return self.out
