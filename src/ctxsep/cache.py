@@ -7,8 +7,9 @@ deleting a baseline never needs a cache flush). An entry is valid for:
 
 - the file's content (a BLAKE2 hash of its bytes);
 - the effective config (``Config.digest``: vocabulary, phase map,
-  severities, the config's own path), the file's phase and its path
-  relative to the config (which gives its module name);
+  severities, the config's own path; plus a hash of the table as read), the
+  file's phase and its path relative to the config (which gives its module
+  name);
 - this ctxsep (version, a hash of its own source files, so editing a rule in
   a development checkout invalidates everything) and this Python (``ast``
   differs between versions).
@@ -141,7 +142,24 @@ class Entry:
 
 
 def entry_key(settings: FileSettings) -> str:
-    return f"{settings.config.digest}|{settings.phase.label}|{settings.rel_path}"
+    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}"
+
+
+_CONFIG_KEYS: dict[int, tuple[Config, str]] = {}
+
+
+def config_key(config: Config) -> str:
+    """``Config.digest`` plus a hash of the table exactly as read, so that a
+    key added to the schema later cannot leave stale entries valid even if
+    the digest forgets it."""
+    known = _CONFIG_KEYS.get(id(config))
+    if known is None or known[0] is not config:
+        raw = json.dumps(config.raw, sort_keys=True, default=str).encode()
+        key = f"{config.digest}{hashlib.blake2b(raw, digest_size=6).hexdigest()}"
+        if len(_CONFIG_KEYS) > 256:
+            _CONFIG_KEYS.clear()
+        known = _CONFIG_KEYS[id(config)] = (config, key)
+    return known[1]
 
 
 def stamp_of(info: os.stat_result) -> Stamp:
