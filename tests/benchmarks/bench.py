@@ -100,6 +100,7 @@ def pair(base: Row, other: Row, target: float, label: str) -> tuple[Row, str, st
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows under tox too
     with tempfile.TemporaryDirectory(prefix="ctxsep-bench-") as scratch:
         work = (args.workdir or Path(scratch)).resolve()
         work.mkdir(parents=True, exist_ok=True)
@@ -152,10 +153,11 @@ def run_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> dict[str, 
     print()
     print_table(table)
     if "sizes" in args.peers:
-        print(f"\n{'lines':>12} {'ctxsep s/100k lines':>20} {'ruff s/100k lines':>18}")
+        print(f"\n{'lines':>12} {'app':>4} {'ctxsep s':>9} {'s/100k lines':>13} {'ruff s':>7} {'s/100k lines':>13}")
         for lines, row, ruff_row in size_rows(args, corpus, work):
-            ruff_text = f"{ruff_row.wall / lines * 1e5:18.3f}" if ruff_row else f"{'-':>18}"
-            print(f"{lines:12,} {row.wall / lines * 1e5:20.3f} {ruff_text}")
+            app = "no" if "library" in row.name else "yes"
+            ruff_text = f"{ruff_row.wall:7.2f} {ruff_row.wall / lines * 1e5:13.3f}" if ruff_row else f"{'-':>21}"
+            print(f"{lines:12,} {app:>4} {row.wall:9.2f} {row.wall / lines * 1e5:13.3f} {ruff_text}")
             rows += [row] + ([ruff_row] if ruff_row else [])
     out["machine"] = machine()
     out["corpus_lines"] = corpus.total_lines
