@@ -290,3 +290,20 @@ def test_every_mode_gives_the_same_findings_on_a_generated_app(tmp_path: Path) -
     assert reference["summary"]["parsed"] > 20  # type: ignore[index]
     for name, output in outputs.items():
         assert output == reference, name
+
+
+def test_an_unreadable_file_is_not_cached(aged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_read = Path.read_bytes
+
+    def locked(self: Path) -> bytes:
+        if self.name == "m0.py":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", locked)
+        first = check(aged)
+    assert [f.code for f in first.shown_findings() if f.path == "app/m0.py"] == ["CTX900"]
+    again = check(aged)
+    assert {f.code for f in again.shown_findings() if f.path == "app/m0.py"} == {"CTX001", "CTX002"}
+    assert again.cache_stats["checked"] == 1
