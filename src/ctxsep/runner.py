@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ctxsep.cache import ResultCache, Stamp, content_hash, trusted_stamp
+from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
 from ctxsep.model import ConfigError, Finding, Severity
@@ -271,7 +271,9 @@ def run_check(
             stats["checked"] += 1
         elif outcome.result is not None:
             stats["checked"] += 1
-            if cache is not None and outcome.content is not None:
+            # Stored only under the settings the worker really used: a config
+            # edited during the run must not file results under the old key.
+            if cache is not None and outcome.content is not None and outcome.key == entry_key(settings):
                 cache.store(file, settings, result, outcome.content, outcome.stamp)
         raw[i] = result
     if cache is not None:
@@ -293,6 +295,7 @@ class Checked:
     result: FileResult | None
     content: str | None = None
     stamp: Stamp | None = None
+    key: str = ""  # the cache key of the settings the file was checked with
 
 
 def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolver, hashing: bool = True) -> Checked:
@@ -311,4 +314,4 @@ def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolv
     stamp = trusted_stamp(before, after, read_at)
     if hint is not None and content == hint:
         return Checked(None, content, stamp)
-    return Checked(check_path(path, settings, display, source=data), content, stamp)
+    return Checked(check_path(path, settings, display, source=data), content, stamp, entry_key(settings))
