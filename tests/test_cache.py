@@ -307,3 +307,12 @@ def test_an_unreadable_file_is_not_cached(aged: Path, monkeypatch: pytest.Monkey
     again = check(aged)
     assert {f.code for f in again.shown_findings() if f.path == "app/m0.py"} == {"CTX001", "CTX002"}
     assert again.cache_stats["checked"] == 1
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(aged: Path) -> None:
+    blocked = aged / "not-a-directory"
+    blocked.write_text("a file where the cache directory would go\n", encoding="utf-8")
+    expected = findings(check(aged, cache=False))
+    assert findings(check(aged, cache_dir=blocked)) == expected
+    assert findings(check(aged, cache_dir=blocked)) == expected
+    assert blocked.read_text(encoding="utf-8").startswith("a file")
