@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from ctxsep.cache import ResultCache
 from ctxsep.config import SettingsResolver
 from ctxsep.output import FORMATS
 from ctxsep.runner import run_check
@@ -25,6 +27,17 @@ def add_parser(subparsers: Any) -> None:
         "--show-baselined", action="store_true", help="also show findings the baseline hides, marked as baselined"
     )
     hidden.add_argument("--no-baseline", action="store_true", help="ignore the baseline: report every finding")
+    caching = parser.add_mutually_exclusive_group()
+    caching.add_argument(
+        "--no-cache", action="store_true", help="check every file afresh; neither read nor write the result cache"
+    )
+    caching.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the result cache in DIR (default: .ctxsep_cache beside the config file, or in the cwd)",
+    )
     add_common_options(parser)
     parser.set_defaults(handler=run)
 
@@ -55,8 +68,10 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
-    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline)
+    resolver = SettingsResolver(explicit=args.config, recheck=False)  # one run: each config read once
+    no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
+    cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
+    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
     result.show_baselined = args.show_baselined
     sys.stdout.write(FORMATS[args.format](result, args.quiet))
     return 1 if result.failed else 0

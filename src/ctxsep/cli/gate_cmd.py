@@ -9,9 +9,7 @@ from typing import Any
 
 from ctxsep.cli.check import _positive_int
 from ctxsep.config import SettingsResolver
-from ctxsep.migration.gate import run_gate
 from ctxsep.model import PHASE_NAMES, CtxsepError, Phase
-from ctxsep.output.gate import render_json, render_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
     resolver = SettingsResolver(explicit=args.config)
     if not (resolver.cwd / args.path).exists():
         raise CtxsepError(f"{args.path}: no such file or directory")
+    from ctxsep.migration.gate import run_gate  # imported when used: other commands start faster
+    from ctxsep.output.gate import render_json, render_text
+
     gate = run_gate(args.path, Phase.parse(args.to), resolver, jobs=args.jobs)
     sys.stdout.write(render_json(gate) if args.format == "json" else render_text(gate))
     return 0 if gate.passes else 1

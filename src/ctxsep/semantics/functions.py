@@ -11,6 +11,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.evidence import ContextKind, Evidences, first_param
 from ctxsep.semantics.scopes import (
     COMPREHENSION_NODES,
@@ -90,7 +91,7 @@ def _function_nodes(scope: Scope, scope_of: Callable[[ast.AST, Scope], Scope]) -
             continue
         yield child, child_scope
         inner = scope_of(child, child_scope) if isinstance(child, (ast.Lambda, *COMPREHENSION_NODES)) else child_scope
-        stack.extend((grandchild, inner) for grandchild in reversed(list(ast.iter_child_nodes(child))))
+        stack.extend((grandchild, inner) for grandchild in reversed(child_nodes(child)))
 
 
 def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evidences) -> SessionAccess | None:

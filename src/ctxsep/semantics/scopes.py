@@ -17,6 +17,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.vocabulary import Origin, QualifiedName
 
 Pos = tuple[int, int]
@@ -219,7 +220,20 @@ def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, SCOPE_NODES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
+
+
+#: Node types ``_BindingCollector._node`` has no branch for: most of a body's
+#: nodes are these, and skipping them spares the chain of isinstance tests.
+#: (tests/test_scopes_walk.py checks that ``_node`` names none of them.)
+NEVER_BINDS: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.keyword, ast.Subscript, ast.Slice,
+        ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.JoinedStr, ast.FormattedValue,
+        ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Starred, ast.Await, ast.Expr, ast.Return,
+        ast.Pass, ast.alias, ast.arguments, ast.arg,
+    }
+)  # fmt: skip
 
 
 class _BindingCollector:
@@ -258,7 +272,8 @@ class _BindingCollector:
                     self.add(Binding(name_node.id, (0, 0), BindingKind.OTHER, node=gen.iter))
         else:
             for child in body_nodes(node):
-                self._node(child)
+                if type(child) not in NEVER_BINDS:
+                    self._node(child)
         for bindings in self.out.values():
             bindings.sort(key=lambda b: b.pos)
         return self.out
