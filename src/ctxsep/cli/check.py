@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.cache import ResultCache
+from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver
 from ctxsep.output import FORMATS
 from ctxsep.runner import run_check
@@ -40,31 +41,6 @@ def add_parser(subparsers: Any) -> None:
     )
     add_common_options(parser)
     parser.set_defaults(handler=run)
-
-
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """PATH ..., -j and --config: shared by every command that checks files."""
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
-    parser.add_argument(
-        "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="use this ctxsep.toml/pyproject.toml for every file instead of discovering one per file",
-    )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from ctxsep.cli.check import _positive_int
+from ctxsep.cli.options import add_config, add_jobs
 from ctxsep.config import SettingsResolver
 from ctxsep.model import PHASE_NAMES, CtxsepError, Phase
 
@@ -22,10 +21,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("path", metavar="PATH", help="the directory or file to promote")
     parser.add_argument("--to", required=True, choices=PHASE_NAMES, metavar="PHASE", help="the phase to promote to")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    parser.add_argument(
-        "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
-    )
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help="use this config file")
+    add_jobs(parser)
+    add_config(parser)
     parser.set_defaults(handler=run)
 
 

@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import Any
 
-from ctxsep.cli.check import add_common_options
+from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver
 from ctxsep.inventory import scan
 from ctxsep.output.names_format import paste_block, render_json, render_text

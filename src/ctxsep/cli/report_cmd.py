@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic
-from ctxsep.cli.check import _positive_int
+from ctxsep.cli.options import add_config, add_jobs
 from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
 from ctxsep.output.graph import GRAPH_FORMATS
@@ -40,10 +40,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "-o", "--output", type=Path, default=None, metavar="FILE", help="write the report to FILE instead of stdout"
     )
-    parser.add_argument(
-        "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
-    )
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help="use this config file")
+    add_jobs(parser)
+    add_config(parser)
     parser.set_defaults(handler=run)
 
 

@@ -20,9 +20,9 @@ from ctxsep.inventory.judge import (
     class_evidence,
     function_evidence,
     produces_session,
-    source,
 )
 from ctxsep.semantics import SCOPE_NODES, FileSemantics, Scope, ScopeKind, parse_string_annotation
+from ctxsep.semantics.nodes import source_text as source
 from ctxsep.semantics.resolve import is_alias_value
 from ctxsep.semantics.scopes import FUNCTION_NODES, import_base
 from ctxsep.semantics.vocabulary import Category, Origin, QualifiedName

@@ -11,6 +11,8 @@ import ast
 
 from ctxsep.semantics import FileSemantics, Scope, ScopeKind, parse_string_annotation
 from ctxsep.semantics.classes import session_attributes
+from ctxsep.semantics.nodes import last_name
+from ctxsep.semantics.nodes import source_text as source
 from ctxsep.semantics.scopes import FUNCTION_NODES, body_nodes
 from ctxsep.semantics.vocabulary import Category
 
@@ -229,16 +231,3 @@ def _vocabulary_mentions(node: ast.AST, scope: Scope, sem: FileSemantics) -> dic
     return found
 
 
-def last_name(expr: ast.AST) -> str:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return ""
-
-
-def source(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return "<expression>"

@@ -139,13 +139,11 @@ class LegacyReference(Rule):
 
     # -- references ---------------------------------------------------------------
 
-    def visit_Name(self, node: ast.Name, ctx: RuleContext) -> None:
-        if isinstance(node.ctx, ast.Load) and ctx.sem.might_name(node.id):
+    def visit_Name(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
+        if ctx.sem.might_reference(node):
             self._check_reference(node, ctx)
 
-    def visit_Attribute(self, node: ast.Attribute, ctx: RuleContext) -> None:
-        if isinstance(node.ctx, ast.Load) and ctx.sem.vocab.might_match(node.attr):
-            self._check_reference(node, ctx)
+    visit_Attribute = visit_Name
 
     def _check_reference(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
         qualified = ctx.sem.qualified(node, ctx.scope)

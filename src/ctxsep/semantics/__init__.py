@@ -51,6 +51,15 @@ class FileSemantics:
             self._candidates = frozenset(renames | set(self.module.bindings))
         return identifier in self._candidates
 
+    def might_reference(self, node: ast.Name | ast.Attribute) -> bool:
+        """A loaded name or attribute that could name a vocabulary entry: the
+        cheap test CTX002 and CTX007 apply before resolving it."""
+        if not isinstance(node.ctx, ast.Load):
+            return False
+        if isinstance(node, ast.Name):
+            return self.might_name(node.id)
+        return self.vocab.might_match(node.attr)
+
     # -- shortcuts rules use ------------------------------------------------------
 
     def qualified(self, expr: ast.AST, scope: Scope) -> QualifiedName | None:

@@ -22,6 +22,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.resolve import MAX_DEPTH, Resolver, TypeRef
 from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, body_nodes, pos_of
 from ctxsep.semantics.vocabulary import Category
@@ -273,7 +274,7 @@ class Evidences:
         """``Depends(f)``: what ``f`` provides."""
         if not (isinstance(default, ast.Call) and default.args):
             return NOTHING
-        if _last_name(default.func) not in ("Depends", "Security"):
+        if last_name(default.func) not in ("Depends", "Security"):
             return NOTHING
         provider = default.args[0]
         category = self.resolver.category(provider, scope)
@@ -303,7 +304,7 @@ class Evidences:
             return self.vocab.display(Category.SCOPED_CONTEXT_TYPE)
         if category is Category.LEGACY_CONSTRUCTOR:
             return self.vocab.display(Category.LEGACY_CONTEXT_TYPE)
-        return _last_name(provider)
+        return last_name(provider)
 
     # -- classes ----------------------------------------------------------------
 
@@ -410,7 +411,7 @@ def first_param(node: ast.AST) -> str | None:
 
 
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    return {_last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+    return {last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
 
 
 def _is_static(node: ast.AST) -> bool:
@@ -424,14 +425,6 @@ def _is_classmethod(node: ast.AST) -> bool:
 def _is_replace(resolver: Resolver, func: ast.AST, scope: Scope) -> bool:
     qname = resolver.qualified(func, scope)
     return qname is not None and qname.last == "replace" and qname.parts[:1] in (("dataclasses",), ("replace",))
-
-
-def _last_name(expr: ast.AST) -> str:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return ""
 
 
 def _own_nodes(func: ast.AST) -> list[ast.AST]:
@@ -464,7 +457,7 @@ def _setattr_name(node: ast.AST) -> str:
     "" when it is not such a call with a literal name."""
     if not isinstance(node, ast.Call) or len(node.args) < 2:
         return ""
-    if _last_name(node.func) not in _SETATTR_FUNCS:
+    if last_name(node.func) not in _SETATTR_FUNCS:
         return ""
     name = node.args[1]
     return name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.evidence import ContextKind, Evidences, first_param
+from ctxsep.semantics.nodes import source_text
 from ctxsep.semantics.scopes import (
     COMPREHENSION_NODES,
     FUNCTION_NODES,
@@ -100,12 +101,12 @@ def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evi
         if evidences.is_own_self(node.value, scope):
             return None  # a context class reading its own session: class plumbing
         if evidences.of(node.value, scope).is_context:
-            return SessionAccess(node, _text(node), "context attribute")
+            return SessionAccess(node, source_text(node), "context attribute")
         if evidences.self_of_method(node.value, scope) is not None:
-            return SessionAccess(node, _text(node), "self attribute")
+            return SessionAccess(node, source_text(node), "self attribute")
         return None
     if isinstance(node, ast.Call) and session_getattr(node, scope, evidences):
-        return SessionAccess(node, _text(node), "context attribute")
+        return SessionAccess(node, source_text(node), "context attribute")
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         owner, binding = scope.lookup(node.id, pos_of(node))
         if owner is None or _inside(owner, function, scope):
@@ -117,13 +118,6 @@ def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evi
         if owner.kind is ScopeKind.FUNCTION and binding is not None and evidences.of_binding(binding).session:
             return SessionAccess(node, node.id, "closure variable")
     return None
-
-
-def _text(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return "<expression>"
 
 
 def session_getattr(node: ast.Call, scope: Scope, evidences: Evidences) -> bool:
