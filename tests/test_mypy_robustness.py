@@ -33,9 +33,8 @@ follow_imports = silent
 def _trees() -> list[Path]:
     """Fixture directories to check one at a time (module names repeat across them)."""
     trees = [FIXTURES / "rules"]
-    trees += [p for p in (FIXTURES / "names").iterdir() if p.is_dir()]
-    trees += [p for p in (FIXTURES / "pylint").iterdir() if p.is_dir()]
-    trees += [p for p in (FIXTURES / "mypy").iterdir() if p.is_dir()]
+    for group in ("names", "pylint", "mypy"):
+        trees += [p for p in (FIXTURES / group).iterdir() if p.is_dir() and not p.name.startswith(".")]
     return sorted(trees)
 
 

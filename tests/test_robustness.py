@@ -116,3 +116,48 @@ def test_deep_nesting_that_parses_is_analysed_without_recursion(final_settings) 
     source = "def f(context: RequestScopedContext):\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"
     result = checked(source, final_settings)
     assert [f.code for f in result.findings] == ["CTX004"]
+
+
+def test_generated_programs_through_pylint_never_crash(tmp_path: Path) -> None:
+    """One real pylint run over a batch of generated programs: ctxsep never
+    turns into pylint's crash report (F0002) or its own internal-error message."""
+    from support import parse_pylint, pylint_run
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ctxsep.toml").write_text('default-phase = "final"\n')
+    package = tmp_path / "generated"
+    package.mkdir()
+    sources: list[str] = []
+
+    @settings(max_examples=max(30, EXAMPLES // 2), deadline=None, database=None, derandomize=True)
+    @given(vocabulary_program())
+    def collect(source: str) -> None:
+        sources.append(source)
+
+    collect()
+    for index, source in enumerate(sources):
+        (package / f"m{index}.py").write_text(source)
+    proc = pylint_run(["generated"], tmp_path, only_ctxsep=False)
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    messages = parse_pylint(proc.stdout)
+    crashes = [m for m in messages if m.msg_id in ("F0002", "F0001") or "internal error" in m.text]
+    assert not crashes, crashes[:3]
+    assert any(m.code.startswith("CTX") for m in messages), "pylint reported nothing from ctxsep at all"
+
+
+def test_findings_do_not_depend_on_the_cwd(tmp_path: Path) -> None:
+    import json
+
+    from support import ROOT, run
+
+    outputs = []
+    for cwd in (ROOT, ROOT / "docs", tmp_path):
+        proc = run([sys.executable, "-m", "ctxsep", "check", "--format", "json", str(ROOT / "docs" / "example")], cwd)
+        document = json.loads(proc.stdout)
+        outputs.append(
+            sorted(
+                (os.path.normpath(cwd / f["path"]), f["line"], f["column"], f["code"], f["severity"])
+                for f in document["findings"]
+            )
+        )
+    assert outputs[0] and outputs[0] == outputs[1] == outputs[2]

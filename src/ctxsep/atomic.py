@@ -18,21 +18,30 @@ from typing import BinaryIO
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8) atomically."""
-    payload = text.encode("utf-8")
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: Path, payload: bytes, durable: bool = True) -> None:
+    """Replace ``path`` with ``payload`` atomically. ``durable=False`` skips
+    the fsyncs: readers still see the old or the new file, never a mixture,
+    but a power cut may leave an empty or partial file (fine for a cache
+    that checks its own integrity, not for a baseline)."""
     mode = _mode_for(path)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             _write_payload(handle, payload)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _sync_directory(path.parent)
+    if durable:
+        _sync_directory(path.parent)
 
 
 def _write_payload(handle: BinaryIO, payload: bytes) -> None:

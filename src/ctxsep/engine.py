@@ -17,7 +17,7 @@ import os
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
 from ctxsep.semantics import SCOPE_NODES, FileSemantics
+from ctxsep.semantics.astwalk import node_fields
 from ctxsep.suppression import find_suppressions, is_suppressed
 
 Visitor = Callable[[ast.AST, RuleContext], None]
@@ -188,29 +189,53 @@ def fingerprint(anchor: str) -> str:
 
 def _walk(tree: ast.Module, ctx: RuleContext, dispatch: dict[type[ast.AST], tuple[Visitor, ...]]) -> None:
     """One iterative pre-order walk; scopes are entered and left as the walk
-    passes, so each visit sees the scope its node sits in."""
+    passes, so each visit sees the scope its node sits in.
+
+    Expression contexts and operators are not walked (see
+    ``semantics.astwalk``): no rule visits them. What the walk does with a
+    node depends only on its type, so that is decided once per type."""
     sem = ctx.sem
+    plans: dict[type[ast.AST], tuple[tuple[Visitor, ...], bool, bool, tuple[str, ...]]] = {}
+    scope_names = ctx.scope_names
     # Stack items: (node, parent) to visit, or (None, (scope, named)) to leave a scope.
     stack: list[tuple[ast.AST | None, Any]] = [(tree, None)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, extra = stack.pop()
+        node, extra = pop()
         if node is None:
             ctx.scope, named = extra
             if named:
-                ctx.scope_names.pop()
+                scope_names.pop()
             continue
-        named = isinstance(node, _NAMED_SCOPES)
+        node_type = type(node)
+        plan = plans.get(node_type)
+        if plan is None:
+            plan = (
+                dispatch.get(node_type, ()),
+                issubclass(node_type, _NAMED_SCOPES),
+                issubclass(node_type, SCOPE_NODES),
+                node_fields(node_type),
+            )
+            plans[node_type] = plan
+        visitors, named, opens_scope, fields = plan
         if named:
-            ctx.scope_names.append(node.name)  # type: ignore[attr-defined]
-        visitors = dispatch.get(type(node))
+            scope_names.append(node.name)  # type: ignore[attr-defined]
         if visitors:
             ctx.parent = extra
             for visit in visitors:
                 visit(node, ctx)
-        if isinstance(node, SCOPE_NODES):
-            stack.append((None, (ctx.scope, named)))
+        if opens_scope:
+            push((None, (ctx.scope, named)))
             ctx.scope = sem.scope_of(node, ctx.scope)
-        stack.extend((child, node) for child in reversed(list(ast.iter_child_nodes(node))))
+        # Children in reverse, so they are popped in source order.
+        for name in reversed(fields):
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                push((value, node))
+            elif isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, ast.AST):
+                        push((item, node))
 
 
 # -- the front ends' entry point ----------------------------------------------------
@@ -225,6 +250,15 @@ def baseline_for(config: Config) -> Baseline:
     """The baseline named by ``config`` (empty if the file does not exist).
     Raises BaselineError when it exists but cannot be used."""
     return _BASELINES.for_config(config)
+
+
+def with_baseline(result: FileResult, settings: FileSettings) -> FileResult:
+    """``result`` (checked without a baseline, perhaps cached) with the
+    file's baseline applied, as ``check_file`` would have returned it."""
+    if not result.parsed or not result.findings:
+        return result
+    shown, hidden = baseline_for(settings.config).split(list(result.findings), settings)
+    return replace(result, findings=tuple(shown), baselined=tuple(hidden))
 
 
 def apply_baseline(findings: list[Finding], settings: FileSettings) -> tuple[list[Finding], list[Finding]]:

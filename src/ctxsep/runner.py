@@ -6,18 +6,20 @@ workers. Used by the CLI; front ends check one file at a time through
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pathspec
-
-from ctxsep.config import Config, SettingsResolver, relative_posix
-from ctxsep.engine import FileResult, baseline_for, check_file
+from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
+from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
+from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
 from ctxsep.model import ConfigError, Finding, Severity
+
+if TYPE_CHECKING:
+    import pathspec
 
 #: Directories never descended into (unless named on the command line).
 SKIPPED_DIRS = frozenset(
@@ -50,6 +52,9 @@ class RunResult:
     show_baselined: bool = False
     #: the absolute path of each result, in the same order
     files: list[Path] = field(default_factory=list)
+    #: how each file's result was obtained: "cached" (unchanged stamp),
+    #: "rehashed" (same bytes, new stamp) and "checked"
+    cache_stats: dict[str, int] = field(default_factory=dict)
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
@@ -97,7 +102,9 @@ class FileCollector:
         config = self.resolver.config_for_dir(path if is_dir else path.parent)
         if not config.exclude:
             return False
-        spec = self._spec(config)
+        return self._matches(self._spec(config), config, path, is_dir)
+
+    def _matches(self, spec: pathspec.GitIgnoreSpec, config: Config, path: Path, is_dir: bool) -> bool:
         rel = relative_posix(path, config.root)
         if rel.startswith("../"):
             return False
@@ -106,6 +113,8 @@ class FileCollector:
     def _spec(self, config: Config) -> pathspec.GitIgnoreSpec:
         spec = self._specs.get(id(config))
         if spec is None:
+            import pathspec  # only configs with `exclude` pay for importing it
+
             spec = pathspec.GitIgnoreSpec.from_lines(config.exclude)
             self._specs[id(config)] = spec
         return spec
@@ -123,17 +132,21 @@ class FileCollector:
 
     def _walk(self, top: Path) -> Iterator[Path]:
         # os.walk does not follow directory symlinks, so a symlink loop cannot trap it.
+        # Strings, not Paths, on this path: it runs once per file of the tree.
         for dirpath, dirnames, filenames in os.walk(top, onerror=None):
-            current = Path(dirpath)
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not self._excluded(current / d, True)
+                if d not in SKIPPED_DIRS
+                and not d.endswith(".egg-info")
+                and not self._excluded(Path(dirpath, d), True)
             )
+            config = self.resolver.config_for_dir(Path(dirpath))
+            spec = self._spec(config) if config.exclude else None
             for name in sorted(filenames):
                 if name.endswith(SOURCE_SUFFIXES):
-                    file = current / name
-                    if not self._excluded(file, False):
+                    file = Path(dirpath, name)
+                    if spec is None or not self._matches(spec, config, file, False):
                         yield file
 
 
@@ -144,9 +157,11 @@ def display_path(path: Path, cwd: Path) -> str:
 # -- workers -----------------------------------------------------------------------
 
 T = TypeVar("T")
-#: One file's work: module-level (or a functools.partial of one) so worker
+ItemT = TypeVar("ItemT")
+#: One item's work: module-level (or a functools.partial of one) so worker
 #: processes can receive it.
-FileTask = Callable[[Path, SettingsResolver], T]
+ItemTask = Callable[[ItemT, SettingsResolver], T]
+FileTask = ItemTask[Path, T]
 
 _worker_resolver: SettingsResolver | None = None
 
@@ -156,31 +171,36 @@ def _init_worker(explicit: Path | None, cwd: Path) -> None:
     _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd)
 
 
-def _run_chunk(work: tuple[FileTask[T], list[Path]]) -> list[T]:
-    task, paths = work
+def _run_chunk(work: tuple[ItemTask[ItemT, T], list[ItemT]]) -> list[T]:
+    task, items = work
     resolver = _worker_resolver
     assert resolver is not None
-    return [task(p, resolver) for p in paths]
-
-
-def check_one(path: Path, resolver: SettingsResolver, baseline: bool = True) -> FileResult:
-    return check_file(path, resolver, display_path=display_path(path, resolver.cwd), baseline=baseline)
+    return [task(item, resolver) for item in items]
 
 
 def collect(paths: Iterable[str], resolver: SettingsResolver, baseline: bool = True) -> list[Path]:
     """The files under ``paths``, after validating every config (and, with
     ``baseline``, every baseline file) they use. Raises ConfigError listing
     every problem before anything is checked."""
+    return [file for file, _ in collect_settings(paths, resolver, baseline)]
+
+
+def collect_settings(
+    paths: Iterable[str], resolver: SettingsResolver, baseline: bool = True
+) -> list[tuple[Path, FileSettings]]:
+    """``collect``, with each file's settings (resolved once, here)."""
     files = FileCollector(resolver).collect(paths)
     problems: list[str] = []
     configs: dict[Path | None, Config] = {}
+    found: list[tuple[Path, FileSettings]] = []
     for file in files:
         try:
-            config = resolver.for_path(file).config
+            settings = resolver.for_path(file)
         except ConfigError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
             continue
-        configs.setdefault(config.path, config)
+        found.append((file, settings))
+        configs.setdefault(settings.config.path, settings.config)
     if baseline and not problems:
         for config in configs.values():
             try:
@@ -189,18 +209,23 @@ def collect(paths: Iterable[str], resolver: SettingsResolver, baseline: bool = T
                 problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise ConfigError(problems)
-    return files
+    return found
 
 
-def map_files(files: list[Path], resolver: SettingsResolver, task: FileTask[T], jobs: int | None = None) -> list[T]:
-    """``task`` over every file, in worker processes when there are enough
-    files; results in the order of ``files``."""
+def map_files(
+    items: list[ItemT], resolver: SettingsResolver, task: ItemTask[ItemT, T], jobs: int | None = None
+) -> list[T]:
+    """``task`` over every item (a file, or a file with what the task needs
+    to know about it), in worker processes when there are enough items;
+    results in the order of ``items``."""
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
-    workers = min(workers, max(1, len(files) // _FILES_PER_WORKER))
+    workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
     if workers == 1:
-        return [task(p, resolver) for p in files]
-    chunk = max(1, min(64, len(files) // (workers * 4) or 1))
-    work = [(task, files[i : i + chunk]) for i in range(0, len(files), chunk)]
+        return [task(item, resolver) for item in items]
+    from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
+
+    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
+    work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
     ) as pool:
@@ -212,11 +237,81 @@ def run_check(
     resolver: SettingsResolver,
     jobs: int | None = None,
     baseline: bool = True,
+    cache: ResultCache | None = None,
 ) -> RunResult:
     """Check every file under ``paths``. Raises ConfigError (every problem of
     every config and baseline involved) before checking anything.
-    ``baseline=False`` reports every finding, recorded or not."""
-    files = collect(paths, resolver, baseline=baseline)
-    results = map_files(files, resolver, partial(check_one, baseline=baseline), jobs)
-    order = sorted(range(len(files)), key=lambda i: results[i].path)
-    return RunResult([results[i] for i in order], files=[files[i] for i in order])
+    ``baseline=False`` reports every finding, recorded or not. With a
+    ``cache``, files whose cached result is still valid are not re-checked;
+    the cache holds findings before the baseline, which is applied here."""
+    found = collect_settings(paths, resolver, baseline=baseline)
+    cwd = resolver.cwd
+    displays = [display_path(file, cwd) for file, _ in found]
+    raw: list[FileResult | None] = [None] * len(found)
+    todo: list[int] = []
+    hints: list[str | None] = []
+    for i, (file, settings) in enumerate(found):
+        hit, hint = cache.lookup(file, settings, displays[i]) if cache is not None else (None, None)
+        if hit is None:
+            todo.append(i)
+            hints.append(hint)
+        else:
+            raw[i] = hit
+    stats = {"cached": len(found) - len(todo), "rehashed": 0, "checked": 0}
+    items = [(found[i][0], displays[i], hint) for i, hint in zip(todo, hints, strict=True)]
+    checked = map_files(items, resolver, partial(check_for_cache, hashing=cache is not None), jobs)
+    for i, outcome in zip(todo, checked, strict=True):
+        file, settings = found[i]
+        result = outcome.result
+        if result is None and cache is not None:  # same bytes as the cached entry, new stamp
+            result = cache.reuse(file, settings, displays[i], outcome.stamp)
+            stats["rehashed"] += result is not None
+        if result is None:
+            result = check_path(file, settings, displays[i])
+            stats["checked"] += 1
+        elif outcome.result is not None:
+            stats["checked"] += 1
+            # Stored only under the settings the worker really used: a config
+            # edited during the run must not file results under the old key.
+            if cache is not None and outcome.content is not None and outcome.key == entry_key(settings):
+                cache.store(file, settings, result, outcome.content, outcome.stamp)
+        raw[i] = result
+    if cache is not None:
+        cache.save()
+    results = []
+    for (_, settings), result in zip(found, raw, strict=True):
+        assert result is not None
+        results.append(with_baseline(result, settings) if baseline else result)
+    order = sorted(range(len(found)), key=lambda i: results[i].path)
+    return RunResult([results[i] for i in order], files=[found[i][0] for i in order], cache_stats=stats)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A worker's answer for one file: the result before the baseline (None:
+    the bytes hash to the cache's ``hint``, the cached result stands), the
+    hash of the bytes checked and a stamp safe to record (or None)."""
+
+    result: FileResult | None
+    content: str | None = None
+    stamp: Stamp | None = None
+    key: str = ""  # the cache key of the settings the file was checked with
+
+
+def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolver, hashing: bool = True) -> Checked:
+    path, display, hint = item
+    settings = resolver.for_path(path)
+    if not hashing:
+        return Checked(check_path(path, settings, display))
+    try:
+        read_at = time.time_ns()
+        before = os.stat(path)
+        data = path.read_bytes()
+        after = os.stat(path)
+    except OSError:
+        return Checked(check_path(path, settings, display))  # reports why it cannot be read
+    content = content_hash(data)
+    stamp = trusted_stamp(before, after, read_at)
+    if hint is not None and content == hint:
+        return Checked(None, content, stamp)
+    return Checked(check_path(path, settings, display, source=data), content, stamp, entry_key(settings))

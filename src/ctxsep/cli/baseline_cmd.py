@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.baseline import is_baselinable, load_baseline
-from ctxsep.cli.check import add_common_options
+from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver, relative_posix
 from ctxsep.migration.baseline_ops import (
     BaselineGroup,

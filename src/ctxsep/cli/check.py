@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from ctxsep.cache import ResultCache
+from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver
 from ctxsep.output import FORMATS
 from ctxsep.runner import run_check
@@ -25,38 +28,26 @@ def add_parser(subparsers: Any) -> None:
         "--show-baselined", action="store_true", help="also show findings the baseline hides, marked as baselined"
     )
     hidden.add_argument("--no-baseline", action="store_true", help="ignore the baseline: report every finding")
+    caching = parser.add_mutually_exclusive_group()
+    caching.add_argument(
+        "--no-cache", action="store_true", help="check every file afresh; neither read nor write the result cache"
+    )
+    caching.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the result cache in DIR (default: .ctxsep_cache beside the config file, or in the cwd)",
+    )
     add_common_options(parser)
     parser.set_defaults(handler=run)
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """PATH ..., -j and --config: shared by every command that checks files."""
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
-    parser.add_argument(
-        "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="use this ctxsep.toml/pyproject.toml for every file instead of discovering one per file",
-    )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
-    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline)
+    resolver = SettingsResolver(explicit=args.config, recheck=False)  # one run: each config read once
+    no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
+    cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
+    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
     result.show_baselined = args.show_baselined
     sys.stdout.write(FORMATS[args.format](result, args.quiet))
     return 1 if result.failed else 0

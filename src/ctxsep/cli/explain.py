@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from ctxsep.cli.options import add_config
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.config.schema import default_severities
 from ctxsep.engine import baseline_for
@@ -22,7 +22,7 @@ def add_parser(subparsers: Any) -> None:
         description="Explain how PATH gets its phase and what each rule does there. PATH need not exist.",
     )
     parser.add_argument("path", metavar="PATH")
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help="use this config file")
+    add_config(parser)
     parser.set_defaults(handler=run)
 
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from ctxsep.cli.check import _positive_int
+from ctxsep.cli.options import add_config, add_jobs
 from ctxsep.config import SettingsResolver
-from ctxsep.migration.gate import run_gate
 from ctxsep.model import PHASE_NAMES, CtxsepError, Phase
-from ctxsep.output.gate import render_json, render_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -24,10 +21,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("path", metavar="PATH", help="the directory or file to promote")
     parser.add_argument("--to", required=True, choices=PHASE_NAMES, metavar="PHASE", help="the phase to promote to")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    parser.add_argument(
-        "-j", "--jobs", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
-    )
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help="use this config file")
+    add_jobs(parser)
+    add_config(parser)
     parser.set_defaults(handler=run)
 
 
@@ -35,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     resolver = SettingsResolver(explicit=args.config)
     if not (resolver.cwd / args.path).exists():
         raise CtxsepError(f"{args.path}: no such file or directory")
+    from ctxsep.migration.gate import run_gate  # imported when used: other commands start faster
+    from ctxsep.output.gate import render_json, render_text
+
     gate = run_gate(args.path, Phase.parse(args.to), resolver, jobs=args.jobs)
     sys.stdout.write(render_json(gate) if args.format == "json" else render_text(gate))
     return 0 if gate.passes else 1

@@ -36,20 +36,41 @@ _VCS_MARKERS = (".git", ".hg")
 NAME_KEYS = tuple(NAME_DEFAULTS)
 
 
-def find_config(start: Path) -> Path | None:
-    """The config governing files in directory ``start``."""
+def find_config(start: Path, memo: dict[Path, Path | None] | None = None) -> Path | None:
+    """The config governing files in directory ``start``.
+
+    ``memo`` (directory -> answer) lets a run that checks thousands of files
+    ask each directory once: the answer for a directory without a config or
+    a VCS marker is its parent's.
+    """
+    memo = {} if memo is None else memo
+    chain: list[Path] = []
     directory = start
+    found: Path | None = None
     while True:
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if candidate.is_file() and (name == "ctxsep.toml" or _has_ctxsep_table(candidate)):
-                return candidate
-        if any((directory / marker).exists() for marker in _VCS_MARKERS):
-            return None
+        if directory in memo:
+            found = memo[directory]
+            break
+        chain.append(directory)
+        own = _config_in(directory)
+        if own is not None:
+            found = own
+            break
         parent = directory.parent
-        if parent == directory:
-            return None
+        if parent == directory or any((directory / marker).exists() for marker in _VCS_MARKERS):
+            break
         directory = parent
+    for visited in chain:
+        memo[visited] = found
+    return found
+
+
+def _config_in(directory: Path) -> Path | None:
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if candidate.is_file() and (name == "ctxsep.toml" or _has_ctxsep_table(candidate)):
+            return candidate
+    return None
 
 
 def _has_ctxsep_table(pyproject: Path) -> bool:
@@ -282,19 +303,23 @@ class SettingsResolver:
     size or mtime changes (editors run linters in-process for hours).
     """
 
-    def __init__(self, explicit: Path | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, explicit: Path | None = None, cwd: Path | None = None, recheck: bool = True) -> None:
         self.cwd = (cwd or Path.cwd()).resolve()
+        #: re-stat a config file on every use, to see edits (hosts that run
+        #: for hours); a one-shot command reads each config once
+        self.recheck = recheck
         self.explicit = (self.cwd / explicit).resolve() if explicit is not None else None
         self._dir_to_config: dict[Path, Path | None] = {}
+        self._parents: dict[str, Path] = {}
+        self._resolved: dict[str, Path] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
     def config_for_dir(self, directory: Path) -> Config:
         path = self.explicit
         if path is None:
-            if directory not in self._dir_to_config:
-                self._dir_to_config[directory] = find_config(directory)
-            path = self._dir_to_config[directory]
+            memo = self._dir_to_config
+            path = memo[directory] if directory in memo else find_config(directory, memo)
         if path is None:
             if self._default is None:
                 self._default = default_config(self.cwd)
@@ -302,6 +327,10 @@ class SettingsResolver:
         return self._load(path)
 
     def _load(self, path: Path) -> Config:
+        if not self.recheck:
+            known = self._configs.get(path)
+            if known is not None:
+                return known[1]
         try:
             stat = path.stat()
         except OSError as exc:
@@ -316,14 +345,40 @@ class SettingsResolver:
 
     def for_path(self, path: str | os.PathLike[str]) -> FileSettings:
         """Settings for a file (which need not exist: stdin display names)."""
-        absolute = (self.cwd / Path(path)).resolve() if not Path(path).is_absolute() else Path(path)
-        config = self.config_for_dir(absolute.parent)
-        rel = relative_posix(absolute, config.root)
+        text = os.fspath(path)
+        if os.path.isabs(text):
+            directory = os.path.dirname(text)
+            parent = self._parents.get(directory)
+            if parent is None:
+                parent = self._parents[directory] = Path(directory)
+            config = self.config_for_dir(parent)
+            rel = relative_posix(text, config.root)
+        else:
+            # Relative (flake8's ./pkg/mod.py, a stdin display name): resolved
+            # like (cwd / path).resolve(), with each directory resolved once.
+            directory, name = os.path.split(text)
+            resolved = self._resolved.get(directory)
+            if resolved is None:
+                resolved = self._resolved[directory] = (self.cwd / directory).resolve()
+            absolute = resolved / name
+            if os.path.islink(absolute):
+                absolute = absolute.resolve()
+            config = self.config_for_dir(absolute.parent)
+            rel = relative_posix(absolute, config.root)
         phase, key = config.phase_map.lookup(rel)
         return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
 
 
-def relative_posix(path: Path, root: Path) -> str:
+def relative_posix(path: str | os.PathLike[str], root: Path) -> str:
+    """``path`` relative to ``root``, with ``/``; ``..`` segments when it
+    lies outside. Plain string work on POSIX (this runs once per file)."""
+    if os.sep == "/":
+        text, base = os.fspath(path), os.fspath(root)
+        if text.startswith(base) and (len(text) == len(base) or text[len(base)] == "/" or base.endswith("/")):
+            rel = text[len(base) :].lstrip("/")
+            if rel and "//" not in rel and not rel.endswith("/") and "/./" not in f"/{rel}/":
+                return rel
+    path = Path(path)
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

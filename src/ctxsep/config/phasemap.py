@@ -20,10 +20,12 @@ naming both, rather than a silent pick.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from ctxsep.model import ConfigError, Phase
+
+if TYPE_CHECKING:
+    import pathspec
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -37,6 +39,23 @@ class PhaseKey:
     is_glob: bool
     spec: pathspec.GitIgnoreSpec | None = field(default=None, compare=False)
 
+    @property
+    def literal_prefix(self) -> tuple[str, ...]:
+        """The leading segments without glob characters: every path the key
+        matches starts with them (keys are anchored at the config directory)."""
+        prefix: list[str] = []
+        for part in self.parts:
+            if any(ch in _GLOB_CHARS for ch in part):
+                break
+            prefix.append(part)
+        return tuple(prefix)
+
+    @property
+    def fixed_depth(self) -> int | None:
+        """For a glob without ``**``: the only depth it can first match at
+        (each segment matches exactly one path segment); None otherwise."""
+        return None if any("**" in part for part in self.parts) else len(self.parts)
+
     def match_depth(self, parts: tuple[str, ...]) -> int | None:
         """How deep this key matches ``parts`` (a file's path segments), or
         None. A match of the file itself is ``len(parts) + 1``."""
@@ -46,12 +65,25 @@ class PhaseKey:
                 return None
             return n + 1 if n == len(parts) else n
         assert self.spec is not None
-        for depth in range(1, len(parts) + 1):
+        # The shallowest matching ancestor (or the file) decides. A glob
+        # without ``**`` can only match its own number of segments first: a
+        # shallower candidate has too few segments, and a deeper one matches
+        # only if that ancestor already did. (tests/test_phasemap.py checks
+        # this against trying every depth.)
+        fixed = self.fixed_depth
+        depths = range(1, len(parts) + 1) if fixed is None else (fixed,) if fixed <= len(parts) else ()
+        for depth in depths:
             is_file = depth == len(parts)
             candidate = "/".join(parts[:depth]) + ("" if is_file else "/")
             if self.spec.match_file(candidate):
                 return depth + 1 if is_file else depth
         return None
+
+
+def _glob_spec(normalized: str) -> pathspec.GitIgnoreSpec:
+    import pathspec  # only configs with glob keys pay for importing it
+
+    return pathspec.GitIgnoreSpec.from_lines(["/" + normalized])
 
 
 def normalize_key(key: str) -> str | None:
@@ -80,7 +112,7 @@ class PhaseMap:
             if normalized is None:
                 raise ValueError(f"key {key!r} must be a relative path inside the project")
             is_glob = any(ch in _GLOB_CHARS for ch in normalized)
-            spec = pathspec.GitIgnoreSpec.from_lines(["/" + normalized]) if is_glob else None
+            spec = _glob_spec(normalized) if is_glob else None
             parts = tuple(normalized.split("/")) if normalized else ()
             keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec))
         return cls(tuple(keys), default, source)
@@ -102,7 +134,7 @@ class PhaseMap:
         parts = tuple(p for p in rel_path.split("/") if p not in ("", "."))
         best: tuple[int, int] | None = None
         winners: list[PhaseKey] = []
-        for key in self.keys:
+        for key in self._matching_keys(parts):
             depth = key.match_depth(parts)
             if depth is None:
                 continue
@@ -124,6 +156,26 @@ class PhaseMap:
             )
         return winners[0].phase, winners[0]
 
+    def _matching_keys(self, parts: tuple[str, ...]) -> list[PhaseKey]:
+        """The keys that can match ``parts``, in config order, without trying
+        every key on every file: literal keys are looked up by the file's
+        ancestors, glob keys by their literal prefix (also an ancestor)."""
+        index = self._index
+        found: list[tuple[int, PhaseKey]] = []
+        for depth in range(len(parts) + 1):
+            found.extend(index.literal.get(parts[:depth], ()))
+            found.extend(index.globs.get(parts[:depth], ()))
+        found.sort(key=lambda item: item[0])
+        return [key for _, key in found]
+
+    @property
+    def _index(self) -> _KeyIndex:
+        index: _KeyIndex | None = self.__dict__.get("_key_index")
+        if index is None:
+            index = _KeyIndex.build(self.keys)
+            object.__setattr__(self, "_key_index", index)
+        return index
+
     def candidates(self, rel_path: str) -> list[tuple[PhaseKey, int]]:
         """Every key matching ``rel_path`` with its depth, most specific first
         (for ``ctxsep explain``)."""
@@ -131,3 +183,20 @@ class PhaseMap:
         found = [(key, depth) for key in self.keys if (depth := key.match_depth(parts)) is not None]
         found.sort(key=lambda kd: (kd[1], not kd[0].is_glob), reverse=True)
         return found
+
+
+@dataclass(frozen=True)
+class _KeyIndex:
+    """Keys by where they can match; each with its position in the config."""
+
+    literal: dict[tuple[str, ...], tuple[tuple[int, PhaseKey], ...]]  # by the key's parts
+    globs: dict[tuple[str, ...], tuple[tuple[int, PhaseKey], ...]]  # by the glob's literal prefix
+
+    @classmethod
+    def build(cls, keys: tuple[PhaseKey, ...]) -> _KeyIndex:
+        literal: dict[tuple[str, ...], list[tuple[int, PhaseKey]]] = {}
+        globs: dict[tuple[str, ...], list[tuple[int, PhaseKey]]] = {}
+        for position, key in enumerate(keys):
+            table = globs if key.is_glob else literal
+            table.setdefault(key.literal_prefix if key.is_glob else key.parts, []).append((position, key))
+        return cls({k: tuple(v) for k, v in literal.items()}, {k: tuple(v) for k, v in globs.items()})

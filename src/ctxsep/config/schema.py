@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ctxsep.config.phasemap import PhaseKey, PhaseMap
@@ -51,10 +52,10 @@ class Config:
     #: the raw table as read, for the digest and for `explain`
     raw: dict[str, object] = field(default_factory=dict, compare=False)
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """A stable hash of everything that can change findings; caches and
-        mypy's incremental mode key on it."""
+        mypy's incremental mode key on it. Computed once: the config is frozen."""
         payload = {
             "path": str(self.path) if self.path else None,
             "default_phase": self.default_phase.label,

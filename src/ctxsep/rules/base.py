@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from ctxsep.model import Phase, Severity
 from ctxsep.semantics import FileSemantics, Scope
+from ctxsep.semantics.nodes import last_name, source_text
 
 #: Section headings every rule docstring has, in this order (STYLE §3).
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead", "How to fix", "Options")
@@ -134,22 +135,6 @@ def _anchor_text(node: ast.AST) -> str:
     return text[:500]
 
 
-def last_name(expr: ast.AST) -> str:
-    """``a.b.c`` -> ``c``, ``name`` -> ``name``, anything else -> ``""``."""
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return ""
-
-
-def source_text(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return "<expression>"
-
-
 _DOTTED_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*\Z")
 
 
@@ -194,3 +179,16 @@ def parse_segment(segment: str) -> ast.AST | None:
 
 
 Visitor = Callable[[ast.AST, RuleContext], None]
+
+__all__ = [
+    "DOC_SECTIONS",
+    "Report",
+    "Rule",
+    "RuleContext",
+    "defaults",
+    "last_name",
+    "parse_segment",
+    "segment_anchor",
+    "segment_text",
+    "source_text",
+]

@@ -4,7 +4,8 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, ClassFacts, QualifiedName, Vocabulary
+from ctxsep.semantics import Category, QualifiedName, Vocabulary
+from ctxsep.semantics.classes import session_attributes
 from ctxsep.semantics.vocabulary import Origin
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
@@ -120,19 +121,8 @@ class SessionInContext(Rule):
         facts = ctx.sem.class_facts(node, ctx.scope)
         if not facts.context.is_context:
             return
-        for attr, declarations in facts.declarations.items():
-            if self._is_session_attribute(attr, facts, ctx):
-                first = declarations[0][0]
-                ctx.report(self, first, anchor=self.field_anchor(node.name, attr), **self.field_fields(node.name, attr))
-
-    def _is_session_attribute(self, attr: str, facts: ClassFacts, ctx: RuleContext) -> bool:
-        if attr in ctx.sem.vocab.session_names:
-            return True
-        for _, _, annotation, scope in facts.declarations[attr]:
-            refs = ctx.sem.annotation_types(annotation, scope)
-            if any(ref.category is Category.SESSION_TYPE for ref in refs):
-                return True
-        return False
+        for attr, first in session_attributes(facts, ctx.sem.resolver):
+            ctx.report(self, first, anchor=self.field_anchor(node.name, attr), **self.field_fields(node.name, attr))
 
     # -- sessions handed to a context --------------------------------------------
 

@@ -88,13 +88,11 @@ class LegacyContextConstructor(Rule):
         """,
     )
 
-    def visit_Name(self, node: ast.Name, ctx: RuleContext) -> None:
-        if isinstance(node.ctx, ast.Load) and ctx.sem.might_name(node.id):
+    def visit_Name(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
+        if ctx.sem.might_reference(node):
             self._check(node, ctx)
 
-    def visit_Attribute(self, node: ast.Attribute, ctx: RuleContext) -> None:
-        if isinstance(node.ctx, ast.Load) and ctx.sem.vocab.might_match(node.attr):
-            self._check(node, ctx)
+    visit_Attribute = visit_Name
 
     def _check(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
         if ctx.sem.category(node, ctx.scope) is not Category.LEGACY_CONSTRUCTOR:

@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, QualifiedName, ScopeKind, parse_string_annotation
+from ctxsep.semantics import Category, QualifiedName, ScopeKind, import_base, parse_string_annotation
 from ctxsep.semantics.vocabulary import Origin
 
 _LEGACY = (Category.LEGACY_CONTEXT_TYPE, Category.LEGACY_CONSTRUCTOR)
@@ -16,7 +16,8 @@ class LegacyReference(Rule):
     ## What it does
     Finds every trace of the legacy API that CTX002 does not already report:
     each imported legacy name (at that name), annotations (also inside
-    generics and string annotations), ``isinstance``/``issubclass`` checks,
+    generics and string annotations, and every use of a same-file alias such
+    as ``MaybeLegacy = Optional[UserExecutionContext]``), ``isinstance``/``issubclass`` checks,
     base classes (reported once, at the ``class`` line), instantiation and
     classmethod calls of a legacy type, ``__all__`` entries, and the
     definitions themselves (``class UserExecutionContext``,
@@ -105,21 +106,20 @@ class LegacyReference(Rule):
     # -- imports and definitions ------------------------------------------------
 
     def visit_ImportFrom(self, node: ast.ImportFrom, ctx: RuleContext) -> None:
+        # The imported name is what the statement spells, whatever the line
+        # layout: ``from m import (\n    X,\n)`` imports ``m.X``.
+        base, origin = import_base(node, ctx.sem.module.module_parts)
         for alias in node.names:
-            self._check_import(alias, ctx)
+            if alias.name != "*":
+                self._check_import(alias, QualifiedName((*base, alias.name), origin), ctx)
 
     def visit_Import(self, node: ast.Import, ctx: RuleContext) -> None:
         for alias in node.names:
-            self._check_import(alias, ctx)
+            self._check_import(alias, QualifiedName(tuple(alias.name.split(".")), Origin.IMPORT), ctx)
 
-    def _check_import(self, alias: ast.alias, ctx: RuleContext) -> None:
-        if alias.name == "*" or not ctx.sem.vocab.might_match(alias.name.rsplit(".", 1)[-1]):
+    def _check_import(self, alias: ast.alias, qualified: QualifiedName, ctx: RuleContext) -> None:
+        if not ctx.sem.vocab.might_match(qualified.last):
             return
-        name = alias.asname or alias.name.split(".")[0]
-        binding = ctx.scope.local_binding(name, (getattr(alias, "end_lineno", 0) or 0, 10**9))
-        qualified = binding.qualified if binding is not None else None
-        if qualified is None:
-            qualified = QualifiedName(tuple(alias.name.split(".")), Origin.IMPORT)
         category = ctx.sem.vocab.match(qualified)
         if category in _LEGACY:
             self._report(alias, "imports", category, alias.name, ctx)
@@ -139,27 +139,38 @@ class LegacyReference(Rule):
 
     # -- references ---------------------------------------------------------------
 
-    def visit_Name(self, node: ast.Name, ctx: RuleContext) -> None:
-        if isinstance(node.ctx, ast.Load) and ctx.sem.might_name(node.id):
+    def visit_Name(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
+        if ctx.sem.might_reference(node):
             self._check_reference(node, ctx)
 
-    def visit_Attribute(self, node: ast.Attribute, ctx: RuleContext) -> None:
-        if isinstance(node.ctx, ast.Load) and ctx.sem.vocab.might_match(node.attr):
-            self._check_reference(node, ctx)
+    visit_Attribute = visit_Name
 
     def _check_reference(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
         qualified = ctx.sem.qualified(node, ctx.scope)
         category = ctx.sem.vocab.match(qualified)
-        if category is not Category.LEGACY_CONTEXT_TYPE:
-            legacy_local = self._local_legacy_class(node, ctx)
-            if legacy_local is None:
-                return  # not legacy, or a legacy constructor (CTX002 reports those)
+        if (
+            category is not Category.LEGACY_CONTEXT_TYPE
+            and self._local_legacy_class(node, ctx) is None
+            and not self._legacy_type_alias(node, ctx)
+        ):
+            return  # not legacy, or a legacy constructor (CTX002 reports those)
         parent = ctx.parent
         if isinstance(parent, ast.ClassDef) and node in parent.bases:
             return  # reported once, at the class line
         if self._inside_own_class(source_text(node).rsplit(".", 1)[-1], ctx):
             return
         self._report(node, _describe_use(node, parent), Category.LEGACY_CONTEXT_TYPE, source_text(node), ctx)
+
+    def _legacy_type_alias(self, node: ast.AST, ctx: RuleContext) -> bool:
+        """A module-level alias of this file whose value is a legacy type
+        wrapped in ``Optional``/``Union``/``Annotated``/``| None``
+        (``LegacyOpt: TypeAlias = Optional[UserExecutionContext]``); a plain
+        ``X = T`` alias already resolves to ``T``."""
+        aliased = ctx.sem.resolver.alias_value(node, ctx.scope)
+        if aliased is None or isinstance(aliased[0], (ast.Name, ast.Attribute)):
+            return False
+        value, scope = aliased
+        return any(ref.category is Category.LEGACY_CONTEXT_TYPE for ref in ctx.sem.annotation_types(value, scope))
 
     def _local_legacy_class(self, node: ast.AST, ctx: RuleContext) -> ast.ClassDef | None:
         """A class of this file that derives from a legacy type."""

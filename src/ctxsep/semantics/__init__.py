@@ -11,7 +11,7 @@ import re
 from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
-from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, pos_of
+from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
 _AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
@@ -50,6 +50,15 @@ class FileSemantics:
             renames = set(_AS_RENAME.findall(self._source))
             self._candidates = frozenset(renames | set(self.module.bindings))
         return identifier in self._candidates
+
+    def might_reference(self, node: ast.Name | ast.Attribute) -> bool:
+        """A loaded name or attribute that could name a vocabulary entry: the
+        cheap test CTX002 and CTX007 apply before resolving it."""
+        if not isinstance(node.ctx, ast.Load):
+            return False
+        if isinstance(node, ast.Name):
+            return self.might_name(node.id)
+        return self.vocab.might_match(node.attr)
 
     # -- shortcuts rules use ------------------------------------------------------
 
@@ -112,6 +121,7 @@ __all__ = [
     "TypeRef",
     "Vocabulary",
     "first_param",
+    "import_base",
     "parse_string_annotation",
     "pos_of",
     "session_getattr",

@@ -1,6 +1,8 @@
 """Knowing a value is a context or a session (SPEC §2), from evidence only.
 
-A value is a context when it is annotated with a context type, defaulted to
+A value is a context when it is annotated with a context type (a name
+declared with one keeps that type when it is rebound later in the same
+function, as PEP 484 has it), defaulted to
 ``Depends(<scoped factory or legacy constructor>)``, bound to a call of a
 context type, a classmethod of one, a legacy constructor or a scoped factory
 (awaited or not), or is ``self.X`` where the class binds ``self.X`` to such a
@@ -20,6 +22,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.resolve import MAX_DEPTH, Resolver, TypeRef
 from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, body_nodes, pos_of
 from ctxsep.semantics.vocabulary import Category
@@ -71,6 +74,9 @@ def evidence_from_types(refs: list[TypeRef]) -> Evidence:
     return result
 
 
+Declarations = dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]]
+
+
 @dataclass(slots=True)
 class ClassFacts:
     """What a class is and what it stores on ``self``."""
@@ -78,8 +84,17 @@ class ClassFacts:
     node: ast.ClassDef
     context: Evidence  # NOTHING unless the class is itself a context type
     is_legacy_definition: bool  # the class *is* (or derives from) a legacy type
-    #: attribute -> declarations in source order: (node to report, value, annotation, scope)
-    declarations: dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]] = field(default_factory=dict)
+    #: reads every method body; run on first use of ``declarations`` only
+    _collect: Callable[[ClassFacts], Declarations] | None = field(default=None, repr=False)
+    _declarations: Declarations | None = field(default=None, repr=False)
+
+    @property
+    def declarations(self) -> Declarations:
+        """attribute -> declarations in source order: (node to report, value,
+        annotation, scope)."""
+        if self._declarations is None:
+            self._declarations = self._collect(self) if self._collect is not None else {}
+        return self._declarations
 
 
 ScopeFactory = Callable[[ast.AST, Scope], Scope]
@@ -207,14 +222,31 @@ class Evidences:
             by_annotation = evidence_from_types(self.resolver.annotation_types(binding.annotation, scope))
             if by_annotation != NOTHING:
                 return by_annotation
-            return self.of(binding.node, scope, depth + 1) if binding.node is not None else NOTHING
+            value = self.of(binding.node, scope, depth + 1) if binding.node is not None else NOTHING
+            return value | self.declared_type(binding, scope)
         if kind in (BindingKind.WITH, BindingKind.FOR):
             target = binding.node
             if isinstance(target, ast.Await):
                 target = target.value
             if isinstance(target, ast.Call) and self.resolver.category(target.func, scope) is Category.SESSION_FACTORY:
                 return SESSION
+            return self.declared_type(binding, scope)
+        if kind is BindingKind.OTHER:
+            return self.declared_type(binding, scope)
+        return NOTHING
+
+    def declared_type(self, binding: Binding, scope: Scope) -> Evidence:
+        """A later binding of a name that was declared with a type keeps that
+        type (PEP 484): after ``def f(context: UserExecutionContext)``,
+        ``context = validate_user_context(context)`` is still a context."""
+        if scope.kind is not ScopeKind.FUNCTION:
             return NOTHING
+        for earlier in scope.bindings.get(binding.name, ()):
+            if earlier is binding or earlier.pos > binding.pos:
+                break
+            if earlier.annotation is not None:
+                where = (scope.parent or scope) if earlier.kind is BindingKind.PARAM else scope
+                return evidence_from_types(self.resolver.annotation_types(earlier.annotation, where))
         return NOTHING
 
     def of_param(self, binding: Binding, scope: Scope) -> Evidence:
@@ -242,7 +274,7 @@ class Evidences:
         """``Depends(f)``: what ``f`` provides."""
         if not (isinstance(default, ast.Call) and default.args):
             return NOTHING
-        if _last_name(default.func) not in ("Depends", "Security"):
+        if last_name(default.func) not in ("Depends", "Security"):
             return NOTHING
         provider = default.args[0]
         category = self.resolver.category(provider, scope)
@@ -272,7 +304,7 @@ class Evidences:
             return self.vocab.display(Category.SCOPED_CONTEXT_TYPE)
         if category is Category.LEGACY_CONSTRUCTOR:
             return self.vocab.display(Category.LEGACY_CONTEXT_TYPE)
-        return _last_name(provider)
+        return last_name(provider)
 
     # -- classes ----------------------------------------------------------------
 
@@ -291,14 +323,14 @@ class Evidences:
             node=node,
             context=context,
             is_legacy_definition=bool(context.context & ContextKind.LEGACY),
+            _collect=lambda f: self._collect_declarations(f, outer),
         )
         self._class_memo[id(node)] = facts
-        self._collect_declarations(facts, outer)
         return facts
 
-    def _collect_declarations(self, facts: ClassFacts, outer: Scope) -> None:
+    def _collect_declarations(self, facts: ClassFacts, outer: Scope) -> Declarations:
         class_scope = self.scope_of(facts.node, outer)
-        decls = facts.declarations
+        decls: Declarations = {}
         for stmt in facts.node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 decls.setdefault(stmt.target.id, []).append((stmt.target, stmt.value, stmt.annotation, class_scope))
@@ -316,6 +348,7 @@ class Evidences:
                     ).append((target, value, annotation, method_scope))
         for entries in decls.values():
             entries.sort(key=lambda entry: pos_of(entry[0]))
+        return decls
 
     def self_attribute(self, facts: ClassFacts, attr: str, depth: int = 0) -> Evidence:
         """What ``self.<attr>`` holds, from the class's declarations."""
@@ -378,7 +411,7 @@ def first_param(node: ast.AST) -> str | None:
 
 
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    return {_last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+    return {last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
 
 
 def _is_static(node: ast.AST) -> bool:
@@ -392,14 +425,6 @@ def _is_classmethod(node: ast.AST) -> bool:
 def _is_replace(resolver: Resolver, func: ast.AST, scope: Scope) -> bool:
     qname = resolver.qualified(func, scope)
     return qname is not None and qname.last == "replace" and qname.parts[:1] in (("dataclasses",), ("replace",))
-
-
-def _last_name(expr: ast.AST) -> str:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return ""
 
 
 def _own_nodes(func: ast.AST) -> list[ast.AST]:
@@ -432,7 +457,7 @@ def _setattr_name(node: ast.AST) -> str:
     "" when it is not such a call with a literal name."""
     if not isinstance(node, ast.Call) or len(node.args) < 2:
         return ""
-    if _last_name(node.func) not in _SETATTR_FUNCS:
+    if last_name(node.func) not in _SETATTR_FUNCS:
         return ""
     name = node.args[1]
     return name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else ""

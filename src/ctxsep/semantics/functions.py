@@ -11,7 +11,9 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.evidence import ContextKind, Evidences, first_param
+from ctxsep.semantics.nodes import source_text
 from ctxsep.semantics.scopes import (
     COMPREHENSION_NODES,
     FUNCTION_NODES,
@@ -50,16 +52,18 @@ def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.A
     assert isinstance(node, FUNCTION_NODES)
     facts = FunctionFacts(node)
     vocab = evidences.vocab
-    for name, bindings in scope.bindings.items():
+    for binding in scope.params:
+        found = evidences.of_binding(binding)
+        if binding.name in vocab.session_names or found.session:
+            facts.has_session_param = True
+        if found.context & ContextKind.SCOPED and facts.scoped_param is None:
+            facts.scoped_param = binding.name
+            facts.scoped_type = found.type_name or vocab.display(Category.SCOPED_CONTEXT_TYPE)
+    if facts.scoped_param is None:
+        return facts  # CTX003 needs a request-scoped context: the body need not be read
+    for bindings in scope.bindings.values():
         for binding in bindings:
-            if binding.kind is BindingKind.PARAM:
-                found = evidences.of_binding(binding)
-                if name in vocab.session_names or found.session:
-                    facts.has_session_param = True
-                if found.context & ContextKind.SCOPED and facts.scoped_param is None:
-                    facts.scoped_param = name
-                    facts.scoped_type = found.type_name or vocab.display(Category.SCOPED_CONTEXT_TYPE)
-            elif binding.kind in (BindingKind.WITH, BindingKind.FOR, BindingKind.ASSIGN):
+            if binding.kind in (BindingKind.WITH, BindingKind.FOR, BindingKind.ASSIGN):
                 value = binding.node
                 if isinstance(value, ast.Await):
                     value = value.value
@@ -68,8 +72,6 @@ def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.A
                     and evidences.resolver.category(value.func, scope) is Category.SESSION_FACTORY
                 ):
                     facts.opens_own_session = True
-    if facts.scoped_param is None:
-        return facts  # CTX003 needs a request-scoped context; skip the body walk
     for child, child_scope in _function_nodes(scope, scope_of):
         access = _session_access(child, child_scope, scope, evidences)
         if access is not None:
@@ -90,7 +92,7 @@ def _function_nodes(scope: Scope, scope_of: Callable[[ast.AST, Scope], Scope]) -
             continue
         yield child, child_scope
         inner = scope_of(child, child_scope) if isinstance(child, (ast.Lambda, *COMPREHENSION_NODES)) else child_scope
-        stack.extend((grandchild, inner) for grandchild in reversed(list(ast.iter_child_nodes(child))))
+        stack.extend((grandchild, inner) for grandchild in reversed(child_nodes(child)))
 
 
 def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evidences) -> SessionAccess | None:
@@ -99,12 +101,12 @@ def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evi
         if evidences.is_own_self(node.value, scope):
             return None  # a context class reading its own session: class plumbing
         if evidences.of(node.value, scope).is_context:
-            return SessionAccess(node, _text(node), "context attribute")
+            return SessionAccess(node, source_text(node), "context attribute")
         if evidences.self_of_method(node.value, scope) is not None:
-            return SessionAccess(node, _text(node), "self attribute")
+            return SessionAccess(node, source_text(node), "self attribute")
         return None
     if isinstance(node, ast.Call) and session_getattr(node, scope, evidences):
-        return SessionAccess(node, _text(node), "context attribute")
+        return SessionAccess(node, source_text(node), "context attribute")
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         owner, binding = scope.lookup(node.id, pos_of(node))
         if owner is None or _inside(owner, function, scope):
@@ -116,13 +118,6 @@ def _session_access(node: ast.AST, scope: Scope, function: Scope, evidences: Evi
         if owner.kind is ScopeKind.FUNCTION and binding is not None and evidences.of_binding(binding).session:
             return SessionAccess(node, node.id, "closure variable")
     return None
-
-
-def _text(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return "<expression>"
 
 
 def session_getattr(node: ast.Call, scope: Scope, evidences: Evidences) -> bool:

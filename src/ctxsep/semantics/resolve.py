@@ -71,7 +71,7 @@ class Resolver:
         at_module = scope.kind is ScopeKind.MODULE
         if binding.kind in (BindingKind.CLASS, BindingKind.DEF):
             return self.definition_name(binding.name, scope)
-        if binding.kind is BindingKind.ASSIGN and at_module and _is_alias_value(binding.node):
+        if binding.kind is BindingKind.ASSIGN and at_module and is_alias_value(binding.node):
             assert binding.node is not None
             return self.qualified(binding.node, scope, None, depth + 1)
         return None
@@ -95,7 +95,7 @@ class Resolver:
             or binding is None
             or owner.kind is not ScopeKind.MODULE
             or binding.kind is not BindingKind.ASSIGN
-            or not _is_alias_value(binding.node)
+            or not is_alias_value(binding.node)
         ):
             return None
         assert isinstance(binding.node, ast.expr)
@@ -173,16 +173,16 @@ def parse_string_annotation(node: ast.Constant) -> ast.expr | None:
     return parsed
 
 
-def _is_alias_value(node: ast.AST | None) -> bool:
+def is_alias_value(node: ast.AST | None) -> bool:
     """Whether a module-level assignment's value names something (``X = T``,
     ``X = m.T``, ``X = Annotated[T, ...]``, ``X = T | None``) rather than
     computing a value."""
     if isinstance(node, (ast.Name, ast.Attribute)):
         return True
     if isinstance(node, ast.Subscript):
-        return _is_alias_value(node.value)
+        return is_alias_value(node.value)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _is_alias_value(node.left) or _is_alias_value(node.right)
+        return is_alias_value(node.left) or is_alias_value(node.right)
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 

@@ -4,7 +4,10 @@ A :class:`Scope` is built lazily the first time someone asks about a name in
 it, by one iterative pass over that scope's own statements (nested functions
 and classes are separate scopes). Lookups are position-aware: a use sees the
 last binding that *ends* before it, so ``ctx = make(ctx)`` evaluates the old
-``ctx`` on the right-hand side.
+``ctx`` on the right-hand side. A binding made in an ``except`` handler or in
+the ``else`` of ``if TYPE_CHECKING:`` is a stand-in: after that block, a use
+sees the binding it stands in for (``try: from m import X`` /
+``except ImportError: X = None``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.vocabulary import Origin, QualifiedName
 
 Pos = tuple[int, int]
@@ -53,6 +57,10 @@ class Binding:
     default: ast.expr | None = None
     qualified: QualifiedName | None = None
     scope: Scope | None = None
+    #: Set for a binding made in an ``except`` handler or in the ``else`` of
+    #: ``if TYPE_CHECKING:``: the end of that block. Past it, the binding is a
+    #: stand-in for an earlier one, not a replacement (see ``local_binding``).
+    fallback_until: Pos | None = None
 
 
 def pos_of(node: ast.AST) -> Pos:
@@ -71,7 +79,16 @@ class Scope:
     """One lexical scope. ``node`` is the Module/ClassDef/FunctionDef/Lambda/
     comprehension that opens it."""
 
-    __slots__ = ("_bindings", "declared_global", "has_star_import", "kind", "module_parts", "node", "parent")
+    __slots__ = (
+        "_bindings",
+        "_params",
+        "declared_global",
+        "has_star_import",
+        "kind",
+        "module_parts",
+        "node",
+        "parent",
+    )
 
     def __init__(self, node: ast.AST, parent: Scope | None, module_parts: tuple[str, ...]) -> None:
         self.node = node
@@ -79,6 +96,7 @@ class Scope:
         self.module_parts = module_parts
         self.kind = _kind_of(node)
         self._bindings: dict[str, list[Binding]] | None = None
+        self._params: list[Binding] | None = None
         self.declared_global: set[str] = set()
         self.has_star_import = False
 
@@ -90,6 +108,21 @@ class Scope:
         if self._bindings is None:
             self._bindings = _BindingCollector(self).collect()
         return self._bindings
+
+    @property
+    def params(self) -> list[Binding]:
+        """A function's or lambda's parameters, without walking its body
+        (most questions about a function start with its signature). The
+        same Binding objects appear in ``bindings``."""
+        if self._params is None:
+            if self._bindings is not None:
+                found = [b for bs in self._bindings.values() for b in bs if b.kind is BindingKind.PARAM]
+                self._params = sorted(found, key=lambda b: b.pos)
+            else:
+                collector = _BindingCollector(self)
+                collector.collect_params()
+                self._params = [b for bs in collector.out.values() for b in bs if b.kind is BindingKind.PARAM]
+        return self._params
 
     @property
     def module(self) -> Scope:
@@ -115,14 +148,16 @@ class Scope:
         found = self.bindings.get(name)
         if not found:
             return None
-        if pos is None:
-            return found[-1]
         best = None
         for binding in found:
-            if binding.pos <= pos:
-                best = binding
-            else:
+            if pos is not None and binding.pos > pos:
                 break
+            stand_in = binding.fallback_until is not None and (pos is None or pos > binding.fallback_until)
+            if stand_in and best is not None:
+                # ``try: from m import X`` / ``except ImportError: X = None``: code after
+                # the handler is written against the import, not the placeholder.
+                continue
+            best = binding
         return best
 
     def lookup(self, name: str, pos: Pos | None) -> tuple[Scope | None, Binding | None]:
@@ -185,29 +220,60 @@ def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, SCOPE_NODES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
+
+
+#: Node types ``_BindingCollector._node`` has no branch for: most of a body's
+#: nodes are these, and skipping them spares the chain of isinstance tests.
+#: (tests/test_scopes_walk.py checks that ``_node`` names none of them.)
+NEVER_BINDS: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.keyword, ast.Subscript, ast.Slice,
+        ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.JoinedStr, ast.FormattedValue,
+        ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Starred, ast.Await, ast.Expr, ast.Return,
+        ast.Pass, ast.alias, ast.arguments, ast.arg,
+    }
+)  # fmt: skip
 
 
 class _BindingCollector:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.out: dict[str, list[Binding]] = {}
+        #: (start, end) of the fallback blocks seen so far in this scope
+        self.fallback_blocks: list[tuple[Pos, Pos]] = []
 
     def add(self, binding: Binding) -> None:
         binding.scope = self.scope
+        for start, end in self.fallback_blocks:
+            if start <= binding.pos <= end:
+                binding.fallback_until = end
         self.out.setdefault(binding.name, []).append(binding)
 
-    def collect(self) -> dict[str, list[Binding]]:
+    def collect_params(self) -> None:
         node = self.scope.node
         if isinstance(node, (*FUNCTION_NODES, ast.Lambda)):
             self._params(node.args, pos_of(node))
+
+    def collect(self) -> dict[str, list[Binding]]:
+        node = self.scope.node
+        if self.scope._params is not None:
+            for binding in self.scope._params:  # keep the objects already handed out
+                self.out.setdefault(binding.name, []).append(binding)
+            star = node.args if isinstance(node, (*FUNCTION_NODES, ast.Lambda)) else None
+            for extra in (star.vararg, star.kwarg) if star is not None else ():
+                if extra is not None:
+                    self.add(Binding(extra.arg, pos_of(node), BindingKind.OTHER, node=extra))
+        else:
+            self.collect_params()
         if isinstance(node, COMPREHENSION_NODES):
             for gen in node.generators:
                 for name_node in _target_names(gen.target):
                     self.add(Binding(name_node.id, (0, 0), BindingKind.OTHER, node=gen.iter))
         else:
             for child in body_nodes(node):
-                self._node(child)
+                if type(child) not in NEVER_BINDS:
+                    self._node(child)
         for bindings in self.out.values():
             bindings.sort(key=lambda b: b.pos)
         return self.out
@@ -225,6 +291,11 @@ class _BindingCollector:
                 self.add(Binding(star.arg, pos, BindingKind.OTHER, node=star))
 
     def _node(self, node: ast.AST) -> None:
+        # Pre-order: a block is seen before the statements in it bind anything.
+        if isinstance(node, ast.ExceptHandler) and node.body:
+            self.fallback_blocks.append((pos_of(node), end_of(node)))
+        elif isinstance(node, ast.If) and node.orelse and _is_type_checking(node.test):
+            self.fallback_blocks.append((pos_of(node.orelse[0]), end_of(node.orelse[-1])))
         if isinstance(node, FUNCTION_NODES):
             self.add(Binding(node.name, pos_of(node), BindingKind.DEF, node=node))
         elif isinstance(node, ast.ClassDef):
@@ -311,7 +382,7 @@ class _BindingCollector:
                         Binding(parts[0], pos, BindingKind.IMPORT, qualified=QualifiedName(parts[:1], Origin.IMPORT))
                     )
             return
-        base, origin = self._import_base(node)
+        base, origin = import_base(node, self.scope.module_parts)
         for alias in node.names:
             if alias.name == "*":
                 self.scope.has_star_import = True
@@ -319,16 +390,27 @@ class _BindingCollector:
             qualified = QualifiedName((*base, alias.name), origin)
             self.add(Binding(alias.asname or alias.name, pos, BindingKind.IMPORT, qualified=qualified))
 
-    def _import_base(self, node: ast.ImportFrom) -> tuple[tuple[str, ...], Origin]:
-        module = tuple(node.module.split(".")) if node.module else ()
-        if not node.level:
-            return module, Origin.IMPORT
-        parts = self.scope.module_parts
-        package = parts if parts and parts[-1] == "__init__" else parts[:-1]
-        package = tuple(p for p in package if p != "__init__")
-        if node.level > 1:
-            package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else ()
-        return (*package, *module), Origin.LOCAL
+
+def import_base(node: ast.ImportFrom, module_parts: tuple[str, ...]) -> tuple[tuple[str, ...], Origin]:
+    """The module a ``from ... import`` reads from: its dotted parts and
+    whether they are exact (absolute import) or derived from the importing
+    file's path (relative import)."""
+    module = tuple(node.module.split(".")) if node.module else ()
+    if not node.level:
+        return module, Origin.IMPORT
+    parts = module_parts
+    package = parts if parts and parts[-1] == "__init__" else parts[:-1]
+    package = tuple(p for p in package if p != "__init__")
+    if node.level > 1:
+        package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else ()
+    return (*package, *module), Origin.LOCAL
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:``."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _is_type_alias(node: ast.AST) -> bool:

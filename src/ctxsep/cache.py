@@ -1,0 +1,387 @@
+"""The result cache of ``ctxsep check`` (SPEC §6): a warm run re-checks only
+what changed.
+
+What is cached is one file's findings *before* the baseline is applied
+(the runner applies the baseline after the cache, so editing, updating or
+deleting a baseline never needs a cache flush). An entry is valid for:
+
+- the file's content (a BLAKE2 hash of its bytes);
+- the effective config (``Config.digest``: vocabulary, phase map,
+  severities, the config's own path; plus a hash of the table as read), the
+  file's phase and its path relative to the config (which gives its module
+  name);
+- this ctxsep (version, a hash of its own source files, so editing a rule in
+  a development checkout invalidates everything) and this Python (``ast``
+  differs between versions).
+
+Not re-reading unchanged files is what makes a warm run cheap: an entry
+also records the file's ``stat`` (device, inode, size, mtime and ctime in
+ns) and is reused without reading the file while those are unchanged. Like
+git's index, a stamp is only recorded for a file whose timestamps are older
+than the moment it was read by more than any file system's timestamp
+granularity (``RACY_NS``); a file edited twice within one tick is therefore
+re-hashed instead of trusted. A stamp that changed with the same content
+(``touch``, a checkout) costs a read and a hash, not a re-check.
+
+Storage is one JSON index per cache directory (``.ctxsep_cache/`` beside the
+config file, the cwd when there is none, or ``--cache-dir``), written
+whole to a temporary file and renamed into place, so a reader sees an old
+or a new index and never a mixture. A checksum line guards the JSON: a
+truncated, garbage or hand-edited index is ignored (and replaced by the next
+write), never trusted. Two runs at once each read, merge the other's
+entries back in just before writing, and rename; the loser of that race
+loses cache entries, never correctness.
+
+Growth is bounded: an index holds at most one entry per file path, entries
+not used for ``MAX_AGE_DAYS`` are dropped, and past ``MAX_ENTRIES`` the
+least recently used go first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ctxsep import __version__
+from ctxsep.atomic import write_atomic_bytes
+from ctxsep.config import Config, FileSettings
+from ctxsep.engine import FileResult
+from ctxsep.model import Finding, Severity
+
+CACHE_DIR_NAME = ".ctxsep_cache"
+INDEX_NAME = "results-v1.json"
+MAGIC = b"ctxsep-cache v1 "
+#: Older than this and a stamp is trusted: covers 2 s FAT and 1 s ext3/HFS+ mtimes.
+RACY_NS = 3_000_000_000
+MAX_AGE_DAYS = 14
+MAX_ENTRIES = 250_000
+_DAY = 86_400
+
+Stamp = tuple[int, int, int, int, int]
+#: (line, col, code, symbol, severity, message, scope, fingerprint)
+StoredFinding = tuple[int, int, str, str, int, str, str, str]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One file's cached outcome, without its display path."""
+
+    parsed: bool
+    skipped: str | None
+    findings: tuple[StoredFinding, ...]
+
+    @classmethod
+    def of(cls, result: FileResult) -> Stored:
+        return cls(
+            result.parsed,
+            result.skipped,
+            tuple(
+                (f.line, f.col, f.code, f.symbol, int(f.severity), f.message, f.scope, f.fingerprint)
+                for f in result.findings
+            ),
+        )
+
+    def result(self, display: str, settings: FileSettings) -> FileResult:
+        phase = settings.phase
+        findings = tuple(
+            Finding(display, line, col, code, symbol, Severity(sev), message, scope, fingerprint, phase)
+            for line, col, code, symbol, sev, message, scope, fingerprint in self.findings
+        )
+        return FileResult(display, phase, findings, skipped=self.skipped, parsed=self.parsed)
+
+    def to_json(self) -> list[Any] | None:
+        if not self.parsed and self.skipped is None and not self.findings:
+            return None  # the common case: the prefilter ruled the file out
+        return [self.parsed, self.skipped, [list(f) for f in self.findings]]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Stored:
+        """Raises ValueError/TypeError on anything but what ``to_json`` writes."""
+        if data is None:
+            return _CLEAN
+        parsed, skipped, findings = data
+        if not isinstance(parsed, bool) or not (skipped is None or isinstance(skipped, str)):
+            raise ValueError("bad entry")
+        checked = []
+        for line, col, code, symbol, sev, message, scope, fingerprint in findings:
+            if not (isinstance(line, int) and isinstance(col, int) and isinstance(sev, int)):
+                raise ValueError("bad finding")
+            if not all(isinstance(s, str) for s in (code, symbol, message, scope, fingerprint)):
+                raise ValueError("bad finding")
+            Severity(sev)
+            checked.append((line, col, code, symbol, sev, message, scope, fingerprint))
+        return cls(parsed, skipped, tuple(checked))
+
+
+_CLEAN = Stored(False, None, ())
+
+
+def cacheable(result: FileResult) -> bool:
+    """Everything but failures that do not follow from the content: an
+    unreadable file, or a ctxsep bug (a fix changes the code hash anyway)."""
+    reason = result.skipped or ""
+    return not reason.startswith(("cannot read", "ctxsep internal error"))
+
+
+@dataclass
+class Entry:
+    key: str  # config digest, phase and relative path
+    content: str  # hash of the bytes
+    stamp: Stamp | None  # None: re-hash before trusting
+    day: int  # last used, days since the epoch
+    stored: Any  # the JSON form, decoded on use
+
+
+def entry_key(settings: FileSettings) -> str:
+    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}"
+
+
+_CONFIG_KEYS: dict[int, tuple[Config, str]] = {}
+
+
+def config_key(config: Config) -> str:
+    """``Config.digest`` plus a hash of the table exactly as read, so that a
+    key added to the schema later cannot leave stale entries valid even if
+    the digest forgets it."""
+    known = _CONFIG_KEYS.get(id(config))
+    if known is None or known[0] is not config:
+        raw = json.dumps(config.raw, sort_keys=True, default=str).encode()
+        key = f"{config.digest}{hashlib.blake2b(raw, digest_size=6).hexdigest()}"
+        if len(_CONFIG_KEYS) > 256:
+            _CONFIG_KEYS.clear()
+        known = _CONFIG_KEYS[id(config)] = (config, key)
+    return known[1]
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def trusted_stamp(before: os.stat_result, after: os.stat_result, read_at_ns: int) -> Stamp | None:
+    """The stamp to record for bytes read at ``read_at_ns`` between two
+    stats: None when the file changed meanwhile or is too fresh to trust."""
+    stamp = stamp_of(before)
+    if stamp != stamp_of(after):
+        return None
+    if max(before.st_mtime_ns, before.st_ctime_ns) > read_at_ns - RACY_NS:
+        return None
+    return stamp
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """ctxsep's version, a hash of its own source and the Python version."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}|{sys.implementation.cache_tag}|{sys.version}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# -- one cache directory -------------------------------------------------------------
+
+
+@dataclass
+class CacheIndex:
+    """The entries of one cache directory, by absolute file path."""
+
+    directory: Path
+    entries: dict[str, Entry] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+    changed: bool = False
+
+    @property
+    def path(self) -> Path:
+        return self.directory / INDEX_NAME
+
+    @classmethod
+    def load(cls, directory: Path) -> CacheIndex:
+        return cls(directory, read_index(directory / INDEX_NAME))
+
+    def get(self, path: str) -> Entry | None:
+        return self.entries.get(path)
+
+    def put(self, path: str, entry: Entry) -> None:
+        self.entries[path] = entry
+        self.touched.add(path)
+        self.changed = True
+
+    def use(self, path: str, entry: Entry, today: int) -> None:
+        self.touched.add(path)
+        if entry.day != today:
+            entry.day = today
+            self.changed = True
+
+    def save(self, today: int) -> None:
+        """Merge what another run wrote meanwhile, prune, write atomically.
+        A cache that cannot be written is no error: the next run is cold."""
+        if not self.changed:
+            return
+        merged = read_index(self.path)
+        for path in self.touched:
+            merged[path] = self.entries[path]
+        for path, entry in self.entries.items():
+            if path not in merged:
+                merged[path] = entry
+        kept = {p: e for p, e in merged.items() if p in self.touched or today - e.day <= MAX_AGE_DAYS}
+        if len(kept) > MAX_ENTRIES:
+            newest = sorted(kept, key=lambda p: kept[p].day, reverse=True)[:MAX_ENTRIES]
+            kept = {p: kept[p] for p in newest}
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _mark_cache_dir(self.directory)
+            write_atomic_bytes(self.path, encode_index(kept), durable=False)
+        self.changed = False
+
+
+def encode_index(entries: dict[str, Entry]) -> bytes:
+    body = json.dumps(
+        {
+            "code": code_version(),
+            "entries": {
+                path: [e.key, e.content, list(e.stamp) if e.stamp else None, e.day, e.stored]
+                for path, e in entries.items()
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
+    return MAGIC + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body
+
+
+def read_index(path: Path) -> dict[str, Entry]:
+    """The entries of an index file; empty when it is missing, unreadable,
+    truncated, corrupt, or written by another ctxsep or Python."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    header, _, body = data.partition(b"\n")
+    checksum = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
+    if not header.startswith(MAGIC) or header[len(MAGIC) :] != checksum:
+        return {}
+    try:
+        document = json.loads(body)
+        if document["code"] != code_version():
+            return {}
+        entries = {}
+        for file, (key, content, stamp, day, stored) in document["entries"].items():
+            if not (isinstance(key, str) and isinstance(content, str) and isinstance(day, int)):
+                return {}
+            if stamp is not None and not (len(stamp) == 5 and all(isinstance(v, int) for v in stamp)):
+                return {}
+            entries[file] = Entry(key, content, tuple(stamp) if stamp is not None else None, day, stored)
+        return entries
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _mark_cache_dir(directory: Path) -> None:
+    """Tell backup tools and git to leave the cache alone."""
+    for name, text in _MARKERS:
+        if not (directory / name).exists():
+            write_atomic_bytes(directory / name, text, durable=False)
+
+
+_MARKERS = (
+    ("CACHEDIR.TAG", b"Signature: 8a477f597d28d172789f06886806bc55\n# a ctxsep result cache: safe to delete\n"),
+    (".gitignore", b"# created by ctxsep: a result cache, safe to delete\n*\n"),
+)
+
+
+# -- the run's view: which directory each file's entry lives in -------------------------
+
+
+class ResultCache:
+    """The cache as one run uses it: ``.ctxsep_cache`` beside each file's
+    config (the cwd for files without one), or one ``directory`` for all."""
+
+    def __init__(self, cwd: Path, directory: Path | None = None) -> None:
+        self.cwd = cwd
+        self.explicit = (cwd / directory) if directory is not None else None
+        self.today = int(time.time()) // _DAY
+        self._indexes: dict[Path, CacheIndex] = {}
+        self._by_config: dict[int, tuple[Config, CacheIndex]] = {}  # the config is kept, so its id stays unique
+
+    def directory_for(self, config: Config) -> Path:
+        if self.explicit is not None:
+            return self.explicit
+        return (config.root if config.path is not None else self.cwd) / CACHE_DIR_NAME
+
+    def index_for(self, config: Config) -> CacheIndex:
+        known = self._by_config.get(id(config))
+        if known is not None and known[0] is config:
+            return known[1]
+        directory = self.directory_for(config)
+        index = self._indexes.get(directory)
+        if index is None:
+            index = self._indexes[directory] = CacheIndex.load(directory)
+        self._by_config[id(config)] = (config, index)
+        return index
+
+    def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
+        """(cached result, None) on a hit; (None, content hash the entry had)
+        on a miss, so an unchanged file with a new stamp is not re-checked."""
+        index = self.index_for(settings.config)
+        name = str(path)
+        entry = index.get(name)
+        if entry is None or entry.key != entry_key(settings):
+            return None, None
+        if entry.stamp is not None:
+            try:
+                current = stamp_of(os.stat(name))
+            except OSError:
+                return None, None
+            if current == entry.stamp:
+                try:
+                    result = Stored.from_json(entry.stored).result(display, settings)
+                except (ValueError, TypeError):
+                    return None, None
+                index.use(name, entry, self.today)
+                return result, None
+        return None, entry.content
+
+    def reuse(self, path: Path, settings: FileSettings, display: str, stamp: Stamp | None) -> FileResult | None:
+        """The cached result of a file whose bytes hash to what the entry
+        recorded (a miss on the stamp only); records the new stamp."""
+        index = self.index_for(settings.config)
+        entry = index.get(str(path))
+        if entry is None:
+            return None
+        try:
+            result = Stored.from_json(entry.stored).result(display, settings)
+        except (ValueError, TypeError):
+            return None
+        index.put(str(path), Entry(entry.key, entry.content, stamp, self.today, entry.stored))
+        return result
+
+    def store(
+        self, path: Path, settings: FileSettings, result: FileResult, content: str, stamp: Stamp | None
+    ) -> None:
+        if not cacheable(result):
+            return
+        stored = Stored.of(result).to_json()
+        self.index_for(settings.config).put(str(path), Entry(entry_key(settings), content, stamp, self.today, stored))
+
+    def save(self) -> None:
+        for index in self._indexes.values():
+            index.save(self.today)
+
+    @property
+    def directories(self) -> Iterable[Path]:
+        return tuple(self._indexes)

@@ -1,0 +1,119 @@
+"""The prefilter is sound: a file it rules out never has a finding.
+
+Checked against the engine itself (with the prefilter bypassed) for every
+rule's examples, for user-configured vocabulary names (bare, dotted,
+non-ASCII), for generated programs, and for the encodings Python accepts.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from programs import vocabulary_program
+
+import ctxsep.engine
+from ctxsep.config import SettingsResolver
+from ctxsep.engine import check_source
+from ctxsep.prefilter import might_have_findings
+from ctxsep.rules import AST_RULES
+
+#: default name -> a user's own name for it
+RENAMES = {
+    "EnhancedRequestScopedContext": "BoostedScope",
+    "RequestScopedContext": "ScopeInfo",
+    "UserExecutionContext": "LegacyBag",
+    "create_user_execution_context": "make_bag",
+    "get_request_scoped_user_context": "scope_dep",
+}
+CUSTOM_NAMES = """
+[names]
+legacy-context-types = ["app.bags.LegacyBag"]
+request-scoped-context-types = ["ScopeInfo", "BoostedScope"]
+legacy-constructors = ["make_bag"]
+scoped-context-factories = ["scope_dep"]
+"""
+
+
+def settings_for(tmp_path: Path, names: str = "", phase: str = "final"):  # type: ignore[no-untyped-def]
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / "ctxsep.toml").write_text(f'default-phase = "{phase}"\n{names}', encoding="utf-8")
+    return SettingsResolver(cwd=tmp_path).for_path(tmp_path / "app" / "bags.py")
+
+
+def unfiltered(source: str | bytes, settings, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # type: ignore[no-untyped-def]
+    with monkeypatch.context() as patch:
+        patch.setattr(ctxsep.engine, "might_have_findings", lambda data, vocab: True)
+        result = check_source(source, "app/bags.py", settings)
+    return [f.code for f in result.findings if f.code != "CTX900"]
+
+
+def examples() -> list[str]:
+    return [textwrap.dedent(example) for rule in AST_RULES for example in rule.invalid]
+
+
+@pytest.mark.parametrize("source", examples())
+def test_every_rule_example_with_findings_passes(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_for(tmp_path)
+    assert unfiltered(source, settings, monkeypatch)
+    assert might_have_findings(source, settings.vocabulary)
+    assert might_have_findings(source.encode(), settings.vocabulary)
+
+
+def test_user_configured_names_are_needles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_for(tmp_path, CUSTOM_NAMES)
+    with_findings = 0
+    for source in examples():
+        for old, new in RENAMES.items():
+            source = source.replace(old, new)
+        if unfiltered(source, settings, monkeypatch):
+            with_findings += 1
+            assert might_have_findings(source, settings.vocabulary), source
+            assert might_have_findings(source.encode(), settings.vocabulary), source
+    assert with_findings >= len(examples()) * 3 // 4  # the renamed examples still find things
+    # The default names no longer count in this project.
+    assert not might_have_findings(b"x = UserExecutionContext()\n", settings.vocabulary)
+
+
+@settings(max_examples=60, deadline=None)
+@given(vocabulary_program())
+def test_generated_programs(tmp_path_factory: pytest.TempPathFactory, source: str) -> None:
+    root = tmp_path_factory.mktemp("gen")
+    settings = settings_for(root)
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        if unfiltered(source, settings, monkeypatch):
+            assert might_have_findings(source, settings.vocabulary)
+            assert might_have_findings(source.encode(), settings.vocabulary)
+    finally:
+        monkeypatch.undo()
+
+
+NFKC_SOURCE = "def f(context: \uff35serExecutionContext):\n    context.db_session = 1\n"  # fullwidth U
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        NFKC_SOURCE.encode("utf-8"),
+        ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + "ctx = make_b\xe4g()\n").encode("latin-1"),
+        ("# caf\xe9 \u2026\n" + NFKC_SOURCE).encode("utf-8"),  # mixed: normalisation needed
+    ],
+    ids=["fullwidth", "latin-1 cookie, non-ASCII name", "not normalised"],
+)
+def test_non_ascii_spellings_are_found(data: bytes, tmp_path: Path) -> None:
+    names = CUSTOM_NAMES.replace('"make_bag"', '"make_b\u00e4g"')
+    settings = settings_for(tmp_path, names if b"make_b" in data else "")
+    assert might_have_findings(data, settings.vocabulary)
+    assert might_have_findings(data.decode("latin-1" if b"latin-1" in data else "utf-8"), settings.vocabulary)
+
+
+def test_files_without_the_vocabulary_are_ruled_out(tmp_path: Path) -> None:
+    vocab = settings_for(tmp_path).vocabulary
+    # Session evidence alone never makes a finding.
+    plain = "from sqlalchemy.orm import Session\n\ndef f(db: Session, session=None):\n    return db.execute(1)\n"
+    assert not might_have_findings(plain, vocab)
+    assert not might_have_findings(plain.encode(), vocab)
+    assert not might_have_findings(("# caf\xe9 \u2026 \uff21\n" + plain).encode(), vocab)
