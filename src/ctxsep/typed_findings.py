@@ -15,11 +15,12 @@ applies to its own findings, in this order:
    ends already show it (a team runs mypy next to flake8 or ``ctxsep check``,
    and one finding must not appear twice). For the same reason a CTX005 read
    inside a function the engine reports as CTX003 is dropped (SPEC §3: a
-   session read that CTX003 reports is not also CTX005). The engine's rules
-   run only on the nodes enclosing the case (every AST finding at a position
-   comes from visiting that position or one of its ancestors), not on the
-   whole file: a dense file with hundreds of typed cases costs hundreds of
-   short descents, not hundreds of walks;
+   session read that CTX003 reports is not also CTX005). When the engine's
+   result for exactly this source is at hand (``ctxsep check``'s result
+   cache, ``known_result``) that is a set lookup; otherwise the engine's
+   rules run only on the nodes enclosing the case (every AST finding at a
+   position comes from visiting that position or one of its ancestors), not
+   on the whole file;
 4. the **baseline**, through :func:`ctxsep.engine.apply_baseline`, with the
    identity the engine would give the same node: the enclosing named scopes
    and the fingerprint of the flagged source.
@@ -30,11 +31,12 @@ The gate keeps no host types; it sees text, positions and messages.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ctxsep.baseline.fileformat import NO_FINGERPRINT
 from ctxsep.config import FileSettings
-from ctxsep.engine import SkipFile, apply_baseline, baseline_for, dispatch_table, fingerprint, parse
+from ctxsep.engine import FileResult, SkipFile, apply_baseline, baseline_for, dispatch_table, fingerprint, parse
 from ctxsep.model import Finding, Severity
 from ctxsep.rules import RULES_BY_CODE, RuleContext
 from ctxsep.rules.base import segment_anchor
@@ -76,22 +78,41 @@ class FileGate:
     settings: FileSettings
     source: str  # the text the host checks (an editor's unsaved buffer included)
     display_path: str
+    #: The engine's complete result for exactly this source, if one is at
+    #: hand (``ctxsep check``'s result cache): the overlap is then a set lookup.
+    known_result: Callable[[], FileResult | None] | None = None
     _suppressions: Suppressions | None = field(default=None, init=False, repr=False)
     _semantics: FileSemantics | bool | None = field(default=False, init=False, repr=False)  # False: not yet
     _entries: bool | None = field(default=None, init=False, repr=False)
+    _known: tuple[frozenset[tuple[str, int, int]], frozenset[tuple[str, int]]] | bool | None = field(
+        default=False, init=False, repr=False
+    )
     _admitted: dict[tuple[str, str, str], list[Finding]] = field(default_factory=dict, init=False, repr=False)
+    _shows: dict[tuple[str, int, int, int | None], bool] = field(default_factory=dict, init=False, repr=False)
 
     def severity(self, code: str) -> Severity:
         return self.settings.severities.get(code, Severity.OFF)
 
+    def shows(self, code: str, line: int, col: int, function_line: int | None = None) -> bool:
+        """Whether a case of ``code`` at this position gets past the
+        severity, ``# ctxsep: ignore`` and the overlap with the AST engine —
+        everything but the baseline. Memoised: a host asks before it spends
+        anything on describing the case, then ``admit`` asks again."""
+        key = (code, line, col, function_line)
+        known = self._shows.get(key)
+        if known is None:
+            known = self._shows[key] = (
+                code in RULES_BY_CODE
+                and self.severity(code) is not Severity.OFF
+                and not is_suppressed(self.suppressions, line, code)
+                and not self.reported_by_ast(code, line, col, function_line)
+            )
+        return known
+
     def admit(self, case: TypedCase) -> Finding | None:
+        if not self.shows(case.code, case.line, case.col, case.function_line):
+            return None
         severity = self.severity(case.code)
-        if severity is Severity.OFF or case.code not in RULES_BY_CODE:
-            return None
-        if is_suppressed(self.suppressions, case.line, case.code):
-            return None
-        if self.reported_by_ast(case):
-            return None
         rule = RULES_BY_CODE[case.code]
         finding = Finding(
             path=self.display_path,
@@ -119,21 +140,37 @@ class FileGate:
 
     # -- overlap with the AST engine ----------------------------------------------
 
-    def reported_by_ast(self, case: TypedCase) -> bool:
-        rule = RULES_BY_CODE[case.code]
-        if rule.needs_types:
+    def reported_by_ast(self, code: str, line: int, col: int, function_line: int | None = None) -> bool:
+        if RULES_BY_CODE[code].needs_types:
             return False  # CTX006: the AST engine never reports it
+        deferred_to = _DEFERS.get(code)
+        known = self._known_findings()
+        if known is not None:
+            positions, lines = known
+            return (code, line, col) in positions or (deferred_to is not None and (deferred_to, function_line) in lines)
         sem = self._file_semantics()
         if sem is None:
             return False  # the engine cannot check this file (CTX900): nothing to overlap
-        deferred_to = _DEFERS.get(case.code)
-        codes = (case.code,) if deferred_to is None else (case.code, deferred_to)
-        for code, line, col in reports_at(sem, self.settings, codes, case.line, case.col):
-            if (code, line, col) == (case.code, case.line, case.col):
+        codes = (code,) if deferred_to is None else (code, deferred_to)
+        for found, found_line, found_col in reports_at(sem, self.settings, codes, line, col):
+            if (found, found_line, found_col) == (code, line, col):
                 return True
-            if code == deferred_to and line == case.function_line:
+            if found == deferred_to and found_line == function_line:
                 return True
         return False
+
+    def _known_findings(self) -> tuple[frozenset[tuple[str, int, int]], frozenset[tuple[str, int]]] | None:
+        if self._known is False:
+            result = self.known_result() if self.known_result is not None else None
+            if result is None or result.skipped is not None:
+                self._known = None
+            else:
+                every = (*result.findings, *result.baselined)
+                self._known = (
+                    frozenset((f.code, f.line, f.col) for f in every),
+                    frozenset((f.code, f.line) for f in every),
+                )
+        return self._known if isinstance(self._known, tuple) else None
 
     def _file_semantics(self) -> FileSemantics | None:
         if self._semantics is False:
@@ -195,6 +232,12 @@ _MAX_DEPTH = 10_000
 
 
 def _encloses(node: ast.AST, line: int, col: int) -> bool:
+    end_line = getattr(node, "end_lineno", None)
+    if end_line is not None:  # the common case, mostly decided on line numbers alone
+        if end_line < line:
+            return False
+        if getattr(node, "lineno", line) > line and not getattr(node, "decorator_list", None):
+            return False
     span = _span(node)
     return span is not None and span[0] <= (line, col) <= span[1]
 
