@@ -239,3 +239,20 @@ def test_reports_at_agrees_with_the_full_walk(path: Path) -> None:
         fresh = FileSemantics(tree, settings.vocabulary, settings.module_parts, source)
         exact = {r for r in reports_at(fresh, settings, codes, line, col) if r[1:] == (line, col)}
         assert exact <= full, (line, col, exact - full)
+
+
+def test_a_known_engine_result_decides_the_overlap(root: Path) -> None:
+    """With the engine's result for the file at hand (the CLI's result
+    cache), the overlap is read from it instead of computed."""
+    from ctxsep.engine import FileResult
+    from ctxsep.model import Finding
+
+    g = gate(root)
+    settings = g.settings
+    pretend = Finding("app/routes.py", 6, 8, "CTX002", "legacy-context-constructor", Severity.ERROR, "CTX002 x")
+    result = FileResult("app/routes.py", settings.phase, (pretend,))
+    known = FileGate(g.path, settings, SOURCE, "app/routes.py", known_result=lambda: result)
+    assert g.admit(ALIAS_CALL) is not None, "the engine itself does not see the alias"
+    assert known.admit(ALIAS_CALL) is None, "the known result says it does: left to the AST front ends"
+    skipped = FileGate(g.path, settings, SOURCE, "app/routes.py", known_result=lambda: None)
+    assert skipped.admit(ALIAS_CALL) is not None, "no known result: computed"
