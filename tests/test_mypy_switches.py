@@ -198,3 +198,19 @@ def test_an_editors_shadow_file_is_what_the_plugin_reads(tmp_path: Path) -> None
     assert "CTX002" in [code for _, code, _ in found(check(root))]
     shadowed = check(root, "--shadow-file", "app/calls.py", str(buffer))
     assert "CTX002" not in [code for _, code, _ in found(shadowed)]
+
+
+def test_ctxsep_checks_result_cache_gives_the_same_findings(tmp_path: Path) -> None:
+    """After ``ctxsep check`` (CI runs it first) the plugin reads the AST
+    overlap from its result cache: the same findings, cheaper."""
+    from support import ctxsep_cli
+
+    by_name = CALLS + '\n    create_user_execution_context("u", db_session=None)\n'
+    imports = "from app.context import create_user_execution_context\n    from app.services import"
+    root = project(tmp_path, {"app/calls.py": by_name.replace("from app.services import", imports)})
+    cold = found(check(root))
+    assert (CALL_LINES["CTX002"] + 1, "CTX002", "error") in cold, "the alias call (the import moved it a line down)"
+    assert [code for _, code, _ in cold].count("CTX002") == 1, "the call by name is the AST front ends'"
+    code, out, err = ctxsep_cli(root, "check", "app")
+    assert code == 1 and (root / ".ctxsep_cache").is_dir(), out + err
+    assert found(check(root)) == cold

@@ -43,7 +43,7 @@ class AttributeChecks:
             return
         api = ctx.api
         code = CTX001.code if is_lvalue and is_session else CTX004.code if is_lvalue else CTX005.code
-        if not self.reporter.enabled(api, code):
+        if not self.reporter.wanted(api, code, Span.of(node)):
             return
         text = self.reporter.text(api, node)
         context_type = self.types.context(ctx.type)[1]

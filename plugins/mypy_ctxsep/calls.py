@@ -98,9 +98,9 @@ class CallChecks:
     # -- CTX002 ------------------------------------------------------------------------
 
     def legacy_constructor(self, ctx: Any, resolves_to: str) -> None:
-        if not self.reporter.enabled(ctx.api, CTX002.code):
-            return
         node = ctx.context
+        if not self.reporter.wanted(ctx.api, CTX002.code, Span.of(node)):
+            return
         name = self.reporter.text(ctx.api, node.callee) if isinstance(node, CallExpr) else resolves_to
         fields = CTX002.fields(name, True, self.types.vocab, resolves_to)
         self.reporter.report(ctx.api, CTX002.code, fields, Span.of(node))
@@ -112,7 +112,7 @@ class CallChecks:
             return
         expr = ctx.args[0][0]
         target = self.legacy_constructor_named(expr.fullname) if isinstance(expr, RefExpr) and expr.fullname else None
-        if target is None:
+        if target is None or not self.reporter.wanted(ctx.api, CTX002.code, Span.of(expr)):
             return
         fields = CTX002.fields(self.reporter.text(ctx.api, expr), False, self.types.vocab, target)
         self.reporter.report(ctx.api, CTX002.code, fields, Span.of(expr))
@@ -137,24 +137,28 @@ class CallChecks:
                     continue
                 if not (name in session_names or self.types.is_session(typ)):
                     continue
+                span = self._argument_span(ctx.api, name, expr)
+                if span is None or not self.reporter.wanted(ctx.api, CTX001.code, span, converted=True):
+                    continue
                 where = "<call>" if callee is None else self.reporter.text(ctx.api, callee)
-                value = self.reporter.text(ctx.api, expr)
-                fields = CTX001.argument_fields(where, name, value)
-                self._report_argument(ctx.api, fields, name, expr)
+                fields = CTX001.argument_fields(where, name, self.reporter.text(ctx.api, expr))
+                self.reporter.report(ctx.api, CTX001.code, fields, span, converted=True)
 
-    def _report_argument(self, api: Any, fields: dict[str, str], keyword: str | None, expr: Expression) -> None:
+    def _argument_span(self, api: Any, keyword: str | None, expr: Expression) -> Span | None:
+        """Where an argument's finding sits (``ast`` columns): at the keyword
+        for ``db_session=db`` (SPEC §3), else at the argument."""
         source = self.reporter.source(api)
         if source is None:
-            return
+            return None
         line, column = expr.line, source.ast_column(expr.line, expr.column)
         end_line, end_column = expr.end_line, expr.end_column
         if end_line is not None and end_column is not None:
             end_column = source.ast_column(end_line, end_column)
-        if keyword is not None:  # SPEC §3: a keyword finding sits at the keyword
+        if keyword is not None:
             start = source.keyword_start(keyword, line, column)
             if start is not None:
                 line, column = start
-        self.reporter.report(api, CTX001.code, fields, Span(line, column, end_line, end_column), converted=True)
+        return Span(line, column, end_line, end_column)
 
     def replace(self, ctx: Any) -> None:
         """``dataclasses.replace(ctx, db_session=db)``."""
@@ -176,18 +180,23 @@ class CallChecks:
             return
         function = node.callee.name if isinstance(node.callee, (NameExpr, MemberExpr)) else ""
         is_session = self._is_session_attribute(types[0], attr)
-        api, span = ctx.api, Span.of(node)
         if function == "getattr":
-            if is_session and self.reporter.enabled(api, CTX005.code):
-                fields = CTX005.fields(self.reporter.text(api, node), self.types.context(types[0])[1], self.types.vocab)
-                self.reporter.report(api, CTX005.code, fields, span)
+            code = CTX005.code if is_session else None
         elif is_session:
-            if function != "delattr" and self.reporter.enabled(api, CTX001.code):
-                fields = CTX001.setattr_fields(self.reporter.text(api, node.callee), attr)
-                self.reporter.report(api, CTX001.code, fields, span)
-        elif self.reporter.enabled(api, CTX004.code):
-            what = f"'{self.reporter.text(api, node.callee)}({self.reporter.text(api, target)}, ...)'"
-            self.reporter.report(api, CTX004.code, CTX004.fields(what, self.types.context(types[0])[1]), span)
+            code = CTX001.code if function != "delattr" else None
+        else:
+            code = CTX004.code
+        api, span = ctx.api, Span.of(node)
+        if code is None or not self.reporter.wanted(api, code, span):
+            return
+        text, context_type = self.reporter.text, self.types.context(types[0])[1]
+        if code == CTX005.code:
+            fields = CTX005.fields(text(api, node), context_type, self.types.vocab)
+        elif code == CTX001.code:
+            fields = CTX001.setattr_fields(text(api, node.callee), attr)
+        else:
+            fields = CTX004.fields(f"'{text(api, node.callee)}({text(api, target)}, ...)'", context_type)
+        self.reporter.report(api, code, fields, span)
 
     def _is_session_attribute(self, typ: Type, attr: str) -> bool:
         declared: tuple[str, ...] = ()
@@ -228,21 +237,25 @@ class CallChecks:
             current = inner
 
     def _report_mutation(self, api: Any, node: Expression, receiver: Expression, context_type: Type) -> None:
-        if not self.reporter.enabled(api, CTX004.code):
-            return
         text = self.reporter.text
-        if isinstance(node, IndexExpr):
-            what, span = f"assignment to {text(api, node)!r}", Span.of(node)
+        describe: Callable[[], str]
+        if isinstance(node, IndexExpr):  # ``x[k] = v``
+            span = Span.of(node)
+            describe = lambda: f"assignment to {text(api, node)!r}"  # noqa: E731
         elif isinstance(node, CallExpr) and isinstance(node.callee, MemberExpr):
-            if node.callee.name == "__delitem__" and node.args:  # ``del x[k]``: a call mypy makes up
-                target = f"{text(api, receiver)}[{text(api, node.args[0])}]"
-                what, span = f"deletion of {target!r}", self._subscript_span(api, receiver, node.args[0])
+            callee = node.callee
+            if callee.name == "__delitem__" and node.args:  # ``del x[k]``: a call mypy makes up
+                index = node.args[0]
+                span = self._subscript_span(api, receiver, index)
+                describe = lambda: f"deletion of {text(api, receiver) + '[' + text(api, index) + ']'!r}"  # noqa: E731
             else:
-                what, span = f"'{text(api, node.callee)}()'", Span.of(node)
+                span = Span.of(node)
+                describe = lambda: f"'{text(api, callee)}()'"  # noqa: E731
         else:
             return
-        fields = CTX004.fields(what, self.types.context(context_type)[1])
-        self.reporter.report(api, CTX004.code, fields, span)
+        if self.reporter.wanted(api, CTX004.code, span):
+            fields = CTX004.fields(describe(), self.types.context(context_type)[1])
+            self.reporter.report(api, CTX004.code, fields, span)
 
     def _subscript_span(self, api: Any, base: Expression, index: Expression) -> Span:
         """``ctx.a[k]`` of ``del ctx.a[k]``: from the base to the ``]`` after the index."""

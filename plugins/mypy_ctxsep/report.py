@@ -16,11 +16,15 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from mypy.nodes import Context, FuncDef, TypeInfo
 
+from ctxsep.cache import ResultCache
 from ctxsep.config import FileSettings, SettingsResolver
+from ctxsep.engine import FileResult
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Severity
 from ctxsep.rules import RULES_BY_CODE
 from ctxsep.rules.base import segment_text
@@ -61,6 +65,7 @@ class Reporter:
         self._settings: dict[str, FileSettings] = {}
         self._reported_problems: set[str] = set()
         self._reported_failures: set[tuple[str, str]] = set()
+        self._results: ResultCache | None = None
 
     # -- what applies to a file ------------------------------------------------------
 
@@ -81,6 +86,16 @@ class Reporter:
         except ConfigError:
             return True
 
+    def wanted(self, api: Any, code: str, where: Span, *, converted: bool = False) -> bool:
+        """Whether a case of ``code`` at ``where`` would be shown, the
+        baseline aside (severity, suppression, the overlap with the AST
+        engine): asked before describing a case, which costs source text."""
+        state = self._file(api)
+        if state is None:
+            return True  # a broken config: report() says so
+        column = where.column if converted else state.source.ast_column(where.line, where.column)
+        return state.gate.shows(code, where.line, column, checker_scope(api)[1])
+
     def _file(self, api: Any) -> _File | None:
         """The module's settings, text and gate, read once per run: files do
         not change during a run, and the daemon makes a new plugin instance
@@ -97,9 +112,23 @@ class Reporter:
             return None
         text = read_text(real) or ""
         source = SourceText(text, bool(getattr(api.options, "native_parser", False)))
-        gate = FileGate(os.path.abspath(path), settings, text, path)
+        absolute = os.path.abspath(path)
+        known = None if real != path else partial(self._cached_result, absolute, settings, path)
+        gate = FileGate(absolute, settings, text, path, known_result=known)
         self._files[path] = _File(real, settings, source, gate)
         return self._files[path]
+
+    def _cached_result(self, path: str, settings: FileSettings, display: str) -> FileResult | None:
+        """``ctxsep check``'s cached result for the file as it is on disk
+        (valid for its stat, config and ctxsep version), if there is one: the
+        overlap with the AST engine is then a lookup. Read only; a cache that
+        cannot be read is no cache."""
+        try:
+            if self._results is None:
+                self._results = ResultCache(Path.cwd())
+            return self._results.lookup(Path(path), settings, display)[0]
+        except Exception:
+            return None
 
     def source(self, api: Any) -> SourceText | None:
         state = self._file(api)
