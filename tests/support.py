@@ -5,6 +5,12 @@ entry is one finding expected on that line (COL 1-based as flake8 prints it;
 SEVERITY ``warn``/``error``). Entries without a column match any column.
 The same expectations are checked against the engine, the CLI, flake8 and
 pylint, so "same findings everywhere" is tested, not assumed.
+
+Findings only one host reports are tagged with it: ``# expect[pylint]: …``
+(CTX006 where astroid infers it) and ``# expect[mypy]: …`` (what only types
+show). One line may carry several markers
+(``# expect: CTX002@9  # expect[mypy]: CTX006@5``); ``parse_expectations``
+takes the tags a host reports.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from ctxsep.engine import check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-_EXPECT = re.compile(r"#\s*expect:\s*(.+)$")
+_MARKER = re.compile(r"#\s*expect(?:\[([a-z0-9]+)\])?:")
 _ENTRY = re.compile(r"^(CTX\d{3})(?:@(\d+))?(?::(warn|error))?$")
 
 
@@ -44,19 +50,23 @@ class Got:
     severity: str | None = None
 
 
-def parse_expectations(source: str) -> list[Expected]:
+def parse_expectations(source: str, tags: tuple[str | None, ...] = (None,)) -> list[Expected]:
+    """The expectations of the markers whose tag is in ``tags`` (None: the
+    untagged ``# expect:`` every AST front end reports)."""
     found = []
     for number, line in enumerate(source.splitlines(), 1):
-        match = _EXPECT.search(line)
-        if not match:
-            continue
-        for entry in match.group(1).split(","):
-            entry = entry.strip()
-            parsed = _ENTRY.match(entry)
-            if parsed is None:
-                raise ValueError(f"line {number}: bad expectation {entry!r}")
-            code, col, severity = parsed.groups()
-            found.append(Expected(number, code, int(col) if col else None, severity))
+        markers = list(_MARKER.finditer(line))
+        for index, marker in enumerate(markers):
+            end = markers[index + 1].start() if index + 1 < len(markers) else len(line)
+            if marker.group(1) not in tags:
+                continue
+            for entry in line[marker.end() : end].split(","):
+                entry = entry.strip()
+                parsed = _ENTRY.match(entry)
+                if parsed is None:
+                    raise ValueError(f"line {number}: bad expectation {entry!r}")
+                code, col, severity = parsed.groups()
+                found.append(Expected(number, code, int(col) if col else None, severity))
     return found
 
 
@@ -343,3 +353,66 @@ def assert_golden(name: str, text: str, update: bool) -> None:
     assert path.exists(), f"{path} is missing: run `pytest --update-goldens`"
     expected = path.read_text(encoding="utf-8")
     assert text == expected, f"{path} differs from the output: review the change, then run `pytest --update-goldens`"
+
+
+# -- mypy ---------------------------------------------------------------------------
+
+#: mypy's severity -> the ctxsep severity it stands for (a warn finding is a note)
+MYPY_SEVERITY = {"error": "error", "note": "warn"}
+
+
+@dataclass(frozen=True, order=True)
+class MypyMessage:
+    path: str
+    line: int
+    column: int  # 0-based, as mypy's JSON output gives it
+    code: str | None  # mypy's error code: ctx-dual-pattern-call
+    severity: str  # error | note
+    text: str
+
+    @property
+    def rule(self) -> str:
+        """The ctxsep code the message text starts with (``CTX006 …``)."""
+        return self.text.split(" ", 1)[0]
+
+    @property
+    def is_ctxsep(self) -> bool:
+        return bool(self.code and self.code.startswith("ctx-"))
+
+    def got(self) -> Got:
+        return Got(self.line, self.rule, self.column + 1, MYPY_SEVERITY.get(self.severity))
+
+
+def mypy_run(
+    paths: list[str], cwd: Path, *extra: str, cache_dir: Path | None = None, python: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A real mypy run (JSON output) with the config in ``cwd``; without a
+    ``cache_dir`` nothing is cached. ``python``: another interpreter (another
+    mypy version) with ctxsep installed."""
+    no_cache = ["--no-incremental", f"--cache-dir={os.devnull}"]
+    cache = ["--cache-dir", str(cache_dir)] if cache_dir is not None else no_cache
+    config = [] if any(arg.startswith("--config-file") for arg in extra) else ["--config-file", "pyproject.toml"]
+    return run([python or sys.executable, "-m", "mypy", *config, *cache, "-O", "json", *extra, *paths], cwd)
+
+
+def parse_mypy(stdout: str) -> list[MypyMessage]:
+    messages = []
+    for line in stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        item = json.loads(line)
+        messages.append(
+            MypyMessage(
+                os.path.normpath(item["file"]), item["line"], item["column"], item.get("code"),
+                item["severity"], item["message"],
+            )
+        )
+    return messages
+
+
+def assert_mypy_ok(proc: subprocess.CompletedProcess[str]) -> None:
+    """mypy ran to the end: no crash, no INTERNAL ERROR, no ctxsep failure."""
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    for text in (proc.stdout, proc.stderr):
+        assert "INTERNAL ERROR" not in text and "Traceback" not in text, text
+        assert "ctx-file-skipped" not in text and "ctxsep could not check" not in text, text

@@ -46,7 +46,12 @@ def render(rule: Rule) -> str:
 def _front_ends(rule: Rule) -> str:
     if rule.needs_types:
         return "the mypy plugin; the pylint plugin where astroid can infer the callee"
-    return "`ctxsep check`, flake8, pylint and (type-exact cases) the mypy plugin"
+    if rule.type_exact:
+        return (
+            "`ctxsep check`, flake8, pylint and, for the type-exact cases only types show, the mypy plugin "
+            "(see [docs/integrations/mypy.md](../integrations/mypy.md))"
+        )
+    return "`ctxsep check`, flake8 and pylint"
 
 
 def write_all(directory: Path) -> list[Path]:

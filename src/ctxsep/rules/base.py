@@ -12,6 +12,8 @@ arrives in the :class:`RuleContext`.
 from __future__ import annotations
 
 import ast
+import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -77,6 +79,9 @@ class Rule:
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
     #: True for rules only a type-aware front end (mypy, pylint+astroid) can check.
     needs_types: ClassVar[bool] = False
+    #: True for AST rules whose type-exact cases the mypy plugin adds (cases a
+    #: single file's names cannot show: aliases from other modules, inferred types).
+    type_exact: ClassVar[bool] = False
     #: Config keys (under [tool.ctxsep]) the rule reads, for the docs check.
     options: ClassVar[tuple[str, ...]] = ()
     #: Snippets that must produce nothing / exactly their ``# expect:`` findings.
@@ -85,6 +90,13 @@ class Rule:
 
     def visit(self, node: ast.AST, ctx: RuleContext) -> None:
         raise NotImplementedError
+
+    def format_message(self, **fields: Any) -> str:
+        """The full message, code first, as every front end prints it. Front
+        ends that find a case themselves (the mypy plugin's type-exact cases)
+        format it here, with the fields the rule's own helpers build, so the
+        text is the rule's and not the host's."""
+        return f"{self.code} {self.message.format(**fields)}"
 
     @property
     def number(self) -> int:
@@ -123,6 +135,60 @@ def _anchor_text(node: ast.AST) -> str:
     return text[:500]
 
 
+_DOTTED_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*\Z")
+
+
+def segment_text(segment: str) -> str:
+    """What :func:`source_text` gives for the node a host located as a piece
+    of source text (``helpers.make_ctx(user_id='u')``, ``db_session=db``):
+    a host that finds a case itself names things exactly as the AST rules do.
+    Falls back to the text with its whitespace collapsed."""
+    if _DOTTED_NAME.match(segment):  # the common case, already in ast.unparse's form
+        return segment
+    node = parse_segment(segment)
+    return source_text(node) if node is not None else " ".join(segment.split())
+
+
+def segment_anchor(segment: str) -> str:
+    """The baseline anchor the engine would record for the node spelled by
+    ``segment`` (see :meth:`RuleContext.report`)."""
+    if _DOTTED_NAME.match(segment):
+        return segment
+    node = parse_segment(segment)
+    return _anchor_text(node) if node is not None else " ".join(segment.split())[:500]
+
+
+def parse_segment(segment: str) -> ast.AST | None:
+    """An expression, or a keyword argument ``name=value``, parsed from its
+    source text (possibly spanning lines); None when it is neither."""
+    text = segment.strip()
+    if not text:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call = ast.parse(f"_(\n{text}\n)", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    assert isinstance(call, ast.Call)
+    if len(call.args) == 1 and not call.keywords:
+        return call.args[0]
+    if len(call.keywords) == 1 and not call.args and call.keywords[0].arg is not None:
+        return call.keywords[0]
+    return None
+
+
 Visitor = Callable[[ast.AST, RuleContext], None]
 
-__all__ = ["DOC_SECTIONS", "Report", "Rule", "RuleContext", "defaults", "last_name", "source_text"]
+__all__ = [
+    "DOC_SECTIONS",
+    "Report",
+    "Rule",
+    "RuleContext",
+    "defaults",
+    "last_name",
+    "parse_segment",
+    "segment_anchor",
+    "segment_text",
+    "source_text",
+]

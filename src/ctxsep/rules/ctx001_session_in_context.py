@@ -4,7 +4,11 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
+from ctxsep.semantics import Category, QualifiedName, Vocabulary
 from ctxsep.semantics.classes import session_attributes
+from ctxsep.semantics.vocabulary import Origin
+
+_KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
 
 
 class SessionInContext(Rule):
@@ -56,6 +60,7 @@ class SessionInContext(Rule):
 
     code = "CTX001"
     symbol = "session-in-context"
+    type_exact = True
     summary = "a database session stored in a context"
     message = "{where} {what}; {fix}"
     defaults = defaults("off", "warn", "error", "error")
@@ -117,14 +122,7 @@ class SessionInContext(Rule):
         if not facts.context.is_context:
             return
         for attr, first in session_attributes(facts, ctx.sem.resolver):
-            ctx.report(
-                self,
-                first,
-                anchor=f"{node.name}.{attr}",
-                where=f"context class {node.name!r}",
-                what=f"declares session attribute {attr!r}",
-                fix="a context carries identifiers only; pass the session as a separate parameter",
-            )
+            ctx.report(self, first, anchor=self.field_anchor(node.name, attr), **self.field_fields(node.name, attr))
 
     # -- sessions handed to a context --------------------------------------------
 
@@ -138,13 +136,7 @@ class SessionInContext(Rule):
                 and not ctx.sem.is_own_self(target, ctx.scope)
                 and ctx.sem.is_context(target, ctx.scope)
             ):
-                ctx.report(
-                    self,
-                    node,
-                    where=source_text(node.func),
-                    what=f"stores session attribute {name!r} on a context",
-                    fix="keep the session out of the context and pass it as a separate parameter",
-                )
+                ctx.report(self, node, **self.setattr_fields(source_text(node.func), name))
             return
         keywords = [
             kw
@@ -159,13 +151,7 @@ class SessionInContext(Rule):
         if not evidence.of_call(node, ctx.scope).is_context:
             return
         for kw in keywords:
-            ctx.report(
-                self,
-                kw,
-                where=f"{source_text(node.func)}(...)",
-                what=f"receives session keyword '{kw.arg}={source_text(kw.value)}'",
-                fix=f"create the context without a session and pass {source_text(kw.value)!r} separately",
-            )
+            ctx.report(self, kw, **self.argument_fields(source_text(node.func), kw.arg, source_text(kw.value)))
 
     def visit_Assign(self, node: ast.Assign, ctx: RuleContext) -> None:
         for target in node.targets:
@@ -183,13 +169,65 @@ class SessionInContext(Rule):
         if ctx.sem.is_own_self(target.value, ctx.scope):
             return  # ``self.db_session = ...`` in the class itself: reported with the class design
         if ctx.sem.is_context(target.value, ctx.scope):
-            ctx.report(
-                self,
-                target,
-                where=source_text(target),
-                what="stores a session in a context",
-                fix="keep the session out of the context and pass it as a separate parameter",
-            )
+            ctx.report(self, target, **self.write_fields(source_text(target)))
+
+    # -- the messages, for the AST visits above and for front ends that find a
+    # -- case themselves (the mypy plugin's type-exact cases) ---------------------
+
+    @staticmethod
+    def field_fields(class_name: str, attr: str) -> dict[str, str]:
+        """A context class declaring a session attribute."""
+        return {
+            "where": f"context class {class_name!r}",
+            "what": f"declares session attribute {attr!r}",
+            "fix": "a context carries identifiers only; pass the session as a separate parameter",
+        }
+
+    @staticmethod
+    def field_anchor(class_name: str, attr: str) -> str:
+        """The baseline anchor of a class's session attribute (line-independent)."""
+        return f"{class_name}.{attr}"
+
+    @staticmethod
+    def argument_fields(callee: str, keyword: str | None, value: str) -> dict[str, str]:
+        """A session handed to a context's constructor, its classmethod, a
+        legacy constructor or ``dataclasses.replace``; ``keyword`` is None for
+        a session passed positionally (only types show that one)."""
+        what = (
+            f"receives session keyword '{keyword}={value}'"
+            if keyword is not None
+            else f"receives session {value!r} as a positional argument"
+        )
+        return {
+            "where": f"{callee}(...)",
+            "what": what,
+            "fix": f"create the context without a session and pass {value!r} separately",
+        }
+
+    @staticmethod
+    def setattr_fields(function: str, attr: str) -> dict[str, str]:
+        """``setattr(ctx, "db_session", s)`` and ``object.__setattr__(...)``."""
+        return {
+            "where": function,
+            "what": f"stores session attribute {attr!r} on a context",
+            "fix": _KEEP_OUT,
+        }
+
+    @staticmethod
+    def write_fields(target: str) -> dict[str, str]:
+        """``ctx.db_session = s``."""
+        return {"where": target, "what": "stores a session in a context", "fix": _KEEP_OUT}
+
+    @staticmethod
+    def is_session_attribute(name: str, type_fullnames: tuple[str, ...], vocab: Vocabulary) -> bool:
+        """An attribute holds a session when it has a session name, or (as a
+        type-aware host sees it) a declared type that is a session type."""
+        if name in vocab.session_names:
+            return True
+        return any(
+            vocab.match(QualifiedName(tuple(t.split(".")), Origin.IMPORT)) is Category.SESSION_TYPE
+            for t in type_fullnames
+        )
 
 
 def _setattr_target(node: ast.Call) -> tuple[ast.expr, str] | None:

@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category
+from ctxsep.semantics import Category, Vocabulary
 
 
 class LegacyContextConstructor(Rule):
@@ -54,8 +54,9 @@ class LegacyContextConstructor(Rule):
 
     code = "CTX002"
     symbol = "legacy-context-constructor"
+    type_exact = True
     summary = "a call of, or reference to, the legacy context constructor"
-    message = "{what} legacy constructor {name!r}; use '{replacement}(...)' and pass the session separately"
+    message = "{what} legacy constructor {name!r}{via}; use '{replacement}(...)' and pass the session separately"
     defaults = defaults("off", "warn", "error", "error")
     options = ("names.legacy-constructors", "names.scoped-context-factories")
     valid: ClassVar[tuple[str, ...]] = (
@@ -97,10 +98,20 @@ class LegacyContextConstructor(Rule):
         if ctx.sem.category(node, ctx.scope) is not Category.LEGACY_CONSTRUCTOR:
             return
         called = isinstance(ctx.parent, ast.Call) and ctx.parent.func is node
-        ctx.report(
-            self,
-            node,
-            what="call of" if called else "reference to",
-            name=source_text(node),
-            replacement=ctx.sem.vocab.display(Category.SCOPED_FACTORY),
-        )
+        ctx.report(self, node, **self.fields(source_text(node), called, ctx.sem.vocab))
+
+    @staticmethod
+    def fields(name: str, called: bool, vocab: Vocabulary, resolves_to: str | None = None) -> dict[str, str]:
+        """The message fields for a call of (or reference to) ``name``. A
+        host that saw through an alias or a re-export passes what ``name``
+        ``resolves_to`` (``app.context.create_user_execution_context``); it is
+        named when the spelling at the call site does not show it."""
+        via = ""
+        if resolves_to is not None and resolves_to.rsplit(".", 1)[-1] != name.rsplit(".", 1)[-1]:
+            via = f" (an alias of {resolves_to!r})"
+        return {
+            "what": "call of" if called else "reference to",
+            "name": name,
+            "via": via,
+            "replacement": vocab.display(Category.SCOPED_FACTORY),
+        }

@@ -62,6 +62,7 @@ class ContextMutation(Rule):
 
     code = "CTX004"
     symbol = "context-mutation"
+    type_exact = True
     summary = "a write through a context after construction"
     message = "{what} mutates a {context_type} after construction; {fix}"
     defaults = defaults("off", "warn", "error", "error")
@@ -213,13 +214,16 @@ class ContextMutation(Rule):
 
     def _report(self, node: ast.AST, what: str, context: ast.AST, ctx: RuleContext) -> None:
         evidence = ctx.sem.of(context, ctx.scope)
-        ctx.report(
-            self,
-            node,
-            what=what,
-            context_type=evidence.type_name or "context",
-            fix="build a new context with dataclasses.replace() or keep this state outside the context",
-        )
+        ctx.report(self, node, **self.fields(what, evidence.type_name))
+
+    @staticmethod
+    def fields(what: str, context_type: str | None) -> dict[str, str]:
+        """``what`` says how (``assignment to 'ctx.run_id'``, ``'ctx.tags.append()'``)."""
+        return {
+            "what": what,
+            "context_type": context_type or "context",
+            "fix": "build a new context with dataclasses.replace() or keep this state outside the context",
+        }
 
 
 def _unpack(target: ast.AST) -> Iterator[ast.AST]:

@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, session_getattr
+from ctxsep.semantics import Category, Vocabulary, session_getattr
 
 #: The rule that takes precedence over this one on the same read (SPEC §3).
 _DEFERS_TO = "CTX003"
@@ -50,6 +50,7 @@ class SessionFromContext(Rule):
 
     code = "CTX005"
     symbol = "session-from-context"
+    type_exact = True
     summary = "a session read out of a context"
     message = "reads session {access!r} out of a {context_type}; take a '{param}: {session_type}' parameter instead"
     defaults = defaults("off", "warn", "error", "error")
@@ -103,15 +104,17 @@ class SessionFromContext(Rule):
         evidence = sem.of(context, ctx.scope)
         if not evidence.is_context or self._reported_by_ctx003(node, ctx):
             return
-        vocab = sem.vocab
-        ctx.report(
-            self,
-            node,
-            access=source_text(node),
-            context_type=evidence.type_name or "context",
-            param=vocab.session_name_list[0] if vocab.session_name_list else "db",
-            session_type=vocab.display(Category.SESSION_TYPE),
-        )
+        ctx.report(self, node, **self.fields(source_text(node), evidence.type_name, sem.vocab))
+
+    @staticmethod
+    def fields(access: str, context_type: str | None, vocab: Vocabulary) -> dict[str, str]:
+        """``access`` is the read as written (``user_context.db_session``)."""
+        return {
+            "access": access,
+            "context_type": context_type or "context",
+            "param": vocab.session_name_list[0] if vocab.session_name_list else "db",
+            "session_type": vocab.display(Category.SESSION_TYPE),
+        }
 
     def _reported_by_ctx003(self, node: ast.AST, ctx: RuleContext) -> bool:
         if not ctx.enabled(_DEFERS_TO):

@@ -93,6 +93,15 @@ class FileSemantics:
     def annotation_types(self, expr: ast.AST | None, scope: Scope) -> list[TypeRef]:
         return self.resolver.annotation_types(expr, scope)
 
+    def module_name_target(self, name: str) -> QualifiedName | None:
+        """What the module-level name ``name`` finally names, as far as this
+        file tells: an import's target, a class or function defined here,
+        or what an alias (``make_ctx = create_user_execution_context``)
+        names. For a type-aware front end whose host kept an alias's type
+        but not what it was assigned from (mypy's incremental cache)."""
+        binding = self.module.local_binding(name, None)
+        return self.resolver.binding_name(binding) if binding is not None else None
+
 
 __all__ = [
     "FUNCTION_NODES",

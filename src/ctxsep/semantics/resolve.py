@@ -58,6 +58,11 @@ class Resolver:
             return base.child(expr.attr)
         return None
 
+    def binding_name(self, binding: Binding) -> QualifiedName | None:
+        """What a binding names: an import's target, a class or function
+        defined here, or — followed — what a module-level alias names."""
+        return self._binding_name(binding, 0)
+
     def _binding_name(self, binding: Binding, depth: int) -> QualifiedName | None:
         if binding.kind is BindingKind.IMPORT:
             return binding.qualified
