@@ -117,3 +117,12 @@ def test_files_without_the_vocabulary_are_ruled_out(tmp_path: Path) -> None:
     assert not might_have_findings(plain, vocab)
     assert not might_have_findings(plain.encode(), vocab)
     assert not might_have_findings(("# caf\xe9 \u2026 \uff21\n" + plain).encode(), vocab)
+
+
+def test_a_name_holding_another_is_found_through_it(tmp_path: Path) -> None:
+    """The search skips needles that contain a shorter one (it finds them too)."""
+    vocab = settings_for(tmp_path).vocabulary
+    only_long = "def f(context: EnhancedRequestScopedContext):\n    context.db_session = 1\n"
+    assert might_have_findings(only_long, vocab)
+    assert might_have_findings(only_long.encode(), vocab)
+    assert might_have_findings(NFKC_SOURCE.replace("\uff35serExecution", "Enhanced\uff32equestScoped"), vocab)

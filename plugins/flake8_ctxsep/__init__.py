@@ -25,16 +25,17 @@ Result = tuple[int, int, str, type[Any]]
 
 #: One resolver per flake8 run (one options object), reused by every file of
 #: the run and by forked workers; a new run (editors run flake8 in-process,
-#: repeatedly) gets a fresh one, so config discovery is never stale.
-_cached: tuple[int, SettingsResolver] | None = None
+#: repeatedly) gets a fresh one, so config discovery is never stale. Within a
+#: run each config file is read once (``recheck=False``: no stat per file).
+#: The options object is held, not its id, so a later run cannot reuse the id.
+_cached: tuple[argparse.Namespace | None, SettingsResolver] | None = None
 
 
 def _resolver(options: argparse.Namespace | None) -> SettingsResolver:
     global _cached
-    key = id(options)
-    if _cached is None or _cached[0] != key:
+    if _cached is None or _cached[0] is not options:
         explicit = getattr(options, "ctxsep_config", None) if options is not None else None
-        _cached = (key, SettingsResolver(explicit=Path(explicit) if explicit else None))
+        _cached = (options, SettingsResolver(explicit=Path(explicit) if explicit else None, recheck=False))
     return _cached[1]
 
 

@@ -18,6 +18,10 @@ wrong (``DualPatternCallRule.problem``) is decided in
   ``await``; ``await f()`` — directly or through a name bound once to it — is
   inferred as ``f()``, which astroid evaluates to the coroutine's result.
 - A call with ``*args``/``**kwargs`` cannot be bound to parameters: skipped.
+- A call none of whose arguments astroid could infer to a context (literals,
+  plain parameters and what is reached from them, ...) is skipped before its
+  callee is inferred, which is most of the cost; each such rule is argued,
+  and tested against astroid, in :mod:`pylint_ctxsep.pruning`.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from ctxsep.rules.ctx006_dual_pattern_call import (
 from ctxsep.semantics import Vocabulary
 from ctxsep.suppression import find_suppressions, is_suppressed
 from pylint_ctxsep.annotations import ASTROID_FAILURES, lookup, union_members
+from pylint_ctxsep.pruning import literals_can_be_contexts, might_be_context
 
 RULE = next(rule for rule in ALL_RULES if isinstance(rule, DualPatternCallRule))
 #: More inferred values than this for one argument is "ambiguous".
@@ -109,8 +114,14 @@ def dual_pattern_calls(
     """Every call of a dual-pattern callable whose arguments astroid can pin down."""
     # Per module pass, per callee as called (a method called bound or unbound differs).
     signatures: dict[tuple[nodes.FunctionDef, int], DualPatternSignature | None] = {}
+    literals_ok = not literals_can_be_contexts(vocab)
     for call in module.nodes_of_class(nodes.Call):
         if not (call.args or call.keywords) or _has_unpacking(call):
+            continue
+        # Before the costly part: a call none of whose arguments astroid could
+        # infer to a context cannot be reported, whatever it calls (pruning.py).
+        candidates = [arg for arg in _arguments(call) if might_be_context(arg, literals_ok)]
+        if not candidates:
             continue
         callee = _callee(call)
         if callee is None:
@@ -123,7 +134,7 @@ def dual_pattern_calls(
             continue
         bound = _Binding(func, implicit)
         context_arg = bound.argument(call, signature.context_index, signature.context_param)
-        if context_arg is None:
+        if context_arg is None or not any(context_arg is arg for arg in candidates):
             continue
         kind, type_name = _context_kind(context_arg, vocab)
         if kind is ArgContext.UNKNOWN:
@@ -141,6 +152,10 @@ def dual_pattern_calls(
                 and not (isinstance(session_arg, nodes.Const) and session_arg.value is None),
             ),
         )
+
+
+def _arguments(call: nodes.Call) -> list[nodes.NodeNG]:
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
 
 
 def _has_unpacking(call: nodes.Call) -> bool:

@@ -42,7 +42,11 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 def _needles(vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
     memo = _MEMO.get(id(vocab))
     if memo is None or memo[0] is not vocab:
-        idents = tuple(sorted(vocab.context_identifiers()))
+        every = sorted(vocab.context_identifiers())
+        # A needle holding a shorter one (``EnhancedRequestScopedContext`` holds
+        # ``RequestScopedContext``) can only be found where the shorter one is:
+        # searching for it too never changes the answer.
+        idents = tuple(i for i in every if not any(o != i and o in i for o in every))
         if len(_MEMO) > 64:  # a long-lived editor process re-reading configs
             _MEMO.clear()
         memo = _MEMO[id(vocab)] = (vocab, idents, tuple(ident.encode("utf-8") for ident in idents))

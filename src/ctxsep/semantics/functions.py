@@ -39,6 +39,9 @@ class FunctionFacts:
     scoped_type: str = ""  # its type, for messages
     has_session_param: bool = False
     opens_own_session: bool = False
+    #: the session reads in the body; read only when the rest of the CTX003
+    #: condition holds (a request-scoped context, no session parameter, no
+    #: session opened here): nothing else asks for them
     accesses: list[SessionAccess] = field(default_factory=list)
 
     @property
@@ -59,8 +62,11 @@ def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.A
         if found.context & ContextKind.SCOPED and facts.scoped_param is None:
             facts.scoped_param = binding.name
             facts.scoped_type = found.type_name or vocab.display(Category.SCOPED_CONTEXT_TYPE)
-    if facts.scoped_param is None:
-        return facts  # CTX003 needs a request-scoped context: the body need not be read
+    if facts.scoped_param is None or facts.has_session_param:
+        # CTX003 needs a request-scoped context and no session parameter; the
+        # accesses matter only then (to CTX003 and to CTX005, which defers to
+        # it), so the body need not be read.
+        return facts
     for bindings in scope.bindings.values():
         for binding in bindings:
             if binding.kind in (BindingKind.WITH, BindingKind.FOR, BindingKind.ASSIGN):
@@ -72,6 +78,8 @@ def function_facts(scope: Scope, evidences: Evidences, scope_of: Callable[[ast.A
                     and evidences.resolver.category(value.func, scope) is Category.SESSION_FACTORY
                 ):
                     facts.opens_own_session = True
+    if facts.opens_own_session:
+        return facts
     for child, child_scope in _function_nodes(scope, scope_of):
         access = _session_access(child, child_scope, scope, evidences)
         if access is not None:
