@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ctxsep.cli.options import add_config, add_jobs
-from ctxsep.config import SettingsResolver
-from ctxsep.model import PHASE_NAMES, CtxsepError, Phase
+from ctxsep.cli.options import add_config, add_jobs, resolver_for_path
+from ctxsep.model import PHASE_NAMES, Phase
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,9 +26,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
-    if not (resolver.cwd / args.path).exists():
-        raise CtxsepError(f"{args.path}: no such file or directory")
+    resolver = resolver_for_path(args)
     from ctxsep.migration.gate import run_gate  # imported when used: other commands start faster
     from ctxsep.output.gate import render_json, render_text
 

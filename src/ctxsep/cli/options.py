@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ctxsep.config import SettingsResolver
+from ctxsep.model import CtxsepError
+
 
 def positive_int(text: str) -> int:
     try:
@@ -37,3 +40,13 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
     add_jobs(parser)
     add_config(parser)
+
+
+def resolver_for_path(args: argparse.Namespace) -> SettingsResolver:
+    """The resolver for a command on one PATH (``gate``, ``report``), after
+    checking that PATH exists: a mistyped directory is an error, not an
+    empty result."""
+    resolver = SettingsResolver(explicit=args.config)
+    if not (resolver.cwd / args.path).exists():
+        raise CtxsepError(f"{args.path}: no such file or directory")
+    return resolver

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic
-from ctxsep.cli.options import add_config, add_jobs
-from ctxsep.config import SettingsResolver
+from ctxsep.cli.options import add_config, add_jobs, resolver_for_path
 from ctxsep.model import CtxsepError
 from ctxsep.output.graph import GRAPH_FORMATS
 
@@ -46,9 +45,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
-    if not (resolver.cwd / args.path).exists():
-        raise CtxsepError(f"{args.path}: no such file or directory")
+    resolver = resolver_for_path(args)
     from ctxsep.migration.report import run_report
     from ctxsep.output.report import render_json, render_md
     from ctxsep.output.report_html import render_html
