@@ -40,7 +40,7 @@ from ctxsep.engine import FileResult, SkipFile, apply_baseline, baseline_for, di
 from ctxsep.model import Finding, Severity
 from ctxsep.rules import RULES_BY_CODE, RuleContext
 from ctxsep.rules.base import segment_anchor
-from ctxsep.semantics import SCOPE_NODES, FileSemantics
+from ctxsep.semantics import SCOPE_NODES, FileSemantics, Scope
 from ctxsep.suppression import Suppressions, find_suppressions, is_suppressed
 
 #: CTX005 defers to CTX003 in the same function (SPEC §3).
@@ -212,23 +212,27 @@ def reports_at(
     if not dispatch:
         return []
     ctx = RuleContext(sem=sem, phase=settings.phase, enabled_codes=enabled, scope=sem.module)
-    node: ast.AST | None = sem.tree
-    parent: ast.AST | None = None
+    # Usually one path; more where siblings share a span: on Python 3.11 every
+    # part of an f-string (its literal pieces and each ``{...}``) carries the
+    # whole f-string's position, and only one of them holds the expression.
+    stack: list[tuple[ast.AST, ast.AST | None, Scope]] = [(sem.tree, None, sem.module)]
     steps = 0
-    while node is not None and steps < _MAX_DEPTH:
+    while stack and steps < _MAX_STEPS:
         steps += 1
+        node, parent, scope = stack.pop()
+        ctx.scope = scope
         visitors = dispatch.get(type(node))
         if visitors:
             ctx.parent = parent
             for visit in visitors:
                 visit(node, ctx)
-        if isinstance(node, SCOPE_NODES):
-            ctx.scope = sem.scope_of(node, ctx.scope)
-        parent, node = node, next((c for c in ast.iter_child_nodes(node) if _encloses(c, line, col)), None)
+        inner = sem.scope_of(node, scope) if isinstance(node, SCOPE_NODES) else scope
+        enclosing = [child for child in ast.iter_child_nodes(node) if _encloses(child, line, col)]
+        stack.extend((child, node, inner) for child in reversed(enclosing))  # popped in source order
     return [(report.code, report.line, report.col) for report, _ in ctx.reports]
 
 
-_MAX_DEPTH = 10_000
+_MAX_STEPS = 10_000
 
 
 def _encloses(node: ast.AST, line: int, col: int) -> bool:
