@@ -180,6 +180,20 @@ def test_dotted_vocabulary_names_are_definitions(tmp_path: Path) -> None:
     assert [code for _, code, _ in found(check(root2))] == ["CTX002"]
 
 
+def test_a_mypy_config_outside_the_project_uses_the_projects_names(tmp_path: Path) -> None:
+    """With mypy's config file where no ctxsep config governs (a shared one
+    in another directory), the names come from the working directory's
+    config, as the phases do: not from the defaults."""
+    extra = '[tool.ctxsep.names]\nrequest-scoped-context-types = ["elsewhere.RequestScopedContext"]\n'
+    root = project(tmp_path / "project", {"app/calls.py": CALLS}, extra=extra)
+    shared = tmp_path / "shared" / "mypy.ini"
+    shared.parent.mkdir()
+    shared.write_text("[mypy]\nplugins = mypy_ctxsep\n", encoding="utf-8")
+    inside = [code for _, code, _ in found(check(root))]
+    outside = [code for _, code, _ in found(check(root, f"--config-file={shared}"))]
+    assert inside == outside == ["CTX002"], "the default names would make RequestScopedContext a context"
+
+
 def test_mypy_dash_c_has_no_file_but_works(tmp_path: Path) -> None:
     root = project(tmp_path, {})
     program = "from app.services import make_ctx\nmake_ctx('u')\n"

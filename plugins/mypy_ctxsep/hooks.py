@@ -112,10 +112,17 @@ class CtxsepPlugin(Plugin):
         self._setup(self._run_vocabulary())
 
     def _run_vocabulary(self) -> Vocabulary:
+        """The vocabulary of the ctxsep config governing mypy's config file's
+        directory; when none does (a shared mypy config kept outside the
+        project), the working directory's, so the project's own names are
+        not silently replaced by the default bare ones."""
         config_file = self.options.config_file
         directory = Path(config_file).resolve().parent if config_file else Path.cwd()
         try:
-            return self.resolver.config_for_dir(directory).vocabulary
+            config = self.resolver.config_for_dir(directory)
+            if config.path is None and directory != Path.cwd().resolve():
+                config = self.resolver.config_for_dir(Path.cwd())
+            return config.vocabulary
         except ConfigError as exc:
             # Reported as ctx-config-error where a finding would be; recognise with the defaults meanwhile.
             print("\n".join(f"ctxsep: {problem}" for problem in exc.problems), file=sys.stderr)
