@@ -106,6 +106,4 @@ def check(
 
 def found(messages: list[MypyMessage], path: str | None = None) -> list[tuple[int, str, str]]:
     """(line, rule code, mypy severity) of ctxsep's messages, sorted."""
-    return sorted(
-        (m.line, m.rule, m.severity) for m in messages if m.is_ctxsep and (path is None or m.path == path)
-    )
+    return sorted((m.line, m.rule, m.severity) for m in messages if m.is_ctxsep and (path is None or m.path == path))

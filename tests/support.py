@@ -204,9 +204,18 @@ def pylint_run(
     selection = ["--disable=all", "--enable=ctxsep"] if only_ctxsep else []
     return run(
         [
-            sys.executable, "-m", "pylint", "--rcfile=/dev/null", "--load-plugins=pylint_ctxsep",
-            *selection, "--recursive=y", "--score=n", "--persistent=n",
-            f"--msg-template={PYLINT_TEMPLATE}", *extra, *paths,
+            sys.executable,
+            "-m",
+            "pylint",
+            "--rcfile=/dev/null",
+            "--load-plugins=pylint_ctxsep",
+            *selection,
+            "--recursive=y",
+            "--score=n",
+            "--persistent=n",
+            f"--msg-template={PYLINT_TEMPLATE}",
+            *extra,
+            *paths,
         ],
         cwd,
         stdin=stdin,
@@ -222,6 +231,7 @@ def parse_pylint(stdout: str) -> list[PylintMessage]:
         where = os.path.normpath(path)
         messages.append(PylintMessage(where, int(row), int(col), msg_id, symbol, text))
     return messages
+
 
 # -- baselines ----------------------------------------------------------------------
 
@@ -403,8 +413,12 @@ def parse_mypy(stdout: str) -> list[MypyMessage]:
         item = json.loads(line)
         messages.append(
             MypyMessage(
-                os.path.normpath(item["file"]), item["line"], item["column"], item.get("code"),
-                item["severity"], item["message"],
+                os.path.normpath(item["file"]),
+                item["line"],
+                item["column"],
+                item.get("code"),
+                item["severity"],
+                item["message"],
             )
         )
     return messages

@@ -112,9 +112,7 @@ def test_touching_a_file_rehashes_it_without_rechecking(aged: Path) -> None:
 def test_a_config_change_invalidates(tmp_path: Path) -> None:
     root = project(tmp_path)
     assert {f.severity.label for f in check(root).shown_findings()} == {"error"}
-    (root / "pyproject.toml").write_text(
-        CONFIG + '[tool.ctxsep.phases]\n"app" = "transitional"\n', encoding="utf-8"
-    )
+    (root / "pyproject.toml").write_text(CONFIG + '[tool.ctxsep.phases]\n"app" = "transitional"\n', encoding="utf-8")
     result = check(root)
     assert {f.severity.label for f in result.shown_findings()} == {"warn"}
     assert result.cache_stats["cached"] == 0

@@ -133,17 +133,14 @@ def plugin(version):
     return CtxsepPlugin
 """
 
-BROKEN_CALLS = (
-    textwrap.dedent(CALLS).replace(
-        "from app.services import", "from app.db import AsyncSession\nfrom app.services import summary,"
-    )
-    + textwrap.dedent("""
+BROKEN_CALLS = textwrap.dedent(CALLS).replace(
+    "from app.services import", "from app.db import AsyncSession\nfrom app.services import summary,"
+) + textwrap.dedent("""
 
         def more(db: AsyncSession) -> None:
             scoped("u").user_id = "v"
             summary(scoped("u"))
     """)
-)
 
 
 def test_a_bug_in_a_check_is_one_error_and_mypy_finishes(tmp_path: Path) -> None:
@@ -152,8 +149,17 @@ def test_a_bug_in_a_check_is_one_error_and_mypy_finishes(tmp_path: Path) -> None
     (root / "app/services.py").write_text((root / "app/services.py").read_text() + services)
     (root / "mypy.ini").write_text("[mypy]\nplugins = broken_plugin\n", encoding="utf-8")
     env_run = run(
-        [sys.executable, "-m", "mypy", "--config-file=mypy.ini", "--no-incremental", f"--cache-dir={os.devnull}",
-         "-O", "json", "app"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file=mypy.ini",
+            "--no-incremental",
+            f"--cache-dir={os.devnull}",
+            "-O",
+            "json",
+            "app",
+        ],
         root,
     )
     assert env_run.returncode == 1, env_run.stdout + env_run.stderr

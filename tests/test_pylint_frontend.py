@@ -112,14 +112,10 @@ def test_cli_flake8_and_pylint_agree_exactly(pylint_results: dict[str, list[Got]
     severity as the CLI."""
     cli: dict[str, list[Got]] = {}
     for f in ctxsep_json(["."], FIXTURES)["findings"]:
-        cli.setdefault(os.path.normpath(f["path"]), []).append(
-            Got(f["line"], f["code"], f["column"], f["severity"])
-        )
+        cli.setdefault(os.path.normpath(f["path"]), []).append(Got(f["line"], f["code"], f["column"], f["severity"]))
     flake8 = flake8_findings(["."], FIXTURES)
     pylint = {
-        path: kept
-        for path, found in pylint_results.items()
-        if (kept := [g for g in found if g.code not in TYPES_ONLY])
+        path: kept for path, found in pylint_results.items() if (kept := [g for g in found if g.code not in TYPES_ONLY])
     }
     assert cli, "the CLI found nothing at all in the fixtures"
     assert set(cli) == set(flake8) == set(pylint)
@@ -140,9 +136,7 @@ STDIN_CASES = [
 
 
 @pytest.mark.parametrize("rel", STDIN_CASES)
-def test_from_stdin_matches_the_file_on_disk(
-    rel: str, pylint_messages: list[PylintMessage]
-) -> None:
+def test_from_stdin_matches_the_file_on_disk(rel: str, pylint_messages: list[PylintMessage]) -> None:
     """Editors pipe the buffer and name the file: the phase and config come
     from that path, the text from stdin."""
     source = (FIXTURES / rel).read_text(encoding="utf-8")
@@ -156,12 +150,7 @@ def test_from_stdin_matches_the_file_on_disk(
 
 def test_from_stdin_checks_the_buffer_not_the_disk() -> None:
     rel = "rules/ctx002_legacy_constructor.py"
-    edited = (FIXTURES / rel).read_text(
-        encoding="utf-8"
-    ) + "\n\nlater = create_user_execution_context(user_id='u')\n"
+    edited = (FIXTURES / rel).read_text(encoding="utf-8") + "\n\nlater = create_user_execution_context(user_id='u')\n"
     proc = pylint_run([rel], FIXTURES, "--from-stdin", stdin=edited)
     last_line = len(edited.splitlines())
-    assert any(
-        m.line == last_line and m.symbol == "legacy-context-constructor"
-        for m in parse_pylint(proc.stdout)
-    )
+    assert any(m.line == last_line and m.symbol == "legacy-context-constructor" for m in parse_pylint(proc.stdout))

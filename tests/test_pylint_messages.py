@@ -44,17 +44,13 @@ def test_registers_next_to_every_pylint_checker_and_extension() -> None:
     checkers.initialize(linter)
     extensions.initialize(linter)
     pylint_ctxsep.register(linter)
-    assert (
-        linter.msgs_store.get_message_definitions("legacy-context-constructor")[0].msgid == "E5702"
-    )
+    assert linter.msgs_store.get_message_definitions("legacy-context-constructor")[0].msgid == "E5702"
 
 
 def test_every_message_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     for msgid, (_, symbol, *_rest) in build_messages().items():
-        assert re.search(rf"`{msgid} {re.escape(symbol)}`", text), (
-            f"{msgid} {symbol} missing from {DOC.name}"
-        )
+        assert re.search(rf"`{msgid} {re.escape(symbol)}`", text), f"{msgid} {symbol} missing from {DOC.name}"
 
 
 def test_linter_stays_picklable_after_checking() -> None:

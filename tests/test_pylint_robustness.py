@@ -21,9 +21,7 @@ X = create_user_execution_context(user_id="u")
 def messages(proc_stdout: str, proc_stderr: str) -> list[PylintMessage]:
     assert "Traceback" not in proc_stderr, proc_stderr
     found = parse_pylint(proc_stdout)
-    assert not [m for m in found if m.symbol in ("astroid-error", "fatal")], (
-        proc_stdout
-    )  # pylint's crash report
+    assert not [m for m in found if m.symbol in ("astroid-error", "fatal")], proc_stdout  # pylint's crash report
     return found
 
 
@@ -49,14 +47,11 @@ def test_config_error_is_reported_once_per_run(broken_config: Path, jobs: str) -
     assert errors == [
         f"CTX901 ctxsep config error: {config}: [phases] 'services': unknown phase 'transitionl' "
         "(did you mean 'transitional'?); phases are legacy, transitional, migrated, final",
-        f"CTX901 ctxsep config error: {config}: top level 'default-phse': unknown key "
-        "(did you mean 'default-phase'?)",
+        f"CTX901 ctxsep config error: {config}: top level 'default-phse': unknown key (did you mean 'default-phase'?)",
     ]
     assert {m.msg_id for m in found if m.symbol == "ctxsep-config-error"} == {"F5791"}
     # Files under a healthy config are still checked; the others are not.
-    assert {(m.path, m.msg_id) for m in found if m.symbol != "ctxsep-config-error"} == {
-        ("healthy/fine.py", "E5702")
-    }
+    assert {(m.path, m.msg_id) for m in found if m.symbol != "ctxsep-config-error"} == {("healthy/fine.py", "E5702")}
     assert proc.returncode & 1, "a fatal message sets pylint's F bit in the exit code"
 
 
@@ -106,6 +101,4 @@ def test_a_ctxsep_bug_is_one_message_not_a_crash(
     found = messages(proc.stdout, proc.stderr)
     assert len(found) == len(expected)
     for line, msg_id, start in expected:
-        assert any(
-            m.line == line and m.msg_id == msg_id and m.text.startswith(start) for m in found
-        ), found
+        assert any(m.line == line and m.msg_id == msg_id and m.text.startswith(start) for m in found), found

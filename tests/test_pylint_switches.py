@@ -106,9 +106,7 @@ def test_the_phase_picks_the_message(batched: list[PylintMessage]) -> None:
 def test_message_text_and_column(batched: list[PylintMessage]) -> None:
     (message,) = [m for m in batched if m.path == "migrated/calls_migrated.py"]
     assert message.symbol == "legacy-context-constructor"
-    assert message.text.startswith(
-        "CTX002 call of legacy constructor 'create_user_execution_context'"
-    )
+    assert message.text.startswith("CTX002 call of legacy constructor 'create_user_execution_context'")
     assert message.column == 11  # 0-based, as pylint prints columns (flake8 and the CLI say 12)
 
 
@@ -168,9 +166,7 @@ def test_command_line_switches(project: Path, switches: list[str], expected: set
 def test_fail_on_errors_lets_warnings_pass(project: Path) -> None:
     """`--fail-on=E` fails the run on any error whatever the score; warnings
     only lower the score, which `--fail-under` judges."""
-    transitional = pylint_run(
-        ["transitional/calls_transitional.py"], project, "--fail-on=E", "--fail-under=0"
-    )
+    transitional = pylint_run(["transitional/calls_transitional.py"], project, "--fail-on=E", "--fail-under=0")
     assert [m.msg_id for m in ok(transitional.stdout, transitional.stderr)] == ["W5702"]
     assert transitional.returncode == 0
     migrated = pylint_run(["migrated/calls_migrated.py"], project, "--fail-on=E", "--fail-under=0")

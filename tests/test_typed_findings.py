@@ -19,7 +19,7 @@ from ctxsep.rules import RULES_BY_CODE
 from ctxsep.rules.base import _anchor_text, segment_anchor, segment_text, source_text
 from ctxsep.typed_findings import FileGate, TypedCase
 
-SOURCE = '''\
+SOURCE = """\
 from app.helpers import make_ctx
 from app.context import create_user_execution_context
 
@@ -33,7 +33,7 @@ def route(db):
 
 async def process(context: RequestScopedContext):
     return context.db_session
-'''
+"""
 
 
 def _case(code: str, line: int, col: int, segment: str, scope: str = "route", **extra: object) -> TypedCase:
@@ -191,8 +191,10 @@ def test_module_name_target_follows_aliases_and_imports() -> None:
         "def local(): pass\n"
     )
     sem = FileSemantics(parse(source, "m.py"), Vocabulary.default(), ("pkg", "mod"), source)
-    dotted = {name: (t.dotted if (t := sem.module_name_target(name)) else None) for name in
-              ("alias", "chained", "attr", "value", "local", "missing")}
+    dotted = {
+        name: (t.dotted if (t := sem.module_name_target(name)) else None)
+        for name in ("alias", "chained", "attr", "value", "local", "missing")
+    }
     assert dotted == {
         "alias": "app.context.create_user_execution_context",
         "chained": "app.context.create_user_execution_context",

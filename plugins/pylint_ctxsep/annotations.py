@@ -129,11 +129,7 @@ class _Resolver:
                     module = binding.root().relative_to_absolute_name(module, binding.level)
                 except ASTROID_FAILURES:  # too many dots for the package
                     return UNKNOWN
-            prefix = (
-                f"{module}.{_real_name(binding, parts[0])}"
-                if module
-                else _real_name(binding, parts[0])
-            )
+            prefix = f"{module}.{_real_name(binding, parts[0])}" if module else _real_name(binding, parts[0])
             return ".".join((prefix, *rest))
         if isinstance(binding, nodes.Import):
             return ".".join((_real_name(binding, parts[0]), *rest))

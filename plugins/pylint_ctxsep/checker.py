@@ -79,9 +79,7 @@ class CtxsepChecker(BaseRawFileChecker):
             self._config_problems(node, exc.problems)
         except Exception as exc:  # a ctxsep bug must not become pylint's F0002 "astroid-error"
             reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
-            self.add_message(
-                SKIPPED_MSGID, line=1, args=(f"{SKIPPED_CODE} file not checked: {reason}",)
-            )
+            self.add_message(SKIPPED_MSGID, line=1, args=(f"{SKIPPED_CODE} file not checked: {reason}",))
 
     def _check(self, node: nodes.Module, path: str) -> None:
         # The bytes pylint parsed: the file, or the text given on stdin.
@@ -97,9 +95,7 @@ class CtxsepChecker(BaseRawFileChecker):
                 try:
                     findings = dual_pattern_findings(node, source, settings, path)
                 except Exception as exc:  # the AST rules' findings above stand
-                    reason = (
-                        f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
-                    )
+                    reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return
@@ -112,17 +108,13 @@ class CtxsepChecker(BaseRawFileChecker):
         per directory); it re-reads a config file when it changes on disk."""
         explicit = str(self.linter.config.ctxsep_config or "")
         if explicit not in self._resolvers:
-            self._resolvers[explicit] = SettingsResolver(
-                explicit=Path(explicit) if explicit else None
-            )
+            self._resolvers[explicit] = SettingsResolver(explicit=Path(explicit) if explicit else None)
         return self._resolvers[explicit]
 
     def _wanted(self, code: str) -> bool:
         """Whether either message of a rule is enabled at all (skip the work if not)."""
         rule = RULES_BY_CODE[code]
-        return self.linter.is_message_enabled(error_msgid(rule)) or self.linter.is_message_enabled(
-            warning_msgid(rule)
-        )
+        return self.linter.is_message_enabled(error_msgid(rule)) or self.linter.is_message_enabled(warning_msgid(rule))
 
     def _report(self, finding: Finding, confidence: Confidence) -> None:
         rule = RULES_BY_CODE.get(finding.code)

@@ -78,9 +78,7 @@ def could_have_dual_pattern_calls(source: bytes | str, vocab: Vocabulary) -> boo
     return might_have_findings(source, vocab)
 
 
-def dual_pattern_findings(
-    module: nodes.Module, source: bytes, settings: FileSettings, path: str
-) -> list[Finding]:
+def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSettings, path: str) -> list[Finding]:
     """CTX006 findings for one module, with ``# ctxsep: ignore`` applied."""
     severity = settings.severities[RULE.code]
     if not could_have_dual_pattern_calls(source, settings.vocabulary):
@@ -108,9 +106,7 @@ def dual_pattern_findings(
     return findings
 
 
-def dual_pattern_calls(
-    module: nodes.Module, vocab: Vocabulary
-) -> Iterator[tuple[nodes.Call, DualPatternCall]]:
+def dual_pattern_calls(module: nodes.Module, vocab: Vocabulary) -> Iterator[tuple[nodes.Call, DualPatternCall]]:
     """Every call of a dual-pattern callable whose arguments astroid can pin down."""
     # Per module pass, per callee as called (a method called bound or unbound differs).
     signatures: dict[tuple[nodes.FunctionDef, int], DualPatternSignature | None] = {}
@@ -159,9 +155,7 @@ def _arguments(call: nodes.Call) -> list[nodes.NodeNG]:
 
 
 def _has_unpacking(call: nodes.Call) -> bool:
-    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(
-        kw.arg is None for kw in call.keywords
-    )
+    return any(isinstance(arg, nodes.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords)
 
 
 def _callee(call: nodes.Call) -> tuple[nodes.FunctionDef, int] | None:

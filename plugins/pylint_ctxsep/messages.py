@@ -43,9 +43,7 @@ CONFIG_ERROR_MSG_SYMBOL = f"ctxsep-{CONFIG_ERROR_SYMBOL}"
 
 def _suffix(rule: Rule) -> str:
     if not 0 < rule.number < _FIRST_RESERVED:
-        raise ValueError(
-            f"{rule.code}: pylint ids {CHECKER_ID}01-{CHECKER_ID}{_FIRST_RESERVED - 1} hold rules"
-        )
+        raise ValueError(f"{rule.code}: pylint ids {CHECKER_ID}01-{CHECKER_ID}{_FIRST_RESERVED - 1} hold rules")
     return f"{CHECKER_ID}{rule.number:02d}"
 
 
@@ -77,8 +75,7 @@ def build_messages() -> dict[str, MessageDefinitionTuple]:
         msgs[warning_msgid(rule)] = (
             "%s",
             warning_symbol(rule),
-            f"{rule.code}: {rule.summary}. Used where the file's migration phase makes "
-            f"{rule.code} a warning. {more}",
+            f"{rule.code}: {rule.summary}. Used where the file's migration phase makes {rule.code} a warning. {more}",
         )
     msgs[SKIPPED_MSGID] = (
         "%s",

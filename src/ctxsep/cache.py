@@ -370,9 +370,7 @@ class ResultCache:
         index.put(str(path), Entry(entry.key, entry.content, stamp, self.today, entry.stored))
         return result
 
-    def store(
-        self, path: Path, settings: FileSettings, result: FileResult, content: str, stamp: Stamp | None
-    ) -> None:
+    def store(self, path: Path, settings: FileSettings, result: FileResult, content: str, stamp: Stamp | None) -> None:
         if not cacheable(result):
             return
         stored = Stored.of(result).to_json()

@@ -137,9 +137,7 @@ class FileCollector:
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if d not in SKIPPED_DIRS
-                and not d.endswith(".egg-info")
-                and not self._excluded(Path(dirpath, d), True)
+                if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not self._excluded(Path(dirpath, d), True)
             )
             config = self.resolver.config_for_dir(Path(dirpath))
             spec = self._spec(config) if config.exclude else None

@@ -73,8 +73,15 @@ def measure(
         times: dict[bool, list[float]] = {False: [], True: []}
         for _ in range(runs):
             for plugin, config in configs.items():
-                command = [python, "-m", "mypy", f"--config-file={config}", "--no-incremental",
-                           f"--cache-dir={os.devnull}", *targets]
+                command = [
+                    python,
+                    "-m",
+                    "mypy",
+                    f"--config-file={config}",
+                    "--no-incremental",
+                    f"--cache-dir={os.devnull}",
+                    *targets,
+                ]
                 times[plugin].append(_cpu(command, root))
     return Overhead(times[False], times[True])
 

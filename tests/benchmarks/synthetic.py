@@ -113,7 +113,7 @@ def _route(rng: random.Random, domain: str, n: int) -> str:
     for i in range(rng.randint(6, 10)):
         style = rng.choice(("legacy", "legacy", "bridge", "migrated", "migrated", "dep"))
         if style == "legacy":
-            body = f'''
+            body = f"""
             @router.post("/legacy/{i}")
             async def legacy_{i}(thread_id: str, user_id: str, db: AsyncSession = Depends(get_db)):
                 user_context = create_user_execution_context(user_id=user_id, thread_id=thread_id, db_session=db)
@@ -122,24 +122,24 @@ def _route(rng: random.Random, domain: str, n: int) -> str:
                 if rows is None:
                     raise HTTPException(status_code=404)
                 return await service.Service{i % 3}().process_legacy(user_context)
-            '''
+            """
         elif style == "bridge":
-            body = f'''
+            body = f"""
             @router.get("/bridge/{i}")
             async def bridge_{i}(context: RequestScopedContext = Depends(get_request_scoped_user_context),
                                  db: AsyncSession = Depends(get_db)):
                 context.run_id = context.run_id or "run-{i}"
                 return await service.Service{i % 3}().process(context, db_session=db)
-            '''
+            """
         elif style == "dep":
-            body = f'''
+            body = f"""
             @router.get("/dep/{i}")
             async def dep_{i}(context: RequestScopedContextDep, db: AsyncSession = Depends(get_db)):
                 result = await db.execute(select(Record).where(Record.owner == context.user_id))
                 return [row.id for row in result.scalars()]
-            '''
+            """
         else:
-            body = f'''
+            body = f"""
             @router.get("/items/{i}")
             async def items_{i}(thread_id: str, user_id: str, db: AsyncSession = Depends(get_db)):
                 context = await get_request_scoped_user_context(user_id=user_id, thread_id=thread_id)
@@ -148,7 +148,7 @@ def _route(rng: random.Random, domain: str, n: int) -> str:
                 if total > {100 * (i + 1)}:
                     return {{"total": total, "thread": context.thread_id}}
                 return {{"records": [record.id for record in records]}}
-            '''
+            """
         parts.append(textwrap.dedent(body))
     return "".join(parts)
 
@@ -209,13 +209,13 @@ def _service(rng: random.Random, domain: str, n: int) -> str:
         for m in range(rng.randint(2, 4)):
             style = rng.choice(("missing_db", "legacy_build", "clean", "clean", "mutate"))
             if style == "missing_db":
-                body = f'''
+                body = f"""
                     async def audit_{m}(self, context: RequestScopedContext, user_context: UserExecutionContext) -> int:
                         rows = await user_context.db_session.execute(select(Record.id).limit({m + 1}))
                         return len(list(rows)) + len(context.thread_id)
-                '''
+                """
             elif style == "legacy_build":
-                body = f'''
+                body = f"""
                     def to_legacy_{m}(
                         self, context: RequestScopedContext, db_session: AsyncSession
                     ) -> UserExecutionContext:
@@ -224,19 +224,19 @@ def _service(rng: random.Random, domain: str, n: int) -> str:
                             thread_id=context.thread_id,
                             db_session=db_session,
                         )
-                '''
+                """
             elif style == "mutate":
-                body = f'''
+                body = f"""
                     def tag_{m}(self, context: RequestScopedContext, label: str) -> None:
                         context.run_id = f"{{label}}-{m}"
-                '''
+                """
             else:
-                body = f'''
+                body = f"""
                     async def count_{m}(self, context: RequestScopedContext, db: AsyncSession) -> int:
                         rows = await db.execute(select(Record.id).where(Record.owner == context.user_id))
                         values = [row for row in rows.scalars() if row % {m + 2} == 0]
                         return len(values)
-                '''
+                """
             parts.append(textwrap.indent(textwrap.dedent(body), "    "))
     return "".join(parts)
 
@@ -244,16 +244,17 @@ def _service(rng: random.Random, domain: str, n: int) -> str:
 def _agent(rng: random.Random, domain: str, n: int) -> str:
     steps = "".join(f"            await self.step_{i}(user_context)\n" for i in range(rng.randint(3, 6)))
     methods = "".join(
-        textwrap.dedent(f'''
+        textwrap.dedent(f"""
 
             async def step_{i}(self, user_context: UserExecutionContext) -> None:
                 session = user_context.db_session
                 await session.execute(select(Record).limit({i + 1}))
                 self.progress[{i}] = True
-        ''').replace("\n", "\n    ")
+        """).replace("\n", "\n    ")
         for i in range(6)
     )
-    return textwrap.dedent(f'''\
+    return (
+        textwrap.dedent(f'''\
         """Background agent of {domain} ({n}): still on the legacy context."""
         from sqlalchemy import select
 
@@ -269,7 +270,11 @@ def _agent(rng: random.Random, domain: str, n: int) -> str:
             async def run(self, user_id: str, thread_id: str) -> None:
                 async with AsyncSessionLocal() as db:
                     user_context = create_user_execution_context(user_id=user_id, thread_id=thread_id, db_session=db)
-    ''') + steps + methods + "\n"
+    ''')
+        + steps
+        + methods
+        + "\n"
+    )
 
 
 def _websocket(rng: random.Random, domain: str, n: int) -> str:
@@ -303,7 +308,8 @@ def _model(rng: random.Random, domain: str, n: int) -> str:
         f"    field_{i}: Mapped[{rng.choice(('int', 'str', 'bool'))}] = mapped_column(nullable={rng.random() < 0.5})"
         for i in range(rng.randint(8, 16))
     )
-    return textwrap.dedent(f'''\
+    return (
+        textwrap.dedent(f'''\
         """Tables of {domain} ({n})."""
         from sqlalchemy import ForeignKey, String
         from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -319,7 +325,9 @@ def _model(rng: random.Random, domain: str, n: int) -> str:
             id: Mapped[int] = mapped_column(primary_key=True)
             owner: Mapped[str] = mapped_column(String(64), index=True)
             size: Mapped[int] = mapped_column(default=0)
-    ''') + columns + textwrap.dedent(f'''
+    ''')
+        + columns
+        + textwrap.dedent(f'''
 
 
         class Attachment(Base):
@@ -332,21 +340,25 @@ def _model(rng: random.Random, domain: str, n: int) -> str:
             def describe(self) -> str:
                 return f"attachment {{self.id}} of {{self.record_id}}"
     ''')
+    )
 
 
 def _schema(rng: random.Random, domain: str, n: int) -> str:
     classes = []
     for c in range(rng.randint(4, 8)):
-        fields = "\n".join(f"    value_{i}: {rng.choice(('int', 'str', 'float', 'bool'))} = Field(default=None)"
-                           for i in range(rng.randint(3, 8)))
-        classes.append(f"\n\nclass Payload{c}(BaseModel):\n    \"\"\"Request body {c}.\"\"\"\n\n{fields}\n")
+        fields = "\n".join(
+            f"    value_{i}: {rng.choice(('int', 'str', 'float', 'bool'))} = Field(default=None)"
+            for i in range(rng.randint(3, 8))
+        )
+        classes.append(f'\n\nclass Payload{c}(BaseModel):\n    """Request body {c}."""\n\n{fields}\n')
     return f'"""Schemas of {domain} ({n})."""\nfrom pydantic import BaseModel, Field\n' + "".join(classes)
 
 
 def _util(rng: random.Random, domain: str, n: int) -> str:
     funcs = []
     for f in range(rng.randint(6, 12)):
-        funcs.append(textwrap.dedent(f'''
+        funcs.append(
+            textwrap.dedent(f'''
 
             def helper_{f}(values: list[int], factor: int = {f + 1}) -> list[int]:
                 """Scale and filter ({f})."""
@@ -357,7 +369,8 @@ def _util(rng: random.Random, domain: str, n: int) -> str:
                         continue
                     result.append(scaled)
                 return sorted(result)
-        '''))
+        ''')
+        )
     return f'"""Utilities of {domain} ({n})."""\n' + "".join(funcs)
 
 
@@ -373,7 +386,7 @@ WRITERS = {
 
 
 def _phase_map(domains: list[str]) -> str:
-    lines = ["[tool.ctxsep]", "default-phase = \"migrated\"", "", "[tool.ctxsep.phases]"]
+    lines = ["[tool.ctxsep]", 'default-phase = "migrated"', "", "[tool.ctxsep.phases]"]
     for index, domain in enumerate(domains):
         base = index % 4
         lines.append(f'"app/{domain}" = "{PHASES[base]}"')

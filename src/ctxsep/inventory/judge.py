@@ -229,5 +229,3 @@ def _vocabulary_mentions(node: ast.AST, scope: Scope, sem: FileSemantics) -> dic
                 if category is not None and category not in found:
                     found[category] = source(candidate)
     return found
-
-
