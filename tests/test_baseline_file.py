@@ -62,9 +62,10 @@ def broken(text: str) -> list[str]:
 
 def test_invalid_json_names_line_and_column() -> None:
     problems = broken('{\n  "entries": [\n    {"path": "a.py",}\n  ]\n}\n')
-    assert problems == [
-        "ctxsep-baseline.json: line 3 column 21: not valid JSON: Expecting property name enclosed in double quotes"
-    ]
+    # Python's own wording and column for the trailing comma changed in 3.13.
+    assert len(problems) == 1
+    assert problems[0].startswith("ctxsep-baseline.json: line 3 column 2"), problems
+    assert "not valid JSON: " in problems[0]
 
 
 def test_merge_conflict_markers_are_named() -> None:

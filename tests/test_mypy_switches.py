@@ -170,6 +170,33 @@ def test_a_broken_baseline_is_a_config_error(tmp_path: Path) -> None:
     assert [m.code for m in messages if m.code and m.code.startswith("ctx-")] == ["ctx-config-error"]
 
 
+#: The first case in an expression mypy checks speculatively first (``await``
+#: of a call in a ``return``): errors reported there are thrown away.
+AWAITED = """
+    from app.context import RequestScopedContext
+    from app.services import process
+
+
+    async def run(context: RequestScopedContext) -> None:
+        return await wrapped(context)
+
+
+    async def wrapped(context: RequestScopedContext) -> None:
+        return process(context)
+"""
+
+
+def test_a_broken_baseline_is_reported_even_when_first_met_speculatively(tmp_path: Path) -> None:
+    """mypy throws away errors raised while it checks an expression
+    speculatively; the config error must still reach the user once."""
+    root = project(tmp_path, {"app/awaited.py": AWAITED})
+    good = [code for _, code, _ in found(check(root))]
+    assert good == ["CTX006"], "the fixture must reach the plugin"
+    (root / "ctxsep-baseline.json").write_text("<<<<<<< HEAD\n", encoding="utf-8")
+    messages = check(root)
+    assert [m.code for m in messages if m.code and m.code.startswith("ctx-")] == ["ctx-config-error"]
+
+
 def test_dotted_vocabulary_names_are_definitions(tmp_path: Path) -> None:
     """A dotted name matches the class where mypy sees it defined."""
     extra = '[tool.ctxsep.names]\nrequest-scoped-context-types = ["app.context.RequestScopedContext"]\n'

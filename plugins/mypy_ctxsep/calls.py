@@ -150,10 +150,7 @@ class CallChecks:
         source = self.reporter.source(api)
         if source is None:
             return None
-        line, column = expr.line, source.ast_column(expr.line, expr.column)
-        end_line, end_column = expr.end_line, expr.end_column
-        if end_line is not None and end_column is not None:
-            end_column = source.ast_column(end_line, end_column)
+        line, column, end_line, end_column = source.ast_span(expr.line, expr.column, expr.end_line, expr.end_column)
         if keyword is not None:
             start = source.keyword_start(keyword, line, column)
             if start is not None:

@@ -93,8 +93,10 @@ class Reporter:
         state = self._file(api)
         if state is None:
             return True  # a broken config: report() says so
-        column = where.column if converted else state.source.ast_column(where.line, where.column)
-        return state.gate.shows(code, where.line, column, checker_scope(api)[1])
+        line, column = where.line, where.column
+        if not converted:
+            line, column, _, _ = state.source.ast_span(where.line, where.column, where.end_line, where.end_column)
+        return state.gate.shows(code, line, column, checker_scope(api)[1])
 
     def _file(self, api: Any) -> _File | None:
         """The module's settings, text and gate, read once per run: files do
@@ -139,11 +141,8 @@ class Reporter:
         source = self.source(api)
         if source is None:
             return "<expression>"
-        start = source.ast_column(node.line, node.column)
-        end = None
-        if node.end_line is not None and node.end_column is not None:
-            end = source.ast_column(node.end_line, node.end_column)
-        return segment_text(source.segment(node.line, start, node.end_line, end)) or "<expression>"
+        line, start, end_line, end = source.ast_span(node.line, node.column, node.end_line, node.end_column)
+        return segment_text(source.segment(line, start, end_line, end)) or "<expression>"
 
     # -- reporting ----------------------------------------------------------------------
 
@@ -165,12 +164,9 @@ class Reporter:
         if state is None:
             return
         source = state.source
-        line, end_line = where.line, where.end_line
-        column, end_column = where.column, where.end_column
+        line, column, end_line, end_column = where.line, where.column, where.end_line, where.end_column
         if not converted:
-            column = source.ast_column(line, column)
-            if end_line is not None and end_column is not None:
-                end_column = source.ast_column(end_line, end_column)
+            line, column, end_line, end_column = source.ast_span(line, column, end_line, end_column)
         scope_name, function_line = scope if scope is not None else checker_scope(api)
         rule = RULES_BY_CODE[code]
         case = TypedCase(
@@ -201,8 +197,10 @@ class Reporter:
         for problem in problems:
             if problem in self._reported_problems:
                 continue
-            self._reported_problems.add(problem)
-            api.fail(f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}", Context(1, 0), code=CONFIG_ERROR)
+            message = f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}"
+            api.fail(message, Context(1, 0), code=CONFIG_ERROR)
+            if _recorded(api, message):
+                self._reported_problems.add(problem)
 
     def failure(self, api: Any, where: Context | None, what: str, exc: BaseException) -> None:
         """A bug in ctxsep while checking ``what``: one error per file and
@@ -211,12 +209,30 @@ class Reporter:
         path = str(getattr(api, "path", "?"))
         if (path, reason) in self._reported_failures:
             return
-        self._reported_failures.add((path, reason))
         message = f"{SKIPPED_CODE} ctxsep could not check {what}: internal error: {reason} (please report it)"
         try:
             api.fail(message, where if where is not None else Context(1, 0), code=SKIPPED)
         except Exception:  # the API itself failed: say it where a user can see it
             print(f"{path}: {message}", file=sys.stderr)
+            self._reported_failures.add((path, reason))
+            return
+        if _recorded(api, message):
+            self._reported_failures.add((path, reason))
+
+
+def _recorded(api: Any, message: str) -> bool:
+    """Whether mypy kept the error just reported. While mypy checks an
+    expression speculatively (an ``await``, an overload, a lambda in a
+    context) its ``ErrorWatcher`` throws reported errors away, and the same
+    hook fires again for the real check: a once-per-run error must wait for
+    that. ``Errors.error_info_map`` (file -> recorded errors) has been
+    mypy's store for years; where it cannot be read, the error counts as
+    shown, as it always was."""
+    errors = getattr(getattr(api, "msg", None), "errors", None) or getattr(api, "errors", None)
+    recorded = getattr(errors, "error_info_map", None)
+    if not isinstance(recorded, dict):
+        return True
+    return any(getattr(info, "message", None) == message for info in recorded.get(getattr(errors, "file", None), ()))
 
 
 def checker_scope(api: Any) -> tuple[str, int | None]:

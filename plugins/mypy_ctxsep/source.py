@@ -12,13 +12,23 @@ CLI print it plus one). mypy's classic parser gives the same number. mypy
 line's prefix instead, which differs when the prefix holds non-ASCII text
 (verified on 2.4.1: ``("éé", f(x))``: ast 15, native 11); :meth:`ast_column`
 undoes that, so a finding sits at the same column in every front end.
+
+Expressions in an f-string's braces: mypy's classic parser (every 1.x, and
+2.x with the native parser off) gives the expression written directly in
+``{...}`` the position of its ``FormattedValue`` — the whole f-string's
+start on Python 3.11, the ``{`` on 3.12 and later — and keeps its true end.
+:meth:`ast_span` moves such a start back to where ``ast`` has it, so the
+finding, its text and its overlap with the AST rules are the same as with
+the native parser.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +36,8 @@ from ctxsep.engine import SkipFile, decode_source
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")  # what ast counts as a line break (not \f or \x1c)
 _TOKEN_START = re.compile(r"[\w(\[{'\"*.@~+-]")
+#: Where a ``FormattedValue`` can start: an f-string's prefix and quote (3.11), or ``{`` (3.12+).
+_FORMATTED_VALUE_START = re.compile(rb"[rRfF]{1,2}['\"]|\{")
 
 
 def real_path(path: str, options: Any) -> str:
@@ -57,6 +69,8 @@ class SourceText:
     native_columns: bool  # mypy's native parser produced the columns
     lines: list[str] = field(init=False)
     _encoded: dict[int, bytes] = field(default_factory=dict, init=False, repr=False)
+    #: (FormattedValue start, its value's end) -> the value's start; None until first needed
+    _formatted: dict[tuple[int, int, int, int], tuple[int, int]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.lines = _NEWLINES.split(self.text)
@@ -89,6 +103,40 @@ class SourceText:
             if chars < len(text) and _TOKEN_START.match(text[chars]):
                 return width
         return candidates[0][1]
+
+    def ast_span(
+        self, line: int, column: int, end_line: int | None, end_column: int | None
+    ) -> tuple[int, int, int | None, int | None]:
+        """mypy's span of a node -> ``ast``'s (columns, and an f-string
+        value's start; see the module docstring)."""
+        column = self.ast_column(line, column)
+        if end_line is None or end_column is None:
+            return line, column, end_line, end_column
+        end_column = self.ast_column(end_line, end_column)
+        if _FORMATTED_VALUE_START.match(self.line_bytes(line), column):
+            start = self._formatted_values().get((line, column, end_line, end_column))
+            if start is not None:
+                line, column = start
+        return line, column, end_line, end_column
+
+    def _formatted_values(self) -> dict[tuple[int, int, int, int], tuple[int, int]]:
+        """Every f-string value of the module, keyed as mypy's classic parser
+        positions it; parsed once, and only for a module where a case sits
+        at an f-string's start (rare)."""
+        if self._formatted is None:
+            self._formatted = {}
+            try:
+                with warnings.catch_warnings():  # mypy reports the module's own warnings, not us
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(self.text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return self._formatted
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FormattedValue):
+                    value = node.value
+                    end = (value.end_lineno or value.lineno, value.end_col_offset or 0)
+                    self._formatted[(node.lineno, node.col_offset, *end)] = (value.lineno, value.col_offset)
+        return self._formatted
 
     def segment(self, line: int, column: int, end_line: int | None, end_column: int | None) -> str:
         """The source between two ``ast`` positions (columns in UTF-8 bytes)."""
