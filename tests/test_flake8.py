@@ -6,6 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from support import run
 
 LEGACY_CALL = "ctx = create_user_execution_context(user_id='u', db_session=db)\n"
@@ -101,6 +102,23 @@ def test_config_error_is_a_clear_result_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "CTX901 ctxsep config error:" in proc.stdout
     assert "pyproject.toml: [tool.ctxsep] 'default-phase': unknown phase 'migratd'" in proc.stdout
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_config_problem_is_one_result_not_one_per_file(tmp_path: Path, jobs: str) -> None:
+    root = project(tmp_path)
+    (root / "pyproject.toml").write_text('[tool.ctxsep]\ndefault-phase = "migratd"\nexlude = []\n')
+    files = [f"app/routes/r{n}.py" for n in range(6)]
+    for name in files:
+        (root / name).write_text(LEGACY_CALL)
+    proc = run([sys.executable, "-m", "flake8", "--isolated", "-j", jobs, "--select", "CTX", *files], root)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    results = [line for line in proc.stdout.splitlines() if "CTX901" in line]
+    for problem in ("unknown phase 'migratd'", "'exlude': unknown key"):
+        shown = [line for line in results if problem in line]
+        # once per process: once in a serial run, at most once per worker with -j 2
+        assert 1 <= len(shown) <= int(jobs), (problem, results)
+    assert len(results) <= 2 * int(jobs)
 
 
 def test_noqa_and_ctxsep_ignore(tmp_path: Path) -> None:
