@@ -149,6 +149,14 @@ def test_edited_config_is_reread(project: Path) -> None:
         ('[severity.migrated]\nCTX002 = "fatal"\n', ["'CTX002'", "unknown severity 'fatal'"]),
         ('[severity.strict]\nCTX002 = "off"\n', ["[severity] 'strict'", "unknown phase"]),
         ("baseline = 3\n", ["'baseline'", "non-empty string"]),
+        (
+            '[tool.ctxsep]\ndefault-phase = "legacy"\n',
+            [
+                "top level 'tool'",
+                "in ctxsep.toml the settings sit at the top level",
+                "[phases], not [tool.ctxsep.phases]",
+            ],
+        ),
         ("default-phase = legacy\nphases = {}\n", ["invalid TOML", "line 1"]),
     ],
 )

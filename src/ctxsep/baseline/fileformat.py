@@ -117,7 +117,8 @@ def parse(text: str, source: Path | str) -> tuple[Entry, ...]:
         raise BaselineError(
             [
                 f"{source}: line {line}: unresolved merge conflict marker {marker.group(1)!r}; "
-                "keep both sides' entries (one per line, no duplicates) or rerun `ctxsep baseline update`"
+                "resolve it by hand (keep both sides' entries, one per line, and delete the marker lines), "
+                "or record today's findings anew with `ctxsep baseline create --force`"
             ]
         )
     try:

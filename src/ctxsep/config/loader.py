@@ -137,7 +137,13 @@ class _Validator:
 
     def build(self, table: dict[str, Any]) -> Config:
         for key in table:
-            if key not in TOP_LEVEL_KEYS:
+            if key == "tool" and not self.section and isinstance(table[key], dict) and "ctxsep" in table[key]:
+                self.problem(
+                    key,
+                    reason="unknown key: in ctxsep.toml the settings sit at the top level; "
+                    "drop the 'tool.ctxsep' prefix ([phases], not [tool.ctxsep.phases])",
+                )
+            elif key not in TOP_LEVEL_KEYS:
                 self.problem(key, reason=f"unknown key{_suggest(key, TOP_LEVEL_KEYS)}")
         parsed_default = self._phase(table.get("default-phase", DEFAULT_PHASE.label), "default-phase")
         # Phase.LEGACY is 0, so never write `parsed or DEFAULT` here.
