@@ -78,7 +78,7 @@ def render_md(report: Report, graph_kind: str | None = None) -> str:
         f"| {totals.count('baselined')} | {totals_gate_text(report)} |"
     )
     if report.quiet_directories:
-        out += ["", f"{report.quiet_directories} more directories have nothing to migrate or report."]
+        out += ["", f"{quiet_directories_text(report.quiet_directories)}"]
     if any(row.by_rule for row in report.rows):
         out += [
             "",
@@ -148,3 +148,10 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
             "source": graph.render(report, graph_kind),
         }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def quiet_directories_text(count: int) -> str:
+    """The line under the table for directories with nothing to show."""
+    if count == 1:
+        return "1 more directory has nothing to migrate or report."
+    return f"{count} more directories have nothing to migrate or report."

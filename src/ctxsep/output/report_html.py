@@ -12,7 +12,15 @@ from html import escape
 
 from ctxsep.migration.report import DirectoryRow, Report
 from ctxsep.output import graph
-from ctxsep.output.report import KINDS, gate_text, percent_text, phase_text, symbol, totals_gate_text
+from ctxsep.output.report import (
+    KINDS,
+    gate_text,
+    percent_text,
+    phase_text,
+    quiet_directories_text,
+    symbol,
+    totals_gate_text,
+)
 
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -90,9 +98,7 @@ def render_html(report: Report, graph_kind: str | None = None) -> str:
         "</tbody></table>",
     ]
     if report.quiet_directories:
-        body.append(
-            f'<p class="muted">{report.quiet_directories} more directories have nothing to migrate or report.</p>'
-        )
+        body.append(f'<p class="muted">{quiet_directories_text(report.quiet_directories)}</p>')
     if any(row.by_rule for row in report.rows):
         body += [
             "<h2>Findings by rule</h2>",
@@ -116,8 +122,11 @@ def render_html(report: Report, graph_kind: str | None = None) -> str:
                     f"<tr><td>{escape(module)}</td><td>{escape(name)}</td><td>{escape(graph.edge_label(kinds))}</td></tr>"
                 )
             body.append("</tbody></table>")
+            # A self-contained page runs no script: the graph comes as its source.
+            renderer = "GitHub Markdown or mermaid.live" if graph_kind == "mermaid" else "Graphviz (dot -Tsvg)"
             body.append(
-                f"<p class=muted>{escape(graph_kind)} source:</p><pre>{escape(graph.render(report, graph_kind))}</pre>"
+                f"<details><summary>The same as a {escape(graph_kind)} graph (source; render it with "
+                f"{escape(renderer)})</summary><pre>{escape(graph.render(report, graph_kind))}</pre></details>"
             )
         else:
             body.append("<p>None: no module imports or uses a legacy symbol.</p>")
