@@ -5,8 +5,7 @@ the phase) is found from each file's own path — for stdin, from
 ``--stdin-display-name`` — or pinned with ``--ctxsep-config``. Nothing here
 decides what is a finding; a crash inside ctxsep becomes one ``CTX900``
 result instead of aborting the flake8 run, and a broken config one ``CTX901``
-result per problem (per worker process with ``-j``), on the first file it
-affects.
+result per affected file, listing every problem.
 """
 
 from __future__ import annotations
@@ -26,20 +25,18 @@ Result = tuple[int, int, str, type[Any]]
 
 #: One resolver per flake8 run (one options object), reused by every file of
 #: the run and by forked workers; a new run (editors run flake8 in-process,
-#: repeatedly) gets a fresh one, so config discovery is never stale. Within a
-#: run each config file is read once (``recheck=False``: no stat per file).
+#: repeatedly) gets a fresh one. Config files are re-stat'ed on use, so a run
+#: that reuses an options object (flake8's legacy API) still sees edits.
 #: The options object is held, not its id, so a later run cannot reuse the id.
-#: The set holds the config problems this process has reported in the run:
-#: each is shown once (once per worker with ``-j``), not on every file.
-_cached: tuple[argparse.Namespace | None, SettingsResolver, set[str]] | None = None
+_cached: tuple[argparse.Namespace | None, SettingsResolver] | None = None
 
 
-def _run_state(options: argparse.Namespace | None) -> tuple[SettingsResolver, set[str]]:
+def _resolver(options: argparse.Namespace | None) -> SettingsResolver:
     global _cached
     if _cached is None or _cached[0] is not options:
         explicit = getattr(options, "ctxsep_config", None) if options is not None else None
-        _cached = (options, SettingsResolver(explicit=Path(explicit) if explicit else None, recheck=False), set())
-    return _cached[1], _cached[2]
+        _cached = (options, SettingsResolver(explicit=Path(explicit) if explicit else None))
+    return _cached[1]
 
 
 class Plugin:
@@ -66,20 +63,19 @@ class Plugin:
         )
 
     def run(self) -> Iterator[Result]:
-        resolver, reported = _run_state(self.options)
         try:
             result = check_file(
                 self.filename,
-                resolver,
+                _resolver(self.options),
                 source="".join(self.lines),
                 display_path=self.filename,
                 tree=self.tree,
             )
         except ConfigError as exc:
-            for problem in exc.problems:
-                if problem not in reported:
-                    reported.add(problem)
-                    yield 1, 0, f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}", type(self)
+            # One result per affected file, listing every problem: not one per
+            # problem per file (noise), and not once per run (a noqa comment or a
+            # per-file-ignore on that one file would hide a broken config).
+            yield 1, 0, f"{CONFIG_ERROR_CODE} ctxsep config error: {'; '.join(exc.problems)}", type(self)
             return
         except Exception as exc:  # never let a ctxsep bug abort the whole flake8 run
             yield 1, 0, f"{SKIPPED_CODE} ctxsep internal error: {type(exc).__name__}: {exc}", type(self)

@@ -64,6 +64,9 @@ class Reporter:
         self._files: dict[str, _File] = {}
         self._settings: dict[str, FileSettings] = {}
         self._reported_problems: set[str] = set()
+        #: problem -> times reported without mypy keeping it (a speculative
+        #: check, or the user silenced ctx-config-error): bounded retries
+        self._unrecorded: dict[str, int] = {}
         self._reported_failures: set[tuple[str, str]] = set()
         self._results: ResultCache | None = None
 
@@ -199,7 +202,8 @@ class Reporter:
                 continue
             message = f"{CONFIG_ERROR_CODE} ctxsep config error: {problem}"
             api.fail(message, Context(1, 0), code=CONFIG_ERROR)
-            if _recorded(api, message):
+            tries = self._unrecorded[problem] = self._unrecorded.get(problem, 0) + 1
+            if tries >= _MAX_TRIES or _recorded(api, message):
                 self._reported_problems.add(problem)
 
     def failure(self, api: Any, where: Context | None, what: str, exc: BaseException) -> None:
@@ -218,6 +222,11 @@ class Reporter:
             return
         if _recorded(api, message):
             self._reported_failures.add((path, reason))
+
+
+#: Reports of one config problem before giving up on mypy keeping one (it
+#: never will where the user disabled ``ctx-config-error`` or the module).
+_MAX_TRIES = 100
 
 
 def _recorded(api: Any, message: str) -> bool:

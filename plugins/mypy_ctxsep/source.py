@@ -15,8 +15,9 @@ undoes that, so a finding sits at the same column in every front end.
 
 Expressions in an f-string's braces: mypy's classic parser (every 1.x, and
 2.x with the native parser off) gives the expression written directly in
-``{...}`` the position of its ``FormattedValue`` — the whole f-string's
-start on Python 3.11, the ``{`` on 3.12 and later — and keeps its true end.
+``{...}`` the position of its ``FormattedValue`` — the whole string's start
+on Python 3.11 (with implicit concatenation, the first literal's), the ``{``
+on 3.12 and later — and keeps its true end.
 :meth:`ast_span` moves such a start back to where ``ast`` has it, so the
 finding, its text and its overlap with the AST rules are the same as with
 the native parser.
@@ -36,8 +37,9 @@ from ctxsep.engine import SkipFile, decode_source
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")  # what ast counts as a line break (not \f or \x1c)
 _TOKEN_START = re.compile(r"[\w(\[{'\"*.@~+-]")
-#: Where a ``FormattedValue`` can start: an f-string's prefix and quote (3.11), or ``{`` (3.12+).
-_FORMATTED_VALUE_START = re.compile(rb"[rRfF]{1,2}['\"]|\{")
+#: Where a ``FormattedValue`` can start: a string's prefix and quote (3.11; in an implicit
+#: concatenation such as ``"a " f"{x}"`` the first, plain, string's), or ``{`` (3.12+).
+_FORMATTED_VALUE_START = re.compile(rb"[rRbBuUfF]{0,2}['\"]|\{")
 
 
 def real_path(path: str, options: Any) -> str:
