@@ -29,3 +29,9 @@ async def replay_message(thread_id: str, db: AsyncSession = Depends(get_db)):
 async def count_messages(context: RequestScopedContext = Depends(get_request_scoped_user_context)):
     legacy = create_user_execution_context(user_id=context.user_id, thread_id=context.thread_id)
     return await legacy.db_session.scalar("select count(*) from messages")
+
+
+@router.get("/v2/messages/preview")
+async def preview_messages(thread_id: str, db: AsyncSession = Depends(get_db)):
+    context = await get_request_scoped_user_context("system", thread_id)
+    return await message_service.process(context)  # no session: CTX006, which mypy and pylint report
