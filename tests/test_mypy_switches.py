@@ -241,10 +241,12 @@ def test_an_editors_shadow_file_is_what_the_plugin_reads(tmp_path: Path) -> None
     assert "CTX002" not in [code for _, code, _ in found(shadowed)]
 
 
-def test_ctxsep_checks_result_cache_gives_the_same_findings(tmp_path: Path) -> None:
+def test_ctxsep_checks_result_cache_gives_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After ``ctxsep check`` (CI runs it first) the plugin reads the AST
     overlap from its result cache: the same findings, cheaper."""
     from support import ctxsep_cli
+
+    monkeypatch.delenv("CTXSEP_NO_CACHE", raising=False)  # this test is about the cache (tox -e nocache)
 
     by_name = CALLS + '\n    create_user_execution_context("u", db_session=None)\n'
     imports = "from app.context import create_user_execution_context\n    from app.services import"
