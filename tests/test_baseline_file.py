@@ -54,6 +54,16 @@ def test_empty_baseline_round_trips() -> None:
     assert parse(dumps([]), "b.json") == ()
 
 
+def test_an_entry_a_typed_front_end_recorded_keeps_its_via() -> None:
+    typed = Entry("app/routes/users.py", "CTX006", "post_message", "12345678", 1, Phase.MIGRATED, via="mypy")
+    text = dumps([*ENTRIES, typed])
+    assert '"phase": "migrated", "via": "mypy"}' in text
+    assert '"via"' not in dumps(ENTRIES), "entries of the AST engine carry no via"
+    assert typed in parse(text, "b.json")
+    problems = broken(text.replace('"via": "mypy"', '"via": "ruff"'))
+    assert len(problems) == 1 and "\"via\" 'ruff' must be one of mypy, pylint" in problems[0], problems
+
+
 def broken(text: str) -> list[str]:
     with pytest.raises(BaselineError) as info:
         parse(textwrap.dedent(text).lstrip("\n"), "ctxsep-baseline.json")
@@ -115,7 +125,7 @@ def test_bad_entries_are_named_by_number_and_line() -> None:
         "ctxsep-baseline.json: entry 4 (line 7): same path, code, scope and fingerprint as entry 1 (line 4); "
         "keep one entry and add up the counts",
         "ctxsep-baseline.json: entry 5 (line 8): unknown key 'line'; entries have path, code, scope, fingerprint, "
-        "count, phase",
+        "count, phase (optional: via)",
         "ctxsep-baseline.json: entry 6 (line 10): must be an object with keys path, code, scope, fingerprint, "
         "count, phase, not a string",
         "ctxsep-baseline.json: entry 7 (line 11): missing 'code', 'scope', 'fingerprint', 'count', 'phase'",

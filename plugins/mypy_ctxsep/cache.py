@@ -23,10 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import ctxsep
+from ctxsep.baseline.typed import record_run, recording
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import baseline_for
 from ctxsep.model import ConfigError
@@ -77,6 +79,12 @@ class ConfigSlices:
         self.run_names = digest(_vocabulary_data(run_vocabulary))
         self._slices: dict[str, Any] = {}
         self._names: dict[int, tuple[Vocabulary, str]] = {}
+        # Recording (CTXSEP_RECORD) must see every module's findings: a value
+        # no cached module can match makes mypy check them all, every run.
+        target = recording()
+        self.record = f"{target}:{os.getpid()}:{time.time_ns()}" if target else None
+        if target:
+            record_run("mypy")
 
     def for_path(self, path: str) -> Any:
         if path not in self._slices:
@@ -104,6 +112,7 @@ class ConfigSlices:
             "phase": settings.phase.label,
             "severity": {code: severity.label for code, severity in sorted(settings.severities.items())},
             "baseline": digest(entries) if entries else None,
+            "record": self.record,
         }
 
     def _file_names(self, vocab: Vocabulary) -> str:

@@ -119,7 +119,7 @@ class Reporter:
         source = SourceText(text, bool(getattr(api.options, "native_parser", False)))
         absolute = os.path.abspath(path)
         known = None if real != path else partial(self._cached_result, absolute, settings, path)
-        gate = FileGate(absolute, settings, text, path, known_result=known)
+        gate = FileGate(absolute, settings, text, path, known_result=known, via="mypy")
         self._files[path] = _File(real, settings, source, gate)
         return self._files[path]
 

@@ -15,6 +15,7 @@ with dill and re-registers the plugin in every worker.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from pylint.checkers import BaseRawFileChecker
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 from pylint.lint import parallel
 
+from ctxsep.baseline.typed import record, record_run, recording
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import apply_baseline, check_file
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, Severity
@@ -68,6 +70,8 @@ class CtxsepChecker(BaseRawFileChecker):
 
     def open(self) -> None:
         self._module_problems = []
+        if recording() and self._wanted(DUAL_PATTERN_RULE.code):
+            record_run("pylint")  # CTXSEP_RECORD: this run's CTX006 findings follow (or there are none)
 
     def process_module(self, node: nodes.Module) -> None:
         self._module_problems = []
@@ -99,6 +103,9 @@ class CtxsepChecker(BaseRawFileChecker):
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return
+                if recording():
+                    for finding in findings:  # CTXSEP_RECORD: for `ctxsep baseline ... --typed`
+                        record(finding, "pylint", os.path.abspath(path))
                 shown, _ = apply_baseline(findings, settings)
                 for finding in shown:
                     self._report(finding, INFERENCE)

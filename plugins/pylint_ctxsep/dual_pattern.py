@@ -26,15 +26,17 @@ wrong (``DualPatternCallRule.problem``) is decided in
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from astroid import bases, nodes, util
 
 from ctxsep.config import FileSettings
-from ctxsep.engine import decode_source
+from ctxsep.engine import decode_source, fingerprint
 from ctxsep.model import Finding
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import ALL_RULES
+from ctxsep.rules.base import segment_anchor
 from ctxsep.rules.ctx006_dual_pattern_call import (
     ArgContext,
     DualPatternCall,
@@ -84,10 +86,14 @@ def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSet
     if not could_have_dual_pattern_calls(source, settings.vocabulary):
         return []
     findings = []
+    text: str | None = None
     for call, described in dual_pattern_calls(module, settings.vocabulary):
         message = RULE.format(described)
         if message is None:
             continue
+        if text is None:
+            text = decode_source(source)
+        segment = ast.get_source_segment(text, call) or call.as_string()  # type: ignore[arg-type]
         findings.append(
             Finding(
                 path=path,
@@ -97,6 +103,9 @@ def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSet
                 symbol=RULE.symbol,
                 severity=severity,
                 message=message,
+                # the identity mypy's plugin gives the same call (ctxsep.typed_findings)
+                scope=_scope_name(call),
+                fingerprint=fingerprint(segment_anchor(segment)),
                 phase=settings.phase,
             )
         )
@@ -290,3 +299,15 @@ def _through_await(expr: nodes.NodeNG) -> nodes.NodeNG:
                 if single and isinstance(parent.value, nodes.Await):
                     return parent.value.value
     return expr
+
+
+def _scope_name(node: nodes.NodeNG) -> str:
+    """The enclosing classes and functions, as the engine names scopes
+    (``Service.process``; ``<module>`` at the top level)."""
+    names = []
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.Module):
+        if isinstance(parent, (nodes.FunctionDef, nodes.ClassDef)):  # AsyncFunctionDef is a FunctionDef
+            names.append(parent.name)
+        parent = parent.parent
+    return ".".join(reversed(names)) or "<module>"

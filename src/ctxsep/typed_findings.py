@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ctxsep.baseline.fileformat import NO_FINGERPRINT
+from ctxsep.baseline.typed import record, recording
 from ctxsep.config import FileSettings
 from ctxsep.engine import FileResult, SkipFile, apply_baseline, baseline_for, dispatch_table, fingerprint, parse
 from ctxsep.model import Finding, Severity
@@ -81,6 +82,8 @@ class FileGate:
     #: The engine's complete result for exactly this source, if one is at
     #: hand (``ctxsep check``'s result cache): the overlap is then a set lookup.
     known_result: Callable[[], FileResult | None] | None = None
+    #: the host's name for ``CTXSEP_RECORD`` records ("mypy"); "" records nothing
+    via: str = ""
     _suppressions: Suppressions | None = field(default=None, init=False, repr=False)
     _semantics: FileSemantics | bool | None = field(default=False, init=False, repr=False)  # False: not yet
     _entries: bool | None = field(default=None, init=False, repr=False)
@@ -112,25 +115,34 @@ class FileGate:
     def admit(self, case: TypedCase) -> Finding | None:
         if not self.shows(case.code, case.line, case.col, case.function_line):
             return None
-        severity = self.severity(case.code)
+        target = recording() if self.via else None
+        if target is None and not self._has_baseline_entries():
+            return self._finding(case)  # the fingerprint is only for the baseline: skip the work (a parse per case)
+        finding = self.identify(case)
+        if target is not None:
+            record(finding, self.via, self.path)
+        return None if self._baselined(finding) else finding
+
+    def identify(self, case: TypedCase) -> Finding:
+        """The finding for ``case`` with its baseline identity, the baseline
+        aside (what ``CTXSEP_RECORD`` records)."""
+        anchor = case.anchor if case.anchor is not None else segment_anchor(case.segment)
+        return replace(self._finding(case), fingerprint=fingerprint(anchor))
+
+    def _finding(self, case: TypedCase) -> Finding:
         rule = RULES_BY_CODE[case.code]
-        finding = Finding(
+        return Finding(
             path=self.display_path,
             line=case.line,
             col=case.col,
             code=case.code,
             symbol=rule.symbol,
-            severity=severity,
+            severity=self.severity(case.code),
             message=case.message,
             scope=case.scope,
             fingerprint=NO_FINGERPRINT,
             phase=self.settings.phase,
         )
-        if not self._has_baseline_entries():
-            return finding  # the fingerprint is only for the baseline: skip the work (a parse per case)
-        anchor = case.anchor if case.anchor is not None else segment_anchor(case.segment)
-        finding = replace(finding, fingerprint=fingerprint(anchor))
-        return None if self._baselined(finding) else finding
 
     @property
     def suppressions(self) -> Suppressions:
@@ -193,6 +205,8 @@ class FileGate:
     def _baselined(self, finding: Finding) -> bool:
         """Whether the baseline hides ``finding``: entries hide up to their
         count of same-key findings, in the order the host met them."""
+        if not self._has_baseline_entries():
+            return False
         same_key = self._admitted.setdefault((finding.code, finding.scope, finding.fingerprint), [])
         if not any(_same_case(finding, other) for other in same_key):
             same_key.append(finding)

@@ -46,6 +46,10 @@ ABOUT = (
 )
 TOP_LEVEL_KEYS = ("about", "version", "entries")
 ENTRY_KEYS = ("path", "code", "scope", "fingerprint", "count", "phase")
+#: Optional: the type-aware front end that recorded the entry (``ctxsep
+#: baseline create --typed``); the CLI, which has no types, never judges it.
+OPTIONAL_ENTRY_KEYS = ("via",)
+TYPED_FRONT_ENDS = ("mypy", "pylint")
 NO_FINGERPRINT = "-"
 _FINGERPRINT = re.compile(r"[0-9a-f]{8}")
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
@@ -68,6 +72,7 @@ class Entry:
     fingerprint: str
     count: int
     phase: Phase
+    via: str = ""  # "" (the AST engine), or a TYPED_FRONT_ENDS name
 
     @property
     def key(self) -> EntryKey:
@@ -85,6 +90,7 @@ class Entry:
             "fingerprint": self.fingerprint,
             "count": self.count,
             "phase": self.phase.label,
+            **({"via": self.via} if self.via else {}),
         }
 
 
@@ -169,8 +175,11 @@ def _entry(raw: object, where: str, problems: list[str]) -> Entry | None:
         return None
     before = len(problems)
     for key in raw:
-        if key not in ENTRY_KEYS:
-            problems.append(f"{where}: unknown key {key!r}; entries have {', '.join(ENTRY_KEYS)}")
+        if key not in ENTRY_KEYS and key not in OPTIONAL_ENTRY_KEYS:
+            optional = ", ".join(OPTIONAL_ENTRY_KEYS)
+            problems.append(
+                f"{where}: unknown key {key!r}; entries have {', '.join(ENTRY_KEYS)} (optional: {optional})"
+            )
     missing = [key for key in ENTRY_KEYS if key not in raw]
     if missing:
         problems.append(f"{where}: missing {', '.join(repr(k) for k in missing)}")
@@ -191,9 +200,12 @@ def _entry(raw: object, where: str, problems: list[str]) -> Entry | None:
         problems.append(f'{where}: "count" {count!r} must be a whole number of at least 1')
     if not isinstance(phase, str) or phase not in PHASE_NAMES:
         problems.append(f'{where}: "phase" {phase!r} must be one of {", ".join(PHASE_NAMES)}')
+    via = raw.get("via", "")
+    if "via" in raw and via not in TYPED_FRONT_ENDS:
+        problems.append(f'{where}: "via" {via!r} must be one of {", ".join(TYPED_FRONT_ENDS)} (or left out)')
     if len(problems) > before:
         return None
-    return Entry(path, code, scope, fingerprint, count, Phase.parse(phase))
+    return Entry(path, code, scope, fingerprint, count, Phase.parse(phase), via)
 
 
 def _entry_lines(text: str) -> list[int]:

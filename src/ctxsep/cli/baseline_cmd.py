@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.baseline import is_baselinable, load_baseline
+from ctxsep.baseline.typed import read_typed
 from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver, relative_posix
 from ctxsep.migration.baseline_ops import (
@@ -79,12 +80,23 @@ def add_parser(subparsers: Any) -> None:
     prune.set_defaults(handler=run_prune)
     for sub in (create, update, check, prune):
         add_common_options(sub)
+        sub.add_argument(
+            "--typed",
+            action="append",
+            type=Path,
+            default=[],
+            metavar="FILE",
+            help="also judge what mypy or pylint recorded in FILE (run them with CTXSEP_RECORD=FILE); repeatable",
+        )
 
 
 def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:
     resolver = SettingsResolver(explicit=args.config)
+    typed = [read_typed(resolver.cwd / path) for path in args.typed]
+    records = [record for run in typed for record in run.records]
+    vias = frozenset(via for run in typed for via in run.vias)
     run = run_check(args.paths, resolver, jobs=args.jobs, baseline=read_baselines)
-    return resolver, group_run(run, resolver, args.paths, read_baselines=read_baselines)
+    return resolver, group_run(run, resolver, args.paths, read_baselines=read_baselines, typed=records, typed_vias=vias)
 
 
 def _shown(path: Path, resolver: SettingsResolver) -> str:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ctxsep.atomic import write_atomic
 from ctxsep.baseline import Baseline, Entry, EntryKey, dumps, finding_key, is_baselinable, load_baseline
+from ctxsep.baseline.fileformat import TYPED_FRONT_ENDS
+from ctxsep.baseline.typed import TypedRecord
 from ctxsep.config import Config, SettingsResolver, relative_posix
 from ctxsep.model import CtxsepError, Finding, Phase, Severity
 from ctxsep.runner import RunResult
@@ -34,13 +36,39 @@ class FileState:
     all_findings: list[Finding]  # shown and baselined alike
     new: list[Finding]  # not hidden by the baseline
     skipped: bool
+    #: findings a type-aware front end recorded for this file (``--typed``), per front end
+    typed: dict[str, list[Finding]] = field(default_factory=dict)
+    #: the front ends whose records this run was given (their entries can be judged)
+    typed_vias: frozenset[str] = frozenset()
 
     def counts(self) -> Counter[EntryKey]:
         return Counter(finding_key(self.rel_path, f) for f in self.all_findings if is_baselinable(f))
 
+    def typed_counts(self) -> dict[str, Counter[EntryKey]]:
+        """Per front end, what it recorded that the AST engine does not
+        report itself (one entry per key: the AST's, else the first front
+        end's in ``TYPED_FRONT_ENDS`` order)."""
+        taken = set(self.counts())
+        result: dict[str, Counter[EntryKey]] = {}
+        for via in TYPED_FRONT_ENDS:
+            counts = Counter(finding_key(self.rel_path, f) for f in self.typed.get(via, ()) if is_baselinable(f))
+            result[via] = Counter({key: n for key, n in counts.items() if key not in taken})
+            taken.update(result[via])
+        return result
+
+    def found(self, entry: Entry) -> int:
+        """How many findings this run saw for ``entry``'s key, from the front end that recorded it."""
+        if entry.via:
+            return self.typed_counts()[entry.via][entry.key]
+        return self.counts()[entry.key]
+
     def verifiable(self, entry: Entry) -> bool:
         """Whether this run can tell if ``entry`` still occurs: not when the
-        file could not be parsed, nor when the rule is off in its phase."""
+        file could not be parsed, nor when the rule is off in its phase, nor
+        for an entry a type-aware front end recorded unless its records were
+        given (``--typed``)."""
+        if entry.via and entry.via not in self.typed_vias:
+            return False
         return not self.skipped and self.severities.get(entry.code, Severity.OFF) is not Severity.OFF
 
 
@@ -66,11 +94,22 @@ class BaselineGroup:
 
 
 def group_run(
-    run: RunResult, resolver: SettingsResolver, paths: Iterable[str], read_baselines: bool = True
+    run: RunResult,
+    resolver: SettingsResolver,
+    paths: Iterable[str],
+    read_baselines: bool = True,
+    typed: Iterable[TypedRecord] = (),
+    typed_vias: frozenset[str] = frozenset(),
 ) -> list[BaselineGroup]:
     """Group a run's results by baseline file (reading each unless
-    ``read_baselines`` is False, as ``create --force`` over a broken file)."""
+    ``read_baselines`` is False, as ``create --force`` over a broken file),
+    with the ``--typed`` records of the run's files."""
     roots = tuple(Path(os.path.normpath(resolver.cwd / p)) for p in paths)
+    records = list(typed)
+    vias = typed_vias | {record.via for record in records}
+    by_file: dict[Path, dict[str, list[Finding]]] = {}
+    for record in records:
+        by_file.setdefault(Path(os.path.normpath(record.path)), {}).setdefault(record.via, []).append(record.finding)
     groups: dict[Path, BaselineGroup] = {}
     for file, result in zip(run.files, run.results, strict=True):
         settings = resolver.for_path(file)
@@ -87,6 +126,8 @@ def group_run(
             all_findings=sorted([*result.findings, *result.baselined], key=lambda f: f.sort_key),
             new=list(result.findings),
             skipped=result.skipped is not None,
+            typed=by_file.get(Path(os.path.normpath(file)), {}),
+            typed_vias=vias,
         )
     return sorted(groups.values(), key=lambda g: str(g.path))
 
@@ -102,8 +143,19 @@ def created_entries(group: BaselineGroup, keep_others: bool) -> list[Entry]:
         for state in group.files.values()
         for key, count in state.counts().items()
     ]
-    if keep_others:
-        entries.extend(e for e in group.baseline.entries if e.path not in group.files and not group.gone(e))
+    for state in group.files.values():
+        for via, counts in state.typed_counts().items():
+            entries.extend(Entry(*key, count=count, phase=state.phase, via=via) for key, count in counts.items())
+    recorded = {entry.key for entry in entries}
+    for entry in group.baseline.entries:
+        analysed = group.files.get(entry.path)
+        if entry.key in recorded:
+            continue
+        if analysed is None:
+            if keep_others and not group.gone(entry):
+                entries.append(entry)
+        elif entry.via and entry.via not in analysed.typed_vias:
+            entries.append(entry)  # this run cannot see what that front end sees: keep its record
     return entries
 
 
@@ -129,7 +181,7 @@ def updated_entries(group: BaselineGroup, allow_growth: bool = False, drop_gated
         if not state.verifiable(entry):
             result.append(entry)
             continue
-        found = counts[entry.path][entry.key]
+        found = state.found(entry)
         if allow_growth and (found > entry.count or (gated and found)):
             result.append(_with(entry, found, max(entry.phase, state.phase)))
         elif min(found, entry.count):
@@ -141,12 +193,18 @@ def updated_entries(group: BaselineGroup, allow_growth: bool = False, drop_gated
                 continue
             for key, count in counts[rel].items():
                 if key not in known:
+                    known.add(key)
                     result.append(Entry(*key, count=count, phase=state.phase))
+            for via, typed_counts in state.typed_counts().items():
+                for key, count in typed_counts.items():
+                    if key not in known:
+                        known.add(key)
+                        result.append(Entry(*key, count=count, phase=state.phase, via=via))
     return result
 
 
 def _with(entry: Entry, count: int, phase: Phase) -> Entry:
-    return Entry(entry.path, entry.code, entry.scope, entry.fingerprint, count, phase)
+    return Entry(entry.path, entry.code, entry.scope, entry.fingerprint, count, phase, entry.via)
 
 
 # -- checking ----------------------------------------------------------------------
@@ -169,9 +227,9 @@ class CheckOutcome:
 
 def check_group(group: BaselineGroup) -> CheckOutcome:
     outcome = CheckOutcome()
-    counts = {rel: state.counts() for rel, state in group.files.items()}
     for analysed in group.files.values():
         outcome.new.extend(analysed.new)
+        outcome.new.extend(_typed_new(group, analysed))
     for entry in group.baseline.entries:
         state = group.files.get(entry.path)
         if state is None:
@@ -183,12 +241,29 @@ def check_group(group: BaselineGroup) -> CheckOutcome:
             continue
         if not state.verifiable(entry):
             continue
-        found = counts[entry.path][entry.key]
+        found = state.found(entry)
         if found < entry.count:
             what = "no longer found" if not found else f"{entry.count - found} of {entry.count} no longer found"
             outcome.stale.append(StaleEntry(entry, entry.count - found, what))
     outcome.new.sort(key=lambda f: f.sort_key)
     return outcome
+
+
+def _typed_new(group: BaselineGroup, state: FileState) -> list[Finding]:
+    """The recorded typed findings the baseline does not hide (as the
+    plugin would show them: active entries hide up to their count)."""
+    hiding = {e.key: e.count for e in group.baseline.entries if e.path == state.rel_path and e.active_in(state.phase)}
+    new: list[Finding] = []
+    for via, counts in state.typed_counts().items():
+        seen: Counter[EntryKey] = Counter()
+        for finding in sorted(state.typed.get(via, ()), key=lambda f: f.sort_key):
+            key = finding_key(state.rel_path, finding)
+            if key not in counts:
+                continue  # the AST engine reports it, or another front end's record counts it
+            seen[key] += 1
+            if seen[key] > hiding.get(key, 0):
+                new.append(replace(finding, path=state.display))
+    return new
 
 
 # -- changes and writing --------------------------------------------------------------

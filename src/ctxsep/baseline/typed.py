@@ -1,0 +1,139 @@
+"""Findings only a type-aware front end sees, carried to the baseline commands.
+
+``ctxsep baseline`` runs the AST engine; it cannot see what only mypy's types
+or astroid's inference show (CTX006 above all, and mypy's type-only cases of
+the other rules). With ``CTXSEP_RECORD=FILE`` in the environment, the mypy
+and pylint plugins append every finding they would show — before the
+baseline hides any — to FILE, one JSON object per line; ``ctxsep baseline
+create|update|check|prune --typed FILE`` reads it back. Entries recorded
+from it carry ``via`` (the front end), and the baseline commands judge such
+an entry only when a ``--typed`` file of that front end is given.
+
+Appending one short line per finding with ``O_APPEND`` is safe from several
+processes at once (mypy's and pylint's parallel workers). A host may meet
+the same case more than once (mypy re-checks some expressions), so reading
+drops exact repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctxsep.baseline.fileformat import TYPED_FRONT_ENDS
+from ctxsep.model import PHASE_NAMES, SEVERITY_NAMES, BaselineError, Finding, Phase, Severity
+
+#: The environment variable that turns recording on (a file path).
+RECORD_ENV = "CTXSEP_RECORD"
+_FIELDS = ("via", "path", "line", "col", "code", "symbol", "severity", "message", "scope", "fingerprint", "phase")
+
+
+def recording() -> str | None:
+    """The file findings are being recorded to, if any."""
+    return os.environ.get(RECORD_ENV) or None
+
+
+def record_run(via: str) -> None:
+    """Note that ``via`` ran with recording on: a front end that records no
+    finding at all has still seen that its entries' findings are gone."""
+    _append({"via": via})
+
+
+def record(finding: Finding, via: str, absolute_path: str) -> None:
+    """Append ``finding`` (with its baseline identity) to the record file."""
+    row = {
+        "via": via,
+        "path": absolute_path,
+        "line": finding.line,
+        "col": finding.col,
+        "code": finding.code,
+        "symbol": finding.symbol,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "scope": finding.scope,
+        "fingerprint": finding.fingerprint,
+        "phase": finding.phase.label if finding.phase is not None else None,
+    }
+    _append(row)
+
+
+def _append(row: dict[str, object]) -> None:
+    target = recording()
+    if target is None:
+        return
+    data = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class TypedRecord:
+    via: str
+    path: Path  # absolute
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class TypedRun:
+    records: list[TypedRecord]
+    vias: frozenset[str]  # the front ends that recorded (with or without findings)
+
+
+def read_typed(path: Path) -> TypedRun:
+    """The records of one ``--typed`` file, exact repeats dropped. A line
+    that is not a record is an error naming the file and the line; a file
+    no front end wrote to is an error too (judging by it would drop every
+    entry of that front end as fixed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError([f"{path}: cannot read typed findings: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise BaselineError([f"{path}: typed findings are not UTF-8 text (byte {exc.start})"]) from None
+    records: dict[tuple[object, ...], TypedRecord] = {}
+    vias: set[str] = set()
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if isinstance(row, dict) and set(row) == {"via"} and row["via"] in TYPED_FRONT_ENDS:
+                vias.add(row["via"])
+                continue
+            if not isinstance(row, dict) or set(row) != set(_FIELDS):
+                raise ValueError(f"expected an object with keys {', '.join(_FIELDS)}")
+            finding = Finding(
+                path=str(row["path"]),
+                line=int(row["line"]),
+                col=int(row["col"]),
+                code=str(row["code"]),
+                symbol=str(row["symbol"]),
+                severity=Severity.parse(_known(row["severity"], SEVERITY_NAMES, "severity")),
+                message=str(row["message"]),
+                scope=str(row["scope"]),
+                fingerprint=str(row["fingerprint"]),
+                phase=Phase.parse(_known(row["phase"], PHASE_NAMES, "phase")),
+            )
+            via = _known(row["via"], TYPED_FRONT_ENDS, "via")
+        except (ValueError, TypeError, KeyError) as exc:
+            problems.append(f"{path}: line {number}: not a typed finding written by a ctxsep plugin: {exc}")
+            continue
+        key = (via, finding.path, finding.line, finding.col, finding.code, finding.scope, finding.fingerprint)
+        records.setdefault(key, TypedRecord(via, Path(finding.path), finding))
+    if not vias:
+        problems.append(f"{path}: no front end recorded here; run mypy or pylint with {RECORD_ENV}={path.name} first")
+    if problems:
+        raise BaselineError(problems[:20])
+    return TypedRun(list(records.values()), frozenset(vias))
+
+
+def _known(value: object, names: tuple[str, ...], field: str) -> str:
+    if not isinstance(value, str) or value not in names:
+        raise ValueError(f"{field!r} must be one of {', '.join(names)}")
+    return value
