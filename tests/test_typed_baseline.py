@@ -79,9 +79,29 @@ def test_a_record_no_front_end_wrote_is_refused(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(BaselineError, match="no front end recorded here"):
         read_typed(empty)
-    empty.write_text('{"via": "mypy"}\n{"path": 3}\n')
+    empty.write_text('{"via": "mypy", "file": "/x/a.py"}\n{"path": 3}\n')
     with pytest.raises(BaselineError, match="line 2: not a typed finding"):
         read_typed(empty)
+
+
+def test_a_recording_over_part_of_the_tree_condemns_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, {"app/calls.py": CALLS, "app/more.py": CALLS})
+    record = _record_mypy(root, monkeypatch)
+    code, out, _ = ctxsep_cli(root, "baseline", "create", "--typed", str(record))
+    assert code == 0, out
+    before = sorted((e.path, e.code) for e in read_entries(root / "ctxsep-baseline.json") if e.via)
+    assert {path for path, _ in before} == {"app/calls.py", "app/more.py"}
+    # mypy over app/calls.py only (and what it imports): app/more.py is not checked
+    target = root / "part.jsonl"
+    monkeypatch.setenv(RECORD_ENV, str(target))
+    check(root, paths=("app/calls.py",))
+    monkeypatch.delenv(RECORD_ENV)
+    assert ("mypy", (root / "app/more.py").resolve()) not in {(v, p.resolve()) for v, p in read_typed(target).checked}
+    code, out, _ = ctxsep_cli(root, "baseline", "update", "--typed", str(target))
+    assert code == 0, out
+    assert sorted((e.path, e.code) for e in read_entries(root / "ctxsep-baseline.json") if e.via) == before
 
 
 def test_mypy_and_pylint_give_the_demos_dual_pattern_call_one_identity(

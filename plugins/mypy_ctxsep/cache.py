@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import ctxsep
-from ctxsep.baseline.typed import record_run, recording
+from ctxsep.baseline.typed import recording
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import baseline_for
 from ctxsep.model import ConfigError
@@ -83,8 +83,6 @@ class ConfigSlices:
         # no cached module can match makes mypy check them all, every run.
         target = recording()
         self.record = f"{target}:{os.getpid()}:{time.time_ns()}" if target else None
-        if target:
-            record_run("mypy")
 
     def for_path(self, path: str) -> Any:
         if path not in self._slices:
@@ -95,7 +93,7 @@ class ConfigSlices:
         return self._slices[path]
 
     def _slice(self, path: str) -> Any:
-        if not path.endswith((".py", ".pyi")) or _outside_project(path):
+        if not path.endswith((".py", ".pyi")) or outside_project(path):
             return None  # typeshed, site-packages: nothing of ours
         try:
             settings = self.resolver.for_path(os.path.abspath(path))
@@ -122,7 +120,8 @@ class ConfigSlices:
         return known[1]
 
 
-def _outside_project(path: str) -> bool:
+def outside_project(path: str) -> bool:
+    """Typeshed and installed packages: nothing of ours."""
     return bool(set(Path(path).parts) & {"site-packages", "dist-packages", "typeshed"})
 
 

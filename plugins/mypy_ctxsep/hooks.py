@@ -24,6 +24,7 @@ directory). Phase, severities, suppressions and the baseline are per file.
 
 from __future__ import annotations
 
+import os
 import sys
 import weakref
 from collections.abc import Callable
@@ -31,19 +32,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mypy.nodes import FUNC_NO_INFO, Decorator, FuncDef, SymbolNode, TypeInfo
+from mypy.nodes import FUNC_NO_INFO, Decorator, FuncDef, MypyFile, SymbolNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import AttributeContext, ClassDefContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
+from ctxsep.baseline.typed import record_checked
 from ctxsep.config import SettingsResolver
 from ctxsep.model import ConfigError
 from ctxsep.rules.ctx006_dual_pattern_call import dual_pattern_signature
 from ctxsep.semantics import Vocabulary
 from mypy_ctxsep.aliases import AliasTargets
 from mypy_ctxsep.attributes import AttributeChecks, SemanalApi
-from mypy_ctxsep.cache import ConfigSlices, daemon_version
+from mypy_ctxsep.cache import ConfigSlices, daemon_version, outside_project
 from mypy_ctxsep.calls import CTX001, MUTATORS, CallChecks, DualSpec
 from mypy_ctxsep.report import Reporter
 from mypy_ctxsep.typeview import TypeView, declared_callable, display_name
@@ -304,6 +306,14 @@ class CtxsepPlugin(Plugin):
         return subclass_fields
 
     # -- mypy's cache ----------------------------------------------------------------------
+
+    def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        """No extra dependencies; while recording (``CTXSEP_RECORD``), note
+        each project module mypy processes, so ``ctxsep baseline --typed``
+        judges its entries for exactly those files."""
+        if self.slices.record is not None and file.path and not outside_project(file.path):
+            record_checked("mypy", os.path.abspath(file.path))
+        return []
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         """The slice of config that decides this module's findings

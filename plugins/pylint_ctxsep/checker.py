@@ -23,7 +23,7 @@ from pylint.checkers import BaseRawFileChecker
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 from pylint.lint import parallel
 
-from ctxsep.baseline.typed import record, record_run, recording
+from ctxsep.baseline.typed import record, record_checked, recording
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import apply_baseline, check_file
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, Severity
@@ -70,8 +70,6 @@ class CtxsepChecker(BaseRawFileChecker):
 
     def open(self) -> None:
         self._module_problems = []
-        if recording() and self._wanted(DUAL_PATTERN_RULE.code):
-            record_run("pylint")  # CTXSEP_RECORD: this run's CTX006 findings follow (or there are none)
 
     def process_module(self, node: nodes.Module) -> None:
         self._module_problems = []
@@ -103,8 +101,9 @@ class CtxsepChecker(BaseRawFileChecker):
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return
-                if recording():
-                    for finding in findings:  # CTXSEP_RECORD: for `ctxsep baseline ... --typed`
+                if recording():  # CTXSEP_RECORD: for `ctxsep baseline ... --typed`
+                    record_checked("pylint", os.path.abspath(path))
+                    for finding in findings:
                         record(finding, "pylint", os.path.abspath(path))
                 shown, _ = apply_baseline(findings, settings)
                 for finding in shown:

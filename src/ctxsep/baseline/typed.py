@@ -3,11 +3,12 @@
 ``ctxsep baseline`` runs the AST engine; it cannot see what only mypy's types
 or astroid's inference show (CTX006 above all, and mypy's type-only cases of
 the other rules). With ``CTXSEP_RECORD=FILE`` in the environment, the mypy
-and pylint plugins append every finding they would show — before the
-baseline hides any — to FILE, one JSON object per line; ``ctxsep baseline
-create|update|check|prune --typed FILE`` reads it back. Entries recorded
-from it carry ``via`` (the front end), and the baseline commands judge such
-an entry only when a ``--typed`` file of that front end is given.
+and pylint plugins append every file they check and every finding they
+would show — before the baseline hides any — to FILE, one JSON object per
+line; ``ctxsep baseline create|update|check|prune --typed FILE`` reads it
+back. Entries recorded from it carry ``via`` (the front end), and the
+baseline commands judge such an entry only for a file that front end
+checked while recording.
 
 Appending one short line per finding with ``O_APPEND`` is safe from several
 processes at once (mypy's and pylint's parallel workers). A host may meet
@@ -35,10 +36,11 @@ def recording() -> str | None:
     return os.environ.get(RECORD_ENV) or None
 
 
-def record_run(via: str) -> None:
-    """Note that ``via`` ran with recording on: a front end that records no
-    finding at all has still seen that its entries' findings are gone."""
-    _append({"via": via})
+def record_checked(via: str, absolute_path: str) -> None:
+    """Note that ``via`` checked this file while recording: its entries for
+    the file can be judged (no finding recorded means they are fixed), and
+    only for such files (a run over part of a tree condemns nothing else)."""
+    _append({"via": via, "file": absolute_path})
 
 
 def record(finding: Finding, via: str, absolute_path: str) -> None:
@@ -81,7 +83,8 @@ class TypedRecord:
 @dataclass(frozen=True)
 class TypedRun:
     records: list[TypedRecord]
-    vias: frozenset[str]  # the front ends that recorded (with or without findings)
+    #: (front end, absolute path) of every file a front end checked while recording
+    checked: frozenset[tuple[str, Path]]
 
 
 def read_typed(path: Path) -> TypedRun:
@@ -96,15 +99,15 @@ def read_typed(path: Path) -> TypedRun:
     except UnicodeDecodeError as exc:
         raise BaselineError([f"{path}: typed findings are not UTF-8 text (byte {exc.start})"]) from None
     records: dict[tuple[object, ...], TypedRecord] = {}
-    vias: set[str] = set()
+    checked: set[tuple[str, Path]] = set()
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            if isinstance(row, dict) and set(row) == {"via"} and row["via"] in TYPED_FRONT_ENDS:
-                vias.add(row["via"])
+            if isinstance(row, dict) and set(row) == {"via", "file"}:
+                checked.add((_known(row["via"], TYPED_FRONT_ENDS, "via"), Path(os.path.normpath(str(row["file"])))))
                 continue
             if not isinstance(row, dict) or set(row) != set(_FIELDS):
                 raise ValueError(f"expected an object with keys {', '.join(_FIELDS)}")
@@ -126,11 +129,11 @@ def read_typed(path: Path) -> TypedRun:
             continue
         key = (via, finding.path, finding.line, finding.col, finding.code, finding.scope, finding.fingerprint)
         records.setdefault(key, TypedRecord(via, Path(finding.path), finding))
-    if not vias:
+    if not checked:
         problems.append(f"{path}: no front end recorded here; run mypy or pylint with {RECORD_ENV}={path.name} first")
     if problems:
         raise BaselineError(problems[:20])
-    return TypedRun(list(records.values()), frozenset(vias))
+    return TypedRun(list(records.values()), frozenset(checked))
 
 
 def _known(value: object, names: tuple[str, ...], field: str) -> str:

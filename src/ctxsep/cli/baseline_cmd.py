@@ -94,9 +94,11 @@ def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[Sett
     resolver = SettingsResolver(explicit=args.config)
     typed = [read_typed(resolver.cwd / path) for path in args.typed]
     records = [record for run in typed for record in run.records]
-    vias = frozenset(via for run in typed for via in run.vias)
+    checked = frozenset(item for run in typed for item in run.checked)
     run = run_check(args.paths, resolver, jobs=args.jobs, baseline=read_baselines)
-    return resolver, group_run(run, resolver, args.paths, read_baselines=read_baselines, typed=records, typed_vias=vias)
+    return resolver, group_run(
+        run, resolver, args.paths, read_baselines=read_baselines, typed=records, typed_checked=checked
+    )
 
 
 def _shown(path: Path, resolver: SettingsResolver) -> str:

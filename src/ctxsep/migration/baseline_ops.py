@@ -38,7 +38,7 @@ class FileState:
     skipped: bool
     #: findings a type-aware front end recorded for this file (``--typed``), per front end
     typed: dict[str, list[Finding]] = field(default_factory=dict)
-    #: the front ends whose records this run was given (their entries can be judged)
+    #: the front ends that checked this file while recording (their entries for it can be judged)
     typed_vias: frozenset[str] = frozenset()
 
     def counts(self) -> Counter[EntryKey]:
@@ -99,14 +99,18 @@ def group_run(
     paths: Iterable[str],
     read_baselines: bool = True,
     typed: Iterable[TypedRecord] = (),
-    typed_vias: frozenset[str] = frozenset(),
+    typed_checked: frozenset[tuple[str, Path]] = frozenset(),
 ) -> list[BaselineGroup]:
     """Group a run's results by baseline file (reading each unless
     ``read_baselines`` is False, as ``create --force`` over a broken file),
     with the ``--typed`` records of the run's files."""
     roots = tuple(Path(os.path.normpath(resolver.cwd / p)) for p in paths)
     records = list(typed)
-    vias = typed_vias | {record.via for record in records}
+    checked_by: dict[Path, set[str]] = {}
+    for via, checked_path in typed_checked:
+        checked_by.setdefault(Path(os.path.normpath(checked_path)), set()).add(via)
+    for record in records:
+        checked_by.setdefault(Path(os.path.normpath(record.path)), set()).add(record.via)
     by_file: dict[Path, dict[str, list[Finding]]] = {}
     for record in records:
         by_file.setdefault(Path(os.path.normpath(record.path)), {}).setdefault(record.via, []).append(record.finding)
@@ -127,7 +131,7 @@ def group_run(
             new=list(result.findings),
             skipped=result.skipped is not None,
             typed=by_file.get(Path(os.path.normpath(file)), {}),
-            typed_vias=vias,
+            typed_vias=frozenset(checked_by.get(Path(os.path.normpath(file)), ())),
         )
     return sorted(groups.values(), key=lambda g: str(g.path))
 
