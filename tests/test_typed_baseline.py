@@ -16,7 +16,7 @@ from support import ROOT, ctxsep_cli, run
 
 from ctxsep.baseline import read_entries
 from ctxsep.baseline.typed import RECORD_ENV, read_typed
-from ctxsep.model import BaselineError
+from ctxsep.model import BaselineError, Finding
 
 
 def _record_mypy(root: Path, monkeypatch: pytest.MonkeyPatch, name: str = "typed.jsonl") -> Path:
@@ -136,3 +136,133 @@ def test_mypy_and_pylint_give_the_demos_dual_pattern_call_one_identity(
         assert "CTX006" not in run(cmd, demo).stdout
     document = json.loads((demo / "ctxsep-baseline.json").read_text())
     assert any(entry.get("via") == "mypy" for entry in document["entries"])
+
+
+# -- judging typed entries: hand-written records (the format is the plugins') -------------
+
+
+def _ast_finding(root: Path, rel: str) -> Finding:
+    from ctxsep.config import SettingsResolver
+    from ctxsep.engine import check_file
+
+    (finding,) = check_file(root / rel, SettingsResolver(cwd=root), baseline=False).findings
+    return finding
+
+
+def _write_record(
+    target: Path,
+    via: str,
+    checked: list[Path],
+    findings: tuple[tuple[Path, Finding], ...] | list[tuple[Path, Finding]] = (),
+) -> None:
+    rows = [{"via": via, "file": str(path)} for path in checked]
+    for path, finding in findings:
+        rows.append(
+            {
+                "via": via,
+                "path": str(path),
+                "line": finding.line,
+                "col": finding.col,
+                "code": finding.code,
+                "symbol": finding.symbol,
+                "severity": "error",
+                "message": finding.message,
+                "scope": finding.scope,
+                "fingerprint": finding.fingerprint,
+                "phase": "migrated",
+            }
+        )
+    with target.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(row) + "\n" for row in rows)
+
+
+LEGACY = """\
+from app.context import create_user_execution_context
+
+
+def f():
+    return create_user_execution_context('u')
+"""
+
+
+@pytest.fixture
+def legacy_project(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.ctxsep]\ndefault-phase = "migrated"\n')
+    (root / "app" / "use.py").write_text(LEGACY)
+    return root
+
+
+def _as_typed_entry(root: Path, via: str) -> None:
+    """Turn the baseline's one entry into one a typed front end recorded."""
+    path = root / "ctxsep-baseline.json"
+    path.write_text(path.read_text().replace('"phase": "migrated"}', f'"phase": "migrated", "via": "{via}"}}'))
+
+
+def test_a_typed_entry_the_ast_engine_now_reports_is_kept_as_its_entry(legacy_project: Path) -> None:
+    root = legacy_project
+    assert ctxsep_cli(root, "baseline", "create")[0] == 0
+    _as_typed_entry(root, "mypy")  # as if only mypy had seen it (before a vocabulary change)
+    record = root / "t.jsonl"
+    _write_record(record, "mypy", [root / "app/use.py"])  # mypy checked the file and no longer reports it
+    code, out, _ = ctxsep_cli(root, "baseline", "check", "--typed", str(record), "--fail-on-stale")
+    assert code == 0 and "0 stale" in out, out
+    code, out, _ = ctxsep_cli(root, "baseline", "update", "--typed", str(record))
+    assert code == 0, out
+    (entry,) = read_entries(root / "ctxsep-baseline.json")
+    assert (entry.code, entry.via, entry.count) == ("CTX002", "", 1), "kept, and now the AST engine's"
+
+
+def test_a_typed_entry_another_front_end_still_sees_is_kept(legacy_project: Path) -> None:
+    root = legacy_project
+    finding = _ast_finding(root, "app/use.py")
+    (root / "app" / "use.py").write_text("def f():\n    return None\n")  # the AST no longer sees anything here
+    _write_record(root / "first.jsonl", "mypy", [root / "app/use.py"], [(root / "app/use.py", finding)])
+    assert ctxsep_cli(root, "baseline", "create", "--typed", "first.jsonl")[0] == 0
+    assert [(e.code, e.via) for e in read_entries(root / "ctxsep-baseline.json")] == [("CTX002", "mypy")]
+    record = root / "both.jsonl"
+    _write_record(record, "mypy", [root / "app/use.py"])  # mypy lost it (an annotation went)...
+    _write_record(record, "pylint", [root / "app/use.py"], [(root / "app/use.py", finding)])  # ...pylint did not
+    code, out, _ = ctxsep_cli(root, "baseline", "update", "--typed", str(record))
+    assert code == 0, out
+    assert [(e.code, e.via) for e in read_entries(root / "ctxsep-baseline.json")] == [("CTX002", "mypy")]
+
+
+def test_a_record_from_another_checkout_or_with_bad_fields_is_refused(legacy_project: Path) -> None:
+    root = legacy_project
+    assert ctxsep_cli(root, "baseline", "create")[0] == 0
+    elsewhere = root / "elsewhere.jsonl"
+    _write_record(elsewhere, "mypy", [Path("/builds/other/app/use.py")])
+    code, _, err = ctxsep_cli(root, "baseline", "check", "--typed", str(elsewhere))
+    assert code == 2 and "none of the files recorded there is among the files checked now" in err, err
+    finding = _ast_finding(root, "app/use.py")
+    bad = root / "bad.jsonl"
+    _write_record(bad, "mypy", [root / "app/use.py"], [(root / "app/use.py", finding)])
+    bad.write_text(bad.read_text().replace(finding.fingerprint, "ZZ"))
+    code, _, err = ctxsep_cli(root, "baseline", "update", "--allow-growth", "--typed", str(bad))
+    assert code == 2 and "line 2" in err and "'fingerprint' 'ZZ' must be 8 lowercase hex digits" in err, err
+    read_entries(root / "ctxsep-baseline.json")  # untouched and still valid
+
+
+def test_what_the_host_silences_is_not_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ignored = CALLS.replace('process(scoped("u"))', 'process(scoped("u"))  # type: ignore[ctx-dual-pattern-call]')
+    root = project(tmp_path, {"app/calls.py": ignored})
+    assert [code for _, code, _ in found(check(root))] == ["CTX002", "CTX004"]
+    assert {r.finding.code for r in read_typed(_record_mypy(root, monkeypatch)).records} == {"CTX002", "CTX004"}
+
+
+def test_what_pylint_silences_is_not_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = shutil.copytree(ROOT / "docs" / "example", tmp_path / "demo")
+    routes = demo / "app" / "routes" / "messages.py"
+    text = routes.read_text()
+    assert "process(context)  # no session" in text
+    line = next(line for line in text.splitlines() if "process(context)  # no session" in line)
+    routes.write_text(text.replace(line, line.split("  #")[0] + "  # pylint: disable=dual-pattern-call"))
+    target = demo / "pylint.jsonl"
+    monkeypatch.setenv(RECORD_ENV, str(target))
+    proc = run([sys.executable, "-m", "pylint", "app"], demo)
+    assert "CTX006" not in proc.stdout
+    recorded = read_typed(target)
+    assert ("pylint", routes.resolve()) in {(via, path.resolve()) for via, path in recorded.checked}
+    assert recorded.records == []

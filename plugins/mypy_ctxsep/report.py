@@ -14,6 +14,7 @@ inside mypy.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +23,7 @@ from typing import Any
 
 from mypy.nodes import Context, FuncDef, TypeInfo
 
+from ctxsep.baseline.typed import recording
 from ctxsep.cache import ResultCache
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.engine import FileResult
@@ -183,7 +185,7 @@ class Reporter:
             function_line=function_line,
         )
         try:
-            finding = state.gate.admit(case)
+            finding = state.gate.admit(case, recordable=not _silenced_by_mypy(api, source, line, code))
         except ConfigError as exc:  # the baseline is broken
             self._config_problems(api, exc.problems)
             return
@@ -227,6 +229,27 @@ class Reporter:
 #: Reports of one config problem before giving up on mypy keeping one (it
 #: never will where the user disabled ``ctx-config-error`` or the module).
 _MAX_TRIES = 100
+
+
+_TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore(?:\[([^\]]*)\])?")
+
+
+def _silenced_by_mypy(api: Any, source: SourceText, line: int, code: str) -> bool:
+    """Whether mypy will not show ``code`` at ``line`` whatever ctxsep says:
+    a ``# type: ignore`` that covers it, a disabled error code, or a module
+    whose errors are ignored. Only asked while recording (``CTXSEP_RECORD``)."""
+    if not recording():
+        return False
+    options = getattr(api, "options", None)
+    error_code = CODES[code]
+    if getattr(options, "ignore_errors", False) or error_code in (getattr(options, "disabled_error_codes", None) or ()):
+        return True
+    text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
+    match = _TYPE_IGNORE.search(text)
+    if match is None:
+        return False
+    codes = match.group(1)
+    return codes is None or error_code.code in {c.strip() for c in codes.split(",")}
 
 
 def _recorded(api: Any, message: str) -> bool:

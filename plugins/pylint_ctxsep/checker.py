@@ -104,7 +104,8 @@ class CtxsepChecker(BaseRawFileChecker):
                 if recording():  # CTXSEP_RECORD: for `ctxsep baseline ... --typed`
                     record_checked("pylint", os.path.abspath(path))
                     for finding in findings:
-                        record(finding, "pylint", os.path.abspath(path))
+                        if self._shown_by_pylint(finding):
+                            record(finding, "pylint", os.path.abspath(path))
                 shown, _ = apply_baseline(findings, settings)
                 for finding in shown:
                     self._report(finding, INFERENCE)
@@ -121,6 +122,15 @@ class CtxsepChecker(BaseRawFileChecker):
         """Whether either message of a rule is enabled at all (skip the work if not)."""
         rule = RULES_BY_CODE[code]
         return self.linter.is_message_enabled(error_msgid(rule)) or self.linter.is_message_enabled(warning_msgid(rule))
+
+    def _shown_by_pylint(self, finding: Finding) -> bool:
+        """Whether pylint's own switches and pragmas let ``finding`` through
+        (what ``_report`` would show, the baseline aside)."""
+        rule = RULES_BY_CODE[finding.code]
+        msgid = error_msgid(rule) if finding.severity is Severity.ERROR else warning_msgid(rule)
+        return self.linter.is_message_enabled(error_msgid(rule), finding.line) and self.linter.is_message_enabled(
+            msgid, finding.line
+        )
 
     def _report(self, finding: Finding, confidence: Confidence) -> None:
         rule = RULES_BY_CODE.get(finding.code)

@@ -112,10 +112,13 @@ class FileGate:
             )
         return known
 
-    def admit(self, case: TypedCase) -> Finding | None:
+    def admit(self, case: TypedCase, recordable: bool = True) -> Finding | None:
+        """The finding to show for ``case``, or None. ``recordable`` False:
+        the host itself will not show it (its own ignore comment or
+        switch), so ``CTXSEP_RECORD`` leaves it out."""
         if not self.shows(case.code, case.line, case.col, case.function_line):
             return None
-        target = recording() if self.via else None
+        target = recording() if self.via and recordable else None
         if target is None and not self._has_baseline_entries():
             return self._finding(case)  # the fingerprint is only for the baseline: skip the work (a parse per case)
         finding = self.identify(case)

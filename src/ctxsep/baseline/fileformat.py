@@ -52,6 +52,8 @@ OPTIONAL_ENTRY_KEYS = ("via",)
 TYPED_FRONT_ENDS = ("mypy", "pylint")
 NO_FINGERPRINT = "-"
 _FINGERPRINT = re.compile(r"[0-9a-f]{8}")
+#: What a recorded fingerprint looks like (the typed-findings reader checks it too).
+FINGERPRINT_RE = _FINGERPRINT
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 #: More problems than this are summarised: a file broken everywhere needs one message, not thousands.
 MAX_PROBLEMS = 20

@@ -23,8 +23,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctxsep.baseline.fileformat import TYPED_FRONT_ENDS
+from ctxsep.baseline.fileformat import FINGERPRINT_RE, TYPED_FRONT_ENDS
 from ctxsep.model import PHASE_NAMES, SEVERITY_NAMES, BaselineError, Finding, Phase, Severity
+from ctxsep.rules import RULES_BY_CODE
 
 #: The environment variable that turns recording on (a file path).
 RECORD_ENV = "CTXSEP_RECORD"
@@ -107,20 +108,23 @@ def read_typed(path: Path) -> TypedRun:
         try:
             row = json.loads(line)
             if isinstance(row, dict) and set(row) == {"via", "file"}:
-                checked.add((_known(row["via"], TYPED_FRONT_ENDS, "via"), Path(os.path.normpath(str(row["file"])))))
+                checked.add((_known(row["via"], TYPED_FRONT_ENDS, "via"), _absolute(row["file"], "file")))
                 continue
             if not isinstance(row, dict) or set(row) != set(_FIELDS):
                 raise ValueError(f"expected an object with keys {', '.join(_FIELDS)}")
+            fingerprint = _text(row["fingerprint"], "fingerprint")
+            if not FINGERPRINT_RE.fullmatch(fingerprint):
+                raise ValueError(f"'fingerprint' {fingerprint!r} must be 8 lowercase hex digits")
             finding = Finding(
-                path=str(row["path"]),
-                line=int(row["line"]),
-                col=int(row["col"]),
-                code=str(row["code"]),
-                symbol=str(row["symbol"]),
+                path=str(_absolute(row["path"], "path")),
+                line=_whole(row["line"], "line", 1),
+                col=_whole(row["col"], "col", 0),
+                code=_known(row["code"], tuple(RULES_BY_CODE), "code"),
+                symbol=_text(row["symbol"], "symbol"),
                 severity=Severity.parse(_known(row["severity"], SEVERITY_NAMES, "severity")),
-                message=str(row["message"]),
-                scope=str(row["scope"]),
-                fingerprint=str(row["fingerprint"]),
+                message=_text(row["message"], "message"),
+                scope=_text(row["scope"], "scope"),
+                fingerprint=fingerprint,
                 phase=Phase.parse(_known(row["phase"], PHASE_NAMES, "phase")),
             )
             via = _known(row["via"], TYPED_FRONT_ENDS, "via")
@@ -134,6 +138,25 @@ def read_typed(path: Path) -> TypedRun:
     if problems:
         raise BaselineError(problems[:20])
     return TypedRun(list(records.values()), frozenset(checked))
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{field!r} must be a non-empty string")
+    return value
+
+
+def _whole(value: object, field: str, least: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise ValueError(f"{field!r} must be a whole number of at least {least}")
+    return value
+
+
+def _absolute(value: object, field: str) -> Path:
+    text = _text(value, field)
+    if not os.path.isabs(text):
+        raise ValueError(f"{field!r} must be an absolute path")
+    return Path(os.path.normpath(text))
 
 
 def _known(value: object, names: tuple[str, ...], field: str) -> str:

@@ -10,6 +10,7 @@ read; every other command refuses (exit 2) and leaves it alone.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,13 @@ def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[Sett
     records = [record for run in typed for record in run.records]
     checked = frozenset(item for run in typed for item in run.checked)
     run = run_check(args.paths, resolver, jobs=args.jobs, baseline=read_baselines)
+    files = {Path(os.path.normpath(file)) for file in run.files}
+    for name, recorded in zip(args.typed, typed, strict=True):
+        if not any(path in files for _, path in recorded.checked):
+            raise CtxsepError(
+                f"{name}: none of the files recorded there is among the files checked now "
+                "(recorded in another checkout or directory?); record again here"
+            )
     return resolver, group_run(
         run, resolver, args.paths, read_baselines=read_baselines, typed=records, typed_checked=checked
     )

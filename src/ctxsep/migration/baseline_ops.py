@@ -57,10 +57,22 @@ class FileState:
         return result
 
     def found(self, entry: Entry) -> int:
-        """How many findings this run saw for ``entry``'s key, from the front end that recorded it."""
-        if entry.via:
-            return self.typed_counts()[entry.via][entry.key]
-        return self.counts()[entry.key]
+        """How many findings this run saw for ``entry``'s key. For an entry a
+        type-aware front end recorded: the most any source saw — the AST
+        engine (which may see it now, after a vocabulary change) or any front
+        end that checked the file while recording (mypy may have lost an
+        annotation that pylint does not need)."""
+        ast_count = self.counts()[entry.key]
+        if not entry.via:
+            return ast_count
+        seen = [ast_count]
+        for via in self.typed_vias:
+            seen.append(sum(1 for f in self.typed.get(via, ()) if finding_key(self.rel_path, f) == entry.key))
+        return max(seen)
+
+    def via_for(self, entry: Entry) -> str:
+        """The ``via`` an entry keeps when rewritten: none once the AST engine reports its key."""
+        return "" if entry.via and self.counts()[entry.key] else entry.via
 
     def verifiable(self, entry: Entry) -> bool:
         """Whether this run can tell if ``entry`` still occurs: not when the
@@ -186,10 +198,11 @@ def updated_entries(group: BaselineGroup, allow_growth: bool = False, drop_gated
             result.append(entry)
             continue
         found = state.found(entry)
+        via = state.via_for(entry)
         if allow_growth and (found > entry.count or (gated and found)):
-            result.append(_with(entry, found, max(entry.phase, state.phase)))
+            result.append(_with(entry, found, max(entry.phase, state.phase), via))
         elif min(found, entry.count):
-            result.append(_with(entry, min(found, entry.count), entry.phase))
+            result.append(_with(entry, min(found, entry.count), entry.phase, via))
     if allow_growth:
         known = {entry.key for entry in group.baseline.entries}
         for rel, state in group.files.items():
@@ -207,8 +220,8 @@ def updated_entries(group: BaselineGroup, allow_growth: bool = False, drop_gated
     return result
 
 
-def _with(entry: Entry, count: int, phase: Phase) -> Entry:
-    return Entry(entry.path, entry.code, entry.scope, entry.fingerprint, count, phase, entry.via)
+def _with(entry: Entry, count: int, phase: Phase, via: str) -> Entry:
+    return Entry(entry.path, entry.code, entry.scope, entry.fingerprint, count, phase, via)
 
 
 # -- checking ----------------------------------------------------------------------
