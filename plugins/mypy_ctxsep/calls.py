@@ -243,7 +243,7 @@ class CallChecks:
             callee = node.callee
             if callee.name == "__delitem__" and node.args:  # ``del x[k]``: a call mypy makes up
                 index = node.args[0]
-                span = self._subscript_span(api, receiver, index)
+                span = _subscript_span(receiver, index)
                 describe = lambda: f"deletion of {text(api, receiver) + '[' + text(api, index) + ']'!r}"  # noqa: E731
             else:
                 span = Span.of(node)
@@ -254,9 +254,10 @@ class CallChecks:
             fields = CTX004.fields(describe(), self.types.context(context_type)[1])
             self.reporter.report(api, CTX004.code, fields, span)
 
-    def _subscript_span(self, api: Any, base: Expression, index: Expression) -> Span:
-        """``ctx.a[k]`` of ``del ctx.a[k]``: from the base to the ``]`` after the index."""
-        return Span(base.line, base.column, index.end_line, (index.end_column or 0) + 1)
+
+def _subscript_span(base: Expression, index: Expression) -> Span:
+    """``ctx.a[k]`` of ``del ctx.a[k]``: from the base to the ``]`` after the index."""
+    return Span(base.line, base.column, index.end_line, (index.end_column or 0) + 1)
 
 
 def _formal(names: list[str | None], name: str, offset: int) -> int:

@@ -14,7 +14,6 @@ inside mypy.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -51,9 +50,7 @@ class Span:
 
 @dataclass
 class _File:
-    real_path: str  # the shadow file, when an editor passed one
-    settings: FileSettings
-    source: SourceText
+    source: SourceText  # what mypy checks: the file, or an editor's shadow file
     gate: FileGate
 
 
@@ -122,7 +119,7 @@ class Reporter:
         absolute = os.path.abspath(path)
         known = None if real != path else partial(self._cached_result, absolute, settings, path)
         gate = FileGate(absolute, settings, text, path, known_result=known, via="mypy")
-        self._files[path] = _File(real, settings, source, gate)
+        self._files[path] = _File(source, gate)
         return self._files[path]
 
     def _cached_result(self, path: str, settings: FileSettings, display: str) -> FileResult | None:
@@ -185,7 +182,7 @@ class Reporter:
             function_line=function_line,
         )
         try:
-            finding = state.gate.admit(case, recordable=not _silenced_by_mypy(api, source, line, code))
+            finding = state.gate.admit(case, recordable=not _silenced_by_mypy(api, line, code))
         except ConfigError as exc:  # the baseline is broken
             self._config_problems(api, exc.problems)
             return
@@ -231,25 +228,32 @@ class Reporter:
 _MAX_TRIES = 100
 
 
-_TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore(?:\[([^\]]*)\])?")
-
-
-def _silenced_by_mypy(api: Any, source: SourceText, line: int, code: str) -> bool:
+def _silenced_by_mypy(api: Any, line: int, code: str) -> bool:
     """Whether mypy will not show ``code`` at ``line`` whatever ctxsep says:
     a ``# type: ignore`` that covers it, a disabled error code, or a module
-    whose errors are ignored. Only asked while recording (``CTXSEP_RECORD``)."""
+    whose errors are ignored. Only asked while recording (``CTXSEP_RECORD``).
+    The ignore comments are mypy's own parse of them
+    (``Errors.ignored_lines``: line -> codes, none meaning all), read like
+    ``_recorded`` reads ``error_info_map``; where that cannot be read the
+    finding is recorded, as a finding mypy shows."""
     if not recording():
         return False
     options = getattr(api, "options", None)
     error_code = CODES[code]
     if getattr(options, "ignore_errors", False) or error_code in (getattr(options, "disabled_error_codes", None) or ()):
         return True
-    text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
-    match = _TYPE_IGNORE.search(text)
-    if match is None:
-        return False
-    codes = match.group(1)
-    return codes is None or error_code.code in {c.strip() for c in codes.split(",")}
+    errors = _errors(api)
+    file = getattr(errors, "file", None)
+    if file in (getattr(errors, "ignored_files", None) or ()):
+        return True
+    ignored = getattr(errors, "ignored_lines", None)
+    codes = ignored.get(file, {}).get(line) if isinstance(ignored, dict) else None
+    return codes is not None and (not codes or error_code.code in codes)
+
+
+def _errors(api: Any) -> Any:
+    """mypy's ``Errors`` behind a checker (``api.msg.errors``) or semantic analyser (``api.errors``)."""
+    return getattr(getattr(api, "msg", None), "errors", None) or getattr(api, "errors", None)
 
 
 def _recorded(api: Any, message: str) -> bool:
@@ -260,7 +264,7 @@ def _recorded(api: Any, message: str) -> bool:
     that. ``Errors.error_info_map`` (file -> recorded errors) has been
     mypy's store for years; where it cannot be read, the error counts as
     shown, as it always was."""
-    errors = getattr(getattr(api, "msg", None), "errors", None) or getattr(api, "errors", None)
+    errors = _errors(api)
     recorded = getattr(errors, "error_info_map", None)
     if not isinstance(recorded, dict):
         return True

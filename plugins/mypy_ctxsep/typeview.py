@@ -39,8 +39,7 @@ from mypy.types import (
 )
 
 from ctxsep.rules.ctx006_dual_pattern_call import ArgContext, ParamShape
-from ctxsep.semantics import Category, QualifiedName, Vocabulary
-from ctxsep.semantics.vocabulary import Origin
+from ctxsep.semantics import Category, Vocabulary
 
 
 class Kind(enum.Enum):
@@ -80,7 +79,7 @@ class TypeView:
         self._classes: dict[int, tuple[TypeInfo, ClassView]] = {}
 
     def classify_fullname(self, fullname: str) -> Category | None:
-        return self.vocab.match(QualifiedName(tuple(fullname.split(".")), Origin.IMPORT))
+        return self.vocab.match_fullname(fullname)
 
     def info(self, info: TypeInfo) -> ClassView:
         cached = self._classes.get(id(info))

@@ -16,6 +16,7 @@ with dill and re-registers the plugin in every worker.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,11 @@ from pylint.checkers import BaseRawFileChecker
 from pylint.interfaces import HIGH, INFERENCE, Confidence
 from pylint.lint import parallel
 
-from ctxsep.baseline.typed import record, record_checked, recording
+from ctxsep.baseline.typed import record_checked, recording
 from ctxsep.config import SettingsResolver
-from ctxsep.engine import apply_baseline, check_file
+from ctxsep.engine import check_file
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, Severity
-from ctxsep.rules import RULES_BY_CODE
+from ctxsep.rules import RULES_BY_CODE, Rule
 from pylint_ctxsep.dual_pattern import RULE as DUAL_PATTERN_RULE
 from pylint_ctxsep.dual_pattern import dual_pattern_findings
 from pylint_ctxsep.messages import (
@@ -95,18 +96,17 @@ class CtxsepChecker(BaseRawFileChecker):
             settings = resolver.for_path(path)
             if settings.severities[DUAL_PATTERN_RULE.code] is not Severity.OFF:
                 try:
-                    findings = dual_pattern_findings(node, source, settings, path)
+                    if recording():  # CTXSEP_RECORD: for `ctxsep baseline ... --typed`
+                        record_checked("pylint", os.path.abspath(path))
+                    severity = settings.severities[DUAL_PATTERN_RULE.code]
+                    shown = dual_pattern_findings(
+                        node, source, settings, path, partial(self._shown_by_pylint, DUAL_PATTERN_RULE, severity)
+                    )
                 except Exception as exc:  # the AST rules' findings above stand
                     reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return
-                if recording():  # CTXSEP_RECORD: for `ctxsep baseline ... --typed`
-                    record_checked("pylint", os.path.abspath(path))
-                    for finding in findings:
-                        if self._shown_by_pylint(finding):
-                            record(finding, "pylint", os.path.abspath(path))
-                shown, _ = apply_baseline(findings, settings)
                 for finding in shown:
                     self._report(finding, INFERENCE)
 
@@ -123,14 +123,11 @@ class CtxsepChecker(BaseRawFileChecker):
         rule = RULES_BY_CODE[code]
         return self.linter.is_message_enabled(error_msgid(rule)) or self.linter.is_message_enabled(warning_msgid(rule))
 
-    def _shown_by_pylint(self, finding: Finding) -> bool:
-        """Whether pylint's own switches and pragmas let ``finding`` through
-        (what ``_report`` would show, the baseline aside)."""
-        rule = RULES_BY_CODE[finding.code]
-        msgid = error_msgid(rule) if finding.severity is Severity.ERROR else warning_msgid(rule)
-        return self.linter.is_message_enabled(error_msgid(rule), finding.line) and self.linter.is_message_enabled(
-            msgid, finding.line
-        )
+    def _shown_by_pylint(self, rule: Rule, severity: Severity, line: int) -> bool:
+        """Whether pylint's own switches and pragmas let a finding of ``rule``
+        on ``line`` through (what ``_report`` would show, the baseline aside)."""
+        msgid = error_msgid(rule) if severity is Severity.ERROR else warning_msgid(rule)
+        return self.linter.is_message_enabled(error_msgid(rule), line) and self.linter.is_message_enabled(msgid, line)
 
     def _report(self, finding: Finding, confidence: Confidence) -> None:
         rule = RULES_BY_CODE.get(finding.code)

@@ -27,16 +27,16 @@ wrong (``DualPatternCallRule.problem``) is decided in
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 
 from astroid import bases, nodes, util
 
 from ctxsep.config import FileSettings
-from ctxsep.engine import decode_source, fingerprint
+from ctxsep.engine import decode_source
 from ctxsep.model import Finding
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import ALL_RULES
-from ctxsep.rules.base import segment_anchor
 from ctxsep.rules.ctx006_dual_pattern_call import (
     ArgContext,
     DualPatternCall,
@@ -47,7 +47,7 @@ from ctxsep.rules.ctx006_dual_pattern_call import (
     dual_pattern_signature,
 )
 from ctxsep.semantics import Vocabulary
-from ctxsep.suppression import find_suppressions, is_suppressed
+from ctxsep.typed_findings import FileGate, TypedCase
 from pylint_ctxsep.annotations import ASTROID_FAILURES, lookup, union_members
 from pylint_ctxsep.pruning import literals_can_be_contexts, might_be_context
 
@@ -80,38 +80,35 @@ def could_have_dual_pattern_calls(source: bytes | str, vocab: Vocabulary) -> boo
     return might_have_findings(source, vocab)
 
 
-def dual_pattern_findings(module: nodes.Module, source: bytes, settings: FileSettings, path: str) -> list[Finding]:
-    """CTX006 findings for one module, with ``# ctxsep: ignore`` applied."""
-    severity = settings.severities[RULE.code]
+def dual_pattern_findings(
+    module: nodes.Module,
+    source: bytes,
+    settings: FileSettings,
+    path: str,
+    host_shows: Callable[[int], bool] = lambda line: True,
+) -> list[Finding]:
+    """The CTX006 findings to show for one module, through the engine's gate
+    for findings a host finds itself (``ctxsep.typed_findings``): severity,
+    ``# ctxsep: ignore``, the baseline and ``CTXSEP_RECORD``, with the
+    identity mypy's plugin gives the same call. ``host_shows(line)``: whether
+    pylint's own switches and pragmas let a finding on ``line`` through
+    (what they silence is not recorded)."""
     if not could_have_dual_pattern_calls(source, settings.vocabulary):
         return []
+    gate: FileGate | None = None
     findings = []
-    text: str | None = None
     for call, described in dual_pattern_calls(module, settings.vocabulary):
         message = RULE.format(described)
         if message is None:
             continue
-        if text is None:
-            text = decode_source(source)
-        segment = ast.get_source_segment(text, call) or call.as_string()  # type: ignore[arg-type]
-        findings.append(
-            Finding(
-                path=path,
-                line=call.lineno or 1,
-                col=call.col_offset or 0,
-                code=RULE.code,
-                symbol=RULE.symbol,
-                severity=severity,
-                message=message,
-                # the identity mypy's plugin gives the same call (ctxsep.typed_findings)
-                scope=_scope_name(call),
-                fingerprint=fingerprint(segment_anchor(segment)),
-                phase=settings.phase,
-            )
-        )
-    if findings:
-        suppressions = find_suppressions(decode_source(source))
-        findings = [f for f in findings if not is_suppressed(suppressions, f.line, f.code)]
+        if gate is None:
+            gate = FileGate(os.path.abspath(path), settings, decode_source(source), path, via="pylint")
+        line = call.lineno or 1
+        segment = ast.get_source_segment(gate.source, call) or call.as_string()  # type: ignore[arg-type]
+        case = TypedCase(RULE.code, line, call.col_offset or 0, message, _scope_name(call), segment)
+        finding = gate.admit(case, recordable=host_shows(line))
+        if finding is not None:
+            findings.append(finding)
     return findings
 
 

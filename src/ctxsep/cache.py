@@ -45,7 +45,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -379,7 +378,3 @@ class ResultCache:
     def save(self) -> None:
         for index in self._indexes.values():
             index.save(self.today)
-
-    @property
-    def directories(self) -> Iterable[Path]:
-        return tuple(self._indexes)

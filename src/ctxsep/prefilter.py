@@ -53,10 +53,6 @@ def _needles(vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
     return memo[1], memo[2]
 
 
-def needles(vocab: Vocabulary) -> tuple[bytes, ...]:
-    return _needles(vocab)[1]
-
-
 def might_have_findings(data: bytes | str, vocab: Vocabulary) -> bool:
     """False only when the file provably cannot produce any finding."""
     idents, keys = _needles(vocab)

@@ -118,15 +118,15 @@ class FileGate:
         switch), so ``CTXSEP_RECORD`` leaves it out."""
         if not self.shows(case.code, case.line, case.col, case.function_line):
             return None
-        target = recording() if self.via and recordable else None
-        if target is None and not self._has_baseline_entries():
+        records = bool(self.via and recordable and recording())
+        if not records and not self._has_baseline_entries():
             return self._finding(case)  # the fingerprint is only for the baseline: skip the work (a parse per case)
-        finding = self.identify(case)
-        if target is not None:
+        finding = self._identify(case)
+        if records:
             record(finding, self.via, self.path)
         return None if self._baselined(finding) else finding
 
-    def identify(self, case: TypedCase) -> Finding:
+    def _identify(self, case: TypedCase) -> Finding:
         """The finding for ``case`` with its baseline identity, the baseline
         aside (what ``CTXSEP_RECORD`` records)."""
         anchor = case.anchor if case.anchor is not None else segment_anchor(case.segment)

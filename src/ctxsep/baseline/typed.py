@@ -77,7 +77,7 @@ def _append(row: dict[str, object]) -> None:
 @dataclass(frozen=True)
 class TypedRecord:
     via: str
-    path: Path  # absolute
+    path: Path  # absolute and normalised (``finding.path`` as a Path)
     finding: Finding
 
 

@@ -117,15 +117,14 @@ def group_run(
     ``read_baselines`` is False, as ``create --force`` over a broken file),
     with the ``--typed`` records of the run's files."""
     roots = tuple(Path(os.path.normpath(resolver.cwd / p)) for p in paths)
-    records = list(typed)
+    # Recorded paths are absolute and normalised (``read_typed``).
     checked_by: dict[Path, set[str]] = {}
     for via, checked_path in typed_checked:
-        checked_by.setdefault(Path(os.path.normpath(checked_path)), set()).add(via)
-    for record in records:
-        checked_by.setdefault(Path(os.path.normpath(record.path)), set()).add(record.via)
+        checked_by.setdefault(checked_path, set()).add(via)
     by_file: dict[Path, dict[str, list[Finding]]] = {}
-    for record in records:
-        by_file.setdefault(Path(os.path.normpath(record.path)), {}).setdefault(record.via, []).append(record.finding)
+    for record in typed:
+        checked_by.setdefault(record.path, set()).add(record.via)
+        by_file.setdefault(record.path, {}).setdefault(record.via, []).append(record.finding)
     groups: dict[Path, BaselineGroup] = {}
     for file, result in zip(run.files, run.results, strict=True):
         settings = resolver.for_path(file)

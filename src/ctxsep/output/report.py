@@ -78,7 +78,7 @@ def render_md(report: Report, graph_kind: str | None = None) -> str:
         f"| {totals.count('baselined')} | {totals_gate_text(report)} |"
     )
     if report.quiet_directories:
-        out += ["", f"{quiet_directories_text(report.quiet_directories)}"]
+        out += ["", quiet_directories_text(report.quiet_directories)]
     if any(row.by_rule for row in report.rows):
         out += [
             "",

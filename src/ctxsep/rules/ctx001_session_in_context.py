@@ -4,9 +4,8 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, QualifiedName, Vocabulary
+from ctxsep.semantics import Category, Vocabulary
 from ctxsep.semantics.classes import session_attributes
-from ctxsep.semantics.vocabulary import Origin
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
 
@@ -224,10 +223,7 @@ class SessionInContext(Rule):
         type-aware host sees it) a declared type that is a session type."""
         if name in vocab.session_names:
             return True
-        return any(
-            vocab.match(QualifiedName(tuple(t.split(".")), Origin.IMPORT)) is Category.SESSION_TYPE
-            for t in type_fullnames
-        )
+        return any(vocab.match_fullname(t) is Category.SESSION_TYPE for t in type_fullnames)
 
 
 def _setattr_target(node: ast.Call) -> tuple[ast.expr, str] | None:

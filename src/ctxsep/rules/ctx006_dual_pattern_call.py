@@ -4,8 +4,7 @@ import enum
 from dataclasses import dataclass
 
 from ctxsep.rules.base import Rule, defaults
-from ctxsep.semantics import Category, QualifiedName, Vocabulary
-from ctxsep.semantics.vocabulary import Origin
+from ctxsep.semantics import Category, Vocabulary
 
 
 class ArgContext(enum.Enum):
@@ -54,7 +53,7 @@ class DualPatternSignature:
 def classify_type(fullname: str, vocab: Vocabulary) -> ArgContext:
     """Whether a fully qualified type name (as mypy/astroid give it) is a
     legacy or a request-scoped context type."""
-    category = vocab.match(QualifiedName(tuple(fullname.split(".")), Origin.IMPORT))
+    category = vocab.match_fullname(fullname)
     if category is Category.LEGACY_CONTEXT_TYPE:
         return ArgContext.LEGACY
     if category is Category.SCOPED_CONTEXT_TYPE:
@@ -77,10 +76,7 @@ def dual_pattern_signature(params: list[ParamShape], vocab: Vocabulary) -> DualP
     for index, param in enumerate(params):
         if index == context[0] or not param.has_default:
             continue
-        session_typed = any(
-            vocab.match(QualifiedName(tuple(n.split(".")), Origin.IMPORT)) is Category.SESSION_TYPE
-            for n in param.type_fullnames
-        )
+        session_typed = any(vocab.match_fullname(n) is Category.SESSION_TYPE for n in param.type_fullnames)
         if session_typed or param.name in vocab.session_names:
             return DualPatternSignature(context[1].name, context[0], param.name, index)
     return None

@@ -143,6 +143,11 @@ class Vocabulary:
     def might_match(self, identifier: str) -> bool:
         return identifier in self._by_last
 
+    def match_fullname(self, fullname: str) -> Category | None:
+        """The category of a fully qualified name as a type-aware host gives
+        it (``app.context.UserExecutionContext``), matched like an import."""
+        return self.match(QualifiedName(tuple(fullname.split(".")), Origin.IMPORT))
+
     def match(self, name: QualifiedName | None) -> Category | None:
         """The category ``name`` belongs to, or None. When one name is in two
         categories (a misconfiguration), the first in Category order wins."""
