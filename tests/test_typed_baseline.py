@@ -19,12 +19,15 @@ from ctxsep.baseline.typed import RECORD_ENV, read_typed
 from ctxsep.model import BaselineError, Finding
 
 
-def _record_mypy(root: Path, monkeypatch: pytest.MonkeyPatch, name: str = "typed.jsonl") -> Path:
+def _record_mypy(
+    root: Path, monkeypatch: pytest.MonkeyPatch, name: str = "typed.jsonl", paths: tuple[str, ...] = ("app",)
+) -> Path:
     target = root / name
     target.unlink(missing_ok=True)
     monkeypatch.setenv(RECORD_ENV, str(target))
     try:
-        check(root, cache_dir=root / ".mypy_cache")  # incremental on purpose: recording must not be served from it
+        # incremental on purpose: recording must not be served from the cache
+        check(root, paths=paths, cache_dir=root / ".mypy_cache")
     finally:
         monkeypatch.delenv(RECORD_ENV)
     return target
@@ -94,10 +97,7 @@ def test_a_recording_over_part_of_the_tree_condemns_nothing_else(
     before = sorted((e.path, e.code) for e in read_entries(root / "ctxsep-baseline.json") if e.via)
     assert {path for path, _ in before} == {"app/calls.py", "app/more.py"}
     # mypy over app/calls.py only (and what it imports): app/more.py is not checked
-    target = root / "part.jsonl"
-    monkeypatch.setenv(RECORD_ENV, str(target))
-    check(root, paths=("app/calls.py",))
-    monkeypatch.delenv(RECORD_ENV)
+    target = _record_mypy(root, monkeypatch, "part.jsonl", paths=("app/calls.py",))
     assert ("mypy", (root / "app/more.py").resolve()) not in {(v, p.resolve()) for v, p in read_typed(target).checked}
     code, out, _ = ctxsep_cli(root, "baseline", "update", "--typed", str(target))
     assert code == 0, out

@@ -164,8 +164,8 @@ def pylint_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Ro
 
 
 def mypy_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Row]:
-    if importlib.util.find_spec("mypy_ctxsep") is None:
-        print("  mypy row skipped: mypy_ctxsep is not importable (the mypy plugin has not landed yet)")
+    if importlib.util.find_spec("mypy") is None:
+        print("  mypy row skipped: mypy is not installed (pip install 'ctxsep[mypy]')")
         return []
     lines = corpus.lines_of(["app"])
     cmd = [tool("mypy") or "mypy", "--ignore-missing-imports", "--no-incremental", "--no-error-summary"]
