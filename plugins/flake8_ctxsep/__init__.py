@@ -19,7 +19,7 @@ from typing import Any
 from ctxsep import __version__
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import check_file
-from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError
+from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, internal_error
 
 Result = tuple[int, int, str, type[Any]]
 
@@ -78,7 +78,7 @@ class Plugin:
             yield 1, 0, f"{CONFIG_ERROR_CODE} ctxsep config error: {'; '.join(exc.problems)}", type(self)
             return
         except Exception as exc:  # never let a ctxsep bug abort the whole flake8 run
-            yield 1, 0, f"{SKIPPED_CODE} ctxsep internal error: {type(exc).__name__}: {exc}", type(self)
+            yield 1, 0, f"{SKIPPED_CODE} {internal_error(exc)}", type(self)
             return
         for finding in result.findings:
             yield finding.line, finding.col, finding.message, type(self)

@@ -27,7 +27,7 @@ from pylint.lint import parallel
 from ctxsep.baseline.typed import record_checked, recording
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import check_file
-from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, Severity
+from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, Severity, internal_error
 from ctxsep.rules import RULES_BY_CODE, Rule
 from pylint_ctxsep.dual_pattern import RULE as DUAL_PATTERN_RULE
 from pylint_ctxsep.dual_pattern import dual_pattern_findings
@@ -81,7 +81,7 @@ class CtxsepChecker(BaseRawFileChecker):
         except ConfigError as exc:
             self._config_problems(node, exc.problems)
         except Exception as exc:  # a ctxsep bug must not become pylint's F0002 "astroid-error"
-            reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
+            reason = internal_error(exc)
             self.add_message(SKIPPED_MSGID, line=1, args=(f"{SKIPPED_CODE} file not checked: {reason}",))
 
     def _check(self, node: nodes.Module, path: str) -> None:
@@ -103,7 +103,7 @@ class CtxsepChecker(BaseRawFileChecker):
                         node, source, settings, path, partial(self._shown_by_pylint, DUAL_PATTERN_RULE, severity)
                     )
                 except Exception as exc:  # the AST rules' findings above stand
-                    reason = f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)"
+                    reason = internal_error(exc)
                     message = f"{SKIPPED_CODE} {DUAL_PATTERN_RULE.code} not checked: {reason}"
                     self.add_message(SKIPPED_MSGID, line=1, args=(message,))
                     return

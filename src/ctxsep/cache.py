@@ -54,7 +54,7 @@ from ctxsep import __version__
 from ctxsep.atomic import write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
-from ctxsep.model import Finding, Severity
+from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
 
 CACHE_DIR_NAME = ".ctxsep_cache"
 INDEX_NAME = "results-v1.json"
@@ -128,7 +128,7 @@ def cacheable(result: FileResult) -> bool:
     """Everything but failures that do not follow from the content: an
     unreadable file, or a ctxsep bug (a fix changes the code hash anyway)."""
     reason = result.skipped or ""
-    return not reason.startswith(("cannot read", "ctxsep internal error"))
+    return not reason.startswith(("cannot read", INTERNAL_ERROR_PREFIX))
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 
 from ctxsep.baseline import Baseline, BaselineStore
 from ctxsep.config import Config, FileSettings, SettingsResolver
-from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity
+from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
 from ctxsep.semantics import SCOPE_NODES, FileSemantics
@@ -124,7 +124,7 @@ def check_source(
     except RecursionError:
         return _skipped(display_path, phase, "nesting too deep to analyse")
     except Exception as exc:  # a bug in ctxsep must never take the host down
-        return _skipped(display_path, phase, f"ctxsep internal error: {type(exc).__name__}: {exc} (please report it)")
+        return _skipped(display_path, phase, internal_error(exc))
     hidden: list[Finding] = []
     if filter_findings is not None and findings:
         findings, hidden = filter_findings(findings, settings)

@@ -109,3 +109,13 @@ class BaselineError(ConfigError):
     entry). A ConfigError, so every front end reports it the way it reports a
     broken config: the CLI exits 2, flake8 and pylint show one ``CTX901``
     result per problem. Each problem names the file and the line or entry."""
+
+
+#: How every front end starts the reason for a bug inside ctxsep (the result
+#: cache keys on it: such a result is not a fact about the file).
+INTERNAL_ERROR_PREFIX = "ctxsep internal error"
+
+
+def internal_error(exc: BaseException) -> str:
+    """The reason text for a bug inside ctxsep, the same in every front end."""
+    return f"{INTERNAL_ERROR_PREFIX}: {type(exc).__name__}: {exc} (please report it)"
