@@ -1,0 +1,8 @@
+"""Every fix, in the order their edits win when two overlap."""
+
+from __future__ import annotations
+
+from ctxsep.fixes.base import FixProvider
+from ctxsep.fixes.route_handler import RouteHandlerFix
+
+PROVIDERS: tuple[FixProvider, ...] = (RouteHandlerFix(),)
