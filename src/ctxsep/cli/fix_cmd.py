@@ -81,5 +81,5 @@ def _summary(result: FixRun, out: Any, would: bool) -> None:
     if result.stale_baseline:
         out.write(
             f"{result.stale_baseline} baseline entr{'ies' if result.stale_baseline != 1 else 'y'} "
-            f"{'would be' if would else 'are now'} stale; `ctxsep baseline update` shrinks the baseline.\n"
+            f"{'would be' if would else ('are' if result.stale_baseline != 1 else 'is') + ' now'} stale; `ctxsep baseline update` shrinks the baseline.\n"
         )

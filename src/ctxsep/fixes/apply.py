@@ -163,45 +163,54 @@ def _load(file: Path, resolver: SettingsResolver, findings: list[Finding], basel
 
 def _apply_round(run: FixRun, chosen: list[Fix], resolver: SettingsResolver, project: ProjectIndex) -> set[Path]:
     """Apply ``chosen`` in memory, verify, keep what passes. Returns the
-    files changed this round."""
+    files changed this round.
+
+    When a file fails verification, the last fix touching it is dropped
+    (in every file it touches: a fix spanning files goes whole) and the
+    rest are tried again; the file is reported when a fix was dropped."""
     pending = list(chosen)
     while pending:
         by_file: dict[Path, list[Fix]] = {}
         for fix in pending:
             for path in fix.paths:
                 by_file.setdefault(Path(path), []).append(fix)
-        failures: dict[Path, str] = {}
+        failed: tuple[Path, str] | None = None
         results: dict[Path, tuple[str, list[Finding]]] = {}
         for path, fixes in by_file.items():
-            state = run.states.get(path) or _add_state(run, path, resolver)
-            if state is None:
-                failures[path] = "cannot be read"
-                continue
-            edits = [edit for fix in fixes for edit in fix.edits if Path(edit.path) == path]
-            try:
-                new_text = apply_edits(state.text, edits)
-            except ValueError as exc:
-                failures[path] = str(exc)
-                continue
-            problem, shown = _verify(state, new_text, [f for f in fixes if Path(f.edits[0].path) == path])
+            problem, new_text, shown = _try(run, path, fixes, resolver)
             if problem:
-                failures[path] = problem
-            else:
-                results[path] = (new_text, shown)
-        if not failures:
+                failed = (path, problem)
+                break
+            results[path] = (new_text, shown)
+        if failed is None:
             for path, (new_text, shown) in results.items():
                 state = run.states[path]
                 state.text = new_text
                 state.findings = shown
-                for fix in by_file[path]:
-                    if Path(fix.edits[0].path) == path:
-                        state.fixed.update(code for code, _, _ in fix.fixes)
+                fixed = {w for fix in by_file[path] if Path(fix.edits[0].path) == path for w in fix.fixes}
+                state.fixed.update(code for code, _, _ in fixed)
             return set(results)
-        for path, reason in failures.items():
-            state = run.states.get(path)
-            run.failed[state.display if state else str(path)] = reason
-        pending = [fix for fix in pending if not any(Path(p) in failures for p in fix.paths)]
+        path, reason = failed
+        state = run.states.get(path)
+        run.failed[state.display if state else display_path(path, resolver.cwd)] = reason
+        dropped = by_file[path][-1]
+        pending = [fix for fix in pending if fix is not dropped]
     return set()
+
+
+def _try(
+    run: FixRun, path: Path, fixes: list[Fix], resolver: SettingsResolver
+) -> tuple[str, str, list[Finding]]:
+    state = run.states.get(path) or _add_state(run, path, resolver)
+    if state is None:
+        return "cannot be read", "", []
+    edits = [edit for fix in fixes for edit in fix.edits if Path(edit.path) == path]
+    try:
+        new_text = apply_edits(state.text, edits)
+    except ValueError as exc:
+        return str(exc), "", []
+    problem, shown = _verify(state, new_text, [f for f in fixes if Path(f.edits[0].path) == path])
+    return problem, new_text, shown
 
 
 def _add_state(run: FixRun, path: Path, resolver: SettingsResolver) -> FileState | None:
@@ -244,10 +253,9 @@ def _verify(state: FileState, new_text: str, fixes: list[Fix]) -> tuple[str, lis
         return f"the fix would add a new {code} finding (in {scope})", []
     by_position = {(f.code, f.line, f.col): f for f in before}
     claimed: Counter[Key] = Counter()
-    for fix in fixes:
-        for where in fix.fixes:
-            if where in by_position:
-                claimed[_key(by_position[where])] += 1
+    for where in {where for fix in fixes for where in fix.fixes}:
+        if where in by_position:
+            claimed[_key(by_position[where])] += 1
     for key, n in claimed.items():
         if after_count.get(key, 0) > before_count[key] - n:
             return f"the fix would leave the {key[0]} finding it fixes (in {key[1]})", []
