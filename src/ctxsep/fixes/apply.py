@@ -189,6 +189,8 @@ def _apply_round(run: FixRun, chosen: list[Fix], resolver: SettingsResolver, pro
                 state.findings = shown
                 fixed = {w for fix in by_file[path] if Path(fix.edits[0].path) == path for w in fix.fixes}
                 state.fixed.update(code for code, _, _ in fixed)
+                # a fix for a finding only the type-aware front ends report (CTX006)
+                state.fixed.update(f.code for f in by_file[path] if not f.fixes and Path(f.edits[0].path) == path)
             return set(results)
         path, reason = failed
         state = run.states.get(path)

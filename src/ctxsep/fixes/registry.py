@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ctxsep.fixes.base import FixProvider
+from ctxsep.fixes.dual_call import DualCallFix
 from ctxsep.fixes.route_handler import RouteHandlerFix
 
-PROVIDERS: tuple[FixProvider, ...] = (RouteHandlerFix(),)
+PROVIDERS: tuple[FixProvider, ...] = (RouteHandlerFix(), DualCallFix())
