@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ctxsep.fixes.base import FixProvider
+from ctxsep.fixes.cleanup import CleanupFix
 from ctxsep.fixes.dual_call import DualCallFix
 from ctxsep.fixes.route_handler import RouteHandlerFix
 
-PROVIDERS: tuple[FixProvider, ...] = (RouteHandlerFix(), DualCallFix())
+PROVIDERS: tuple[FixProvider, ...] = (RouteHandlerFix(), DualCallFix(), CleanupFix())

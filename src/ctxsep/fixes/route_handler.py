@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ctxsep.fixes.base import FixProvider, NotOffered
-from ctxsep.fixes.view import FileView, last_name
+from ctxsep.fixes.view import FileView, join_tail, last_name
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
@@ -223,7 +223,20 @@ class RouteHandlerFix(FixProvider):
         removed = len(new_args) != len(call.args)
         if removed and new_args and call.args[-1].keyword is not None and new_args[-1] is not call.args[-1]:
             last = call.args[-1]
-            new_args[-1] = new_args[-1].with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
+            tail = last.whitespace_after_arg
+            if isinstance(last.comma, cst.Comma):
+                tail = last.comma.whitespace_after
+            kept = new_args[-1].comma
+            commented = (
+                isinstance(kept, cst.Comma)
+                and isinstance(kept.whitespace_after, cst.ParenthesizedWhitespace)
+                and kept.whitespace_after.first_line.comment is not None
+            )
+            joined = join_tail(kept, tail) if commented or isinstance(last.comma, cst.Comma) else None
+            if joined is not None:
+                new_args[-1] = new_args[-1].with_changes(comma=joined)
+            else:
+                new_args[-1] = new_args[-1].with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
         name = target.value
         for use in names_in(function.body, name):
             if use is target:

@@ -207,3 +207,16 @@ def mentioned_names(node: cst.CSTNode | None) -> set[str]:
 
     node.visit(_Names())
     return found
+
+
+def join_tail(kept_comma: cst.Comma | cst.MaybeSentinel, tail: cst.BaseParenthesizableWhitespace) -> cst.Comma | None:
+    """When the last item of a bracketed list is removed, the new last item
+    keeps its comma and any comment after it, and takes the removed item's
+    line break and indentation before the closing bracket. None: drop the
+    comma (it carried nothing worth keeping)."""
+    if not isinstance(kept_comma, cst.Comma):
+        return None
+    ws = kept_comma.whitespace_after
+    if isinstance(ws, cst.ParenthesizedWhitespace) and isinstance(tail, cst.ParenthesizedWhitespace):
+        return kept_comma.with_changes(whitespace_after=tail.with_changes(first_line=ws.first_line))
+    return None
