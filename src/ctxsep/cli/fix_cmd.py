@@ -68,7 +68,12 @@ def run(args: argparse.Namespace) -> int:
 def _summary(result: FixRun, out: Any, would: bool) -> None:
     for state in result.changed:
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(state.fixed.items()))
+        if not codes:
+            out.write(f"{state.display}: {'would pass' if would else 'passes'} a session at call sites of a fixed function\n")
+            continue
         out.write(f"{state.display}: {'would fix' if would else 'fixed'} {sum(state.fixed.values())} ({codes})\n")
+    for note in result.notes:
+        out.write(f"{note}\n")
     for path, reason in sorted(result.failed.items()):
         out.write(f"{path}: not fixed: {reason}; left as it was\n")
     total = sum(result.fixed.values())

@@ -55,6 +55,8 @@ class FixRun:
     failed: dict[str, str] = field(default_factory=dict)  # display path -> reason
     #: fixes offered but not applied: needs --unsafe-fixes
     unsafe_left: int = 0
+    #: "path:line: why an expected fix was not offered"
+    notes: list[str] = field(default_factory=list)
     files_checked: int = 0
 
     @property
@@ -125,7 +127,10 @@ def run_fixes(
         offered: dict[Path, list[Fix]] = {}
         for file in candidates:
             state = run.states[file]
-            fixes = compute_fixes(file, state.text, state.settings, state.findings, project)
+            notes: list[str] = []
+            fixes = compute_fixes(file, state.text, state.settings, state.findings, project, notes)
+            if unsafe:
+                run.notes.extend(f"{state.display}:{note}" for note in notes if f"{state.display}:{note}" not in run.notes)
             fixes = [f for f in fixes if wanted(f)]
             if round_number == 0:
                 run.unsafe_left += sum(1 for f in fixes if not f.safe and not unsafe)
@@ -187,6 +192,7 @@ def _apply_round(run: FixRun, chosen: list[Fix], resolver: SettingsResolver, pro
                 state = run.states[path]
                 state.text = new_text
                 state.findings = shown
+                project.overlay[path] = new_text
                 fixed = {w for fix in by_file[path] if Path(fix.edits[0].path) == path for w in fix.fixes}
                 state.fixed.update(code for code, _, _ in fixed)
                 # a fix for a finding only the type-aware front ends report (CTX006)

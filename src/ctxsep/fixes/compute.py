@@ -29,10 +29,13 @@ def compute_fixes(
     settings: FileSettings,
     findings: Sequence[Finding],
     project: ProjectIndex | None = None,
+    notes: list[str] | None = None,
 ) -> list[Fix]:
     """Every fix offered for ``source`` (the text of ``path``, saved or not),
     given its shown ``findings`` (not baselined, not suppressed, not off),
-    safe and unsafe alike. Never writes; never raises for odd input."""
+    safe and unsafe alike. Never writes; never raises for odd input.
+    ``notes`` receives why an expected fix was not offered ("N call sites
+    need a hand"), each starting with the line number."""
     from ctxsep.fixes.registry import PROVIDERS
 
     project = project if project is not None else ProjectIndex()
@@ -48,4 +51,6 @@ def compute_fixes(
             fixes.extend(provider.fixes(view))
         except (NotOffered, RecursionError):
             continue
+    if notes is not None:
+        notes.extend(view.notes)
     return fixes

@@ -46,12 +46,22 @@ def is_store(view: FileView, node: cst.CSTNode) -> bool:
 
 
 def names_in(node: cst.CSTNode, value: str) -> list[cst.Name]:
+    """The names ``value`` in ``node`` that are variables (not ``x.value``
+    attribute names, not ``f(value=...)`` keywords)."""
     found: list[cst.Name] = []
 
     class _Collect(cst.CSTVisitor):
         def visit_Name(self, name: cst.Name) -> None:
             if name.value == value:
                 found.append(name)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
 
     node.visit(_Collect())
     return found

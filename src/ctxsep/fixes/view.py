@@ -30,6 +30,8 @@ class FileView:
     settings: FileSettings
     findings: list[Finding]  # the shown findings of this file
     project: ProjectIndex
+    #: why a fix a user would expect was not offered (``ctxsep fix`` prints them)
+    notes: list[str] = field(default_factory=list)
     module: cst.Module = field(init=False)
     positions: Mapping[cst.CSTNode, CodeRange] = field(init=False)
     parents: Mapping[cst.CSTNode, cst.CSTNode] = field(init=False)
@@ -93,7 +95,7 @@ class FileView:
         return [f for f in self.findings if f.code == code]
 
     def nodes_at(self, finding: Finding) -> Iterator[cst.CSTNode]:
-        """Nodes starting where ``finding`` is reported, outermost first."""
+        """Nodes starting where ``finding`` is reported, innermost first."""
         key = (finding.line, self.char_col(finding.line, finding.col))
         return iter(self._nodes_by_start.get(key, ()))
 

@@ -46,6 +46,8 @@ class ProjectIndex:
     files: list[Path] = field(default_factory=list)
     dual: dict[str, list[DualCallable]] = field(default_factory=dict)
     _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
+    #: texts that differ from the disk (fixes applied in memory, an editor's buffers)
+    overlay: dict[Path, str] = field(default_factory=dict)
 
     def dual_for(self, name: str | None) -> DualCallable | None:
         """The dual-pattern callable called ``name``, when every definition
@@ -59,6 +61,8 @@ class ProjectIndex:
         return candidates[0]
 
     def text(self, path: Path) -> str | None:
+        if path in self.overlay:
+            return self.overlay[path]
         if path not in self._texts:
             try:
                 self._texts[path] = decode_source(path.read_bytes())
