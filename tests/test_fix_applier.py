@@ -12,8 +12,7 @@ import pytest
 from fixprojects import ROUTE_AFTER, ROUTE_BEFORE, project, snapshot
 from support import ctxsep_cli
 
-from ctxsep.fixes import apply_edits, choose
-from ctxsep.fixes import registry
+from ctxsep.fixes import apply_edits, choose, registry
 from ctxsep.fixes.base import FixProvider
 from ctxsep.fixes.view import FileView
 from ctxsep.model import SAFE, Edit, Fix

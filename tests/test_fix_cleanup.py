@@ -10,7 +10,7 @@ from pathlib import Path
 from fixprojects import ctxsep, snapshot
 from support import write_tree
 
-SERVICE = '''
+SERVICE = """
 from typing import Optional, Union
 
 from app.context import RequestScopedContext, UserExecutionContext
@@ -41,7 +41,7 @@ class Service:
         elif ctx.user_id:
             log("modern")
         return ctx
-'''
+"""
 
 
 def make(root: Path) -> Path:
@@ -72,10 +72,12 @@ def test_safe_run_removes_only_unused_legacy_imports(tmp_path: Path) -> None:
 def test_unsafe_run_narrows_unions_and_drops_legacy_branches(tmp_path: Path) -> None:
     root = make(tmp_path)
     (root / "app/svc.py").write_text(
-        (root / "app/svc.py").read_text().replace("from app.context import UserExecutionContext as UEC, create_user_execution_context\n", "")
+        (root / "app/svc.py")
+        .read_text()
+        .replace("from app.context import UserExecutionContext as UEC, create_user_execution_context\n", "")
         .replace(" | UEC", "")
     )
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    code, _, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
     assert code == 0, err
     text = (root / "app/svc.py").read_text()
     assert "        context: RequestScopedContext,\n" in text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fixprojects import ctxsep, project, snapshot
 
-DUAL = '''
+DUAL = """
 from fastapi import Depends
 
 from app.context import RequestScopedContext, UserExecutionContext, get_request_scoped_user_context
@@ -44,7 +44,7 @@ async def silenced(context: RequestScopedContext, db=Depends(get_db)):
 
 async def already(context: RequestScopedContext, db=Depends(get_db)):
     return await message_service.process(context, db_session=db)
-'''
+"""
 
 
 def test_dual_pattern_calls_get_the_one_session_in_scope(tmp_path: Path) -> None:

@@ -49,29 +49,29 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert snapshot(root) == before
 
 
-RENAMED = '''
+RENAMED = """
 from app.context import create_user_execution_context, get_request_scoped_user_context
 from app.services.messages import message_service
 
 
-async def on_connect(websocket, db):
-    ctx = create_user_execution_context(user_id=websocket.user, thread_id="t", websocket_client_id=websocket.id, db_session=db)
+async def on_connect(ws, db):
+    ctx = create_user_execution_context(user_id=ws.user, thread_id="t", websocket_client_id=ws.id, db_session=db)
     await notify(ctx.websocket_client_id, ctx.user_id)
     rows = await ctx.db_session.execute("select 1")
     return await message_service.process(context=ctx)
-'''
+"""
 
-RENAMED_AFTER = '''
+RENAMED_AFTER = """
 from app.context import create_user_execution_context, get_request_scoped_user_context
 from app.services.messages import message_service
 
 
-async def on_connect(websocket, db):
-    ctx = await get_request_scoped_user_context(user_id=websocket.user, thread_id="t", websocket_connection_id=websocket.id)
+async def on_connect(ws, db):
+    ctx = await get_request_scoped_user_context(user_id=ws.user, thread_id="t", websocket_connection_id=ws.id)
     await notify(ctx.websocket_connection_id, ctx.user_id)
     rows = await db.execute("select 1")
     return await message_service.process(context=ctx, db_session=db)
-'''
+"""
 
 
 def test_session_reads_renamed_fields_and_keyword_calls(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_session_reads_renamed_fields_and_keyword_calls(tmp_path: Path) -> None:
 
 
 BLOCKED = {
-    "escapes.py": '''
+    "escapes.py": """
         from app.context import create_user_execution_context
         from app.services.messages import audit
 
@@ -92,16 +92,16 @@ BLOCKED = {
         async def route(db):
             ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
             audit(ctx)  # a legacy-only callee: the context escapes
-        ''',
-    "sync.py": '''
+        """,
+    "sync.py": """
         from app.context import create_user_execution_context
 
 
         def route(db):
             ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
             return ctx.user_id
-        ''',
-    "rebound.py": '''
+        """,
+    "rebound.py": """
         from app.context import create_user_execution_context
 
 
@@ -109,23 +109,23 @@ BLOCKED = {
             ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
             db = other
             return ctx.db_session
-        ''',
-    "method.py": '''
+        """,
+    "method.py": """
         from app.context import create_user_execution_context
 
 
         async def route(db):
             ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
             return ctx.create_child_context()
-        ''',
-    "closure.py": '''
+        """,
+    "closure.py": """
         from app.context import create_user_execution_context
 
 
         async def route(db):
             ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
             return lambda: ctx.user_id
-        ''',
+        """,
 }
 
 
@@ -148,7 +148,11 @@ def test_select_ignore_and_shown_findings_only(tmp_path: Path) -> None:
     assert snapshot(root) == before
     # suppressed: not shown, so not fixed
     route = root / "app/routes/message.py"
-    route.write_text(route.read_text().replace("= create_user_execution_context(", "= create_user_execution_context(  # ctxsep: ignore[CTX002]"))
+    route.write_text(
+        route.read_text().replace(
+            "= create_user_execution_context(", "= create_user_execution_context(  # ctxsep: ignore[CTX002]"
+        )
+    )
     before = snapshot(root)
     assert ctxsep(root, "fix", ".")[0] == 0
     assert snapshot(root) == before
@@ -194,8 +198,10 @@ def test_baselined_findings_are_not_fixed_and_entries_a_fix_removed_are_stale(tm
 
 
 def test_config_table_is_validated(tmp_path: Path) -> None:
-    root = project(tmp_path, {"message.py": ROUTE_BEFORE}, config='[fix]\nscoped-factroy = "a.b"\nsession-parameter = "db"\n')
-    code, out, err = ctxsep(root, "fix", ".")
+    root = project(
+        tmp_path, {"message.py": ROUTE_BEFORE}, config='[fix]\nscoped-factroy = "a.b"\nsession-parameter = "db"\n'
+    )
+    code, _, err = ctxsep(root, "fix", ".")
     assert code == 2
     assert "[fix] 'scoped-factroy': unknown key (did you mean 'scoped-factory'?)" in err
     assert "[fix] 'session-parameter': must be 'name: Annotation'" in err

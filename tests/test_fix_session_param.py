@@ -55,7 +55,7 @@ class OtherService:
         return user_id
 '''
 
-ROUTES = '''
+ROUTES = """
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,16 +72,16 @@ async def profile(user_context: UserExecutionContext, db: AsyncSession = Depends
 
 async def other(user_id):
     return await OtherService().get_user_profile(user_id)
-'''
+"""
 
-OLD = '''
+OLD = """
 from app.context import UserExecutionContext
 from app.profiles import LegacyUserService
 
 
 async def legacy_profile(user_context: UserExecutionContext):
     return await LegacyUserService().get_user_profile(user_context)
-'''
+"""
 
 
 def make(root: Path, **extra: str) -> Path:
@@ -142,7 +142,7 @@ def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None
     assert "unknown.py:2" in out
 
 
-EXISTING = '''
+EXISTING = """
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import UserExecutionContext
@@ -150,11 +150,11 @@ from app.context import UserExecutionContext
 
 async def rename(user_context: UserExecutionContext, db: AsyncSession, name: str):
     await user_context.db_session.execute("update ...")  # the context's session
-'''
+"""
 
 
 def test_an_existing_session_parameter_is_reused_only_with_unsafe_fixes(tmp_path: Path) -> None:
     root = make(tmp_path, **{"app/existing.py": EXISTING})
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", "--select", "CTX005", "app/existing.py")
+    code, _, err = ctxsep(root, "fix", "--unsafe-fixes", "--select", "CTX005", "app/existing.py")
     assert code == 0, err
     assert read(root, "app/existing.py") == dedent(EXISTING).replace("user_context.db_session.execute", "db.execute")

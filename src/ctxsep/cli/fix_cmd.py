@@ -34,10 +34,21 @@ def add_parser(subparsers: Any) -> None:
         description="Rewrite files to fix findings, keeping comments and formatting. Each changed file is "
         "verified (it compiles, the fixed findings are gone, nothing new appears) before anything is written.",
     )
-    parser.add_argument("--diff", action="store_true", help="print a unified diff and write nothing (exit 1 if it would change a file)")
+    parser.add_argument(
+        "--diff", action="store_true", help="print a unified diff and write nothing (exit 1 if it would change a file)"
+    )
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
-    parser.add_argument("--select", type=_codes, action="extend", default=[], metavar="CODES", help="only fix these codes (comma-separated)")
-    parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES", help="do not fix these codes")
+    parser.add_argument(
+        "--select",
+        type=_codes,
+        action="extend",
+        default=[],
+        metavar="CODES",
+        help="only fix these codes (comma-separated)",
+    )
+    parser.add_argument(
+        "--ignore", type=_codes, action="extend", default=[], metavar="CODES", help="do not fix these codes"
+    )
     add_common_options(parser)
     parser.set_defaults(handler=run)
 
@@ -47,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not (resolver.cwd / path).exists():
             raise CtxsepError(f"{path}: no such file or directory")
-    result = run_fixes(args.paths, resolver, unsafe=args.unsafe_fixes, select=args.select, ignore=args.ignore, jobs=args.jobs)
+    result = run_fixes(
+        args.paths, resolver, unsafe=args.unsafe_fixes, select=args.select, ignore=args.ignore, jobs=args.jobs
+    )
     if args.diff:
         for state in result.changed:
             sys.stdout.writelines(
@@ -69,7 +82,9 @@ def _summary(result: FixRun, out: Any, would: bool) -> None:
     for state in result.changed:
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(state.fixed.items()))
         if not codes:
-            out.write(f"{state.display}: {'would pass' if would else 'passes'} a session at call sites of a fixed function\n")
+            out.write(
+                f"{state.display}: {'would pass' if would else 'passes'} a session at call sites of a fixed function\n"
+            )
             continue
         out.write(f"{state.display}: {'would fix' if would else 'fixed'} {sum(state.fixed.values())} ({codes})\n")
     for note in result.notes:
@@ -83,8 +98,8 @@ def _summary(result: FixRun, out: Any, would: bool) -> None:
     if result.unsafe_left:
         out.write(f" {result.unsafe_left} more fix{'es' * (result.unsafe_left != 1)} available with --unsafe-fixes.")
     out.write("\n")
-    if result.stale_baseline:
-        out.write(
-            f"{result.stale_baseline} baseline entr{'ies' if result.stale_baseline != 1 else 'y'} "
-            f"{'would be' if would else ('are' if result.stale_baseline != 1 else 'is') + ' now'} stale; `ctxsep baseline update` shrinks the baseline.\n"
-        )
+    stale = result.stale_baseline
+    if stale:
+        verb = "would be" if would else ("are now" if stale != 1 else "is now")
+        entries = "entries" if stale != 1 else "entry"
+        out.write(f"{stale} baseline {entries} {verb} stale; `ctxsep baseline update` shrinks the baseline.\n")

@@ -50,7 +50,7 @@ def _scoped_factory(value: Any, problem: Problem) -> str | None:
 
 def _renamed_fields(value: Any, problem: Problem) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
-        problem("fix", "renamed-fields", reason="must be a table of old_field = \"new_field\"")
+        problem("fix", "renamed-fields", reason='must be a table of old_field = "new_field"')
         return ()
     result = []
     for old, new in value.items():

@@ -130,7 +130,9 @@ def run_fixes(
             notes: list[str] = []
             fixes = compute_fixes(file, state.text, state.settings, state.findings, project, notes)
             if unsafe:
-                run.notes.extend(f"{state.display}:{note}" for note in notes if f"{state.display}:{note}" not in run.notes)
+                run.notes.extend(
+                    f"{state.display}:{note}" for note in notes if f"{state.display}:{note}" not in run.notes
+                )
             fixes = [f for f in fixes if wanted(f)]
             if round_number == 0:
                 run.unsafe_left += sum(1 for f in fixes if not f.safe and not unsafe)
@@ -177,8 +179,8 @@ def _apply_round(run: FixRun, chosen: list[Fix], resolver: SettingsResolver, pro
     while pending:
         by_file: dict[Path, list[Fix]] = {}
         for fix in pending:
-            for path in fix.paths:
-                by_file.setdefault(Path(path), []).append(fix)
+            for name in fix.paths:
+                by_file.setdefault(Path(name), []).append(fix)
         failed: tuple[Path, str] | None = None
         results: dict[Path, tuple[str, list[Finding]]] = {}
         for path, fixes in by_file.items():
@@ -199,16 +201,14 @@ def _apply_round(run: FixRun, chosen: list[Fix], resolver: SettingsResolver, pro
                 state.fixed.update(f.code for f in by_file[path] if not f.fixes and Path(f.edits[0].path) == path)
             return set(results)
         path, reason = failed
-        state = run.states.get(path)
-        run.failed[state.display if state else display_path(path, resolver.cwd)] = reason
+        known = run.states.get(path)
+        run.failed[known.display if known else display_path(path, resolver.cwd)] = reason
         dropped = by_file[path][-1]
         pending = [fix for fix in pending if fix is not dropped]
     return set()
 
 
-def _try(
-    run: FixRun, path: Path, fixes: list[Fix], resolver: SettingsResolver
-) -> tuple[str, str, list[Finding]]:
+def _try(run: FixRun, path: Path, fixes: list[Fix], resolver: SettingsResolver) -> tuple[str, str, list[Finding]]:
     state = run.states.get(path) or _add_state(run, path, resolver)
     if state is None:
         return "cannot be read", "", []
@@ -225,7 +225,9 @@ def _add_state(run: FixRun, path: Path, resolver: SettingsResolver) -> FileState
     state = _load(path, resolver, [], 0)
     if state is None:
         return None
-    result = check_source(state.text, state.display, state.settings, filter_findings=baseline_for(state.settings.config).split)
+    result = check_source(
+        state.text, state.display, state.settings, filter_findings=baseline_for(state.settings.config).split
+    )
     state.findings = list(result.findings)
     state.baselined_before = len(result.baselined)
     run.states[path] = state
@@ -272,7 +274,9 @@ def _verify(state: FileState, new_text: str, fixes: list[Fix]) -> tuple[str, lis
 
 
 def _baselined(state: FileState) -> int:
-    result = check_source(state.text, state.display, state.settings, filter_findings=baseline_for(state.settings.config).split)
+    result = check_source(
+        state.text, state.display, state.settings, filter_findings=baseline_for(state.settings.config).split
+    )
     return len(result.baselined)
 
 

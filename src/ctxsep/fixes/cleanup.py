@@ -111,7 +111,9 @@ def _narrow(view: FileView, name: cst.Name, finding: Finding, scoped: frozenset[
         other = parent.right if parent.left is name else parent.left
         if not mentioned_names(other) & scoped:
             return None
-        return Fix("CTX007", UNSAFE, title, (view.replace(parent, view.code(other.with_changes(lpar=[], rpar=[]))),), fixed)
+        return Fix(
+            "CTX007", UNSAFE, title, (view.replace(parent, view.code(other.with_changes(lpar=[], rpar=[]))),), fixed
+        )
     index = parent
     element = view.parent(index) if isinstance(index, cst.Index) else None
     subscript = view.parent(element) if isinstance(element, cst.SubscriptElement) else None

@@ -118,7 +118,9 @@ def import_edit(view: FileView, dotted: str, after: str | None) -> Edit:
 
 
 def _is_docstring(stmt: cst.SimpleStatementLine) -> bool:
-    return len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.SimpleString)
+    return (
+        len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.SimpleString)
+    )
 
 
 def session_arg_edit(view: FileView, call: cst.Call, arg: cst.Arg, session: str) -> Edit | None:
@@ -246,7 +248,9 @@ class RouteHandlerFix(FixProvider):
             if joined is not None:
                 new_args[-1] = new_args[-1].with_changes(comma=joined)
             else:
-                new_args[-1] = new_args[-1].with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
+                new_args[-1] = new_args[-1].with_changes(
+                    comma=last.comma, whitespace_after_arg=last.whitespace_after_arg
+                )
         name = target.value
         for use in names_in(function.body, name):
             if use is target:

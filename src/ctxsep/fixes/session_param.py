@@ -145,8 +145,7 @@ class SessionParameterFix(FixProvider):
     ) -> list[Edit]:
         fname = function.name.value
         owner = _class_of(view, function)
-        views = [self._view_of(view, path) for path in view.project.files_mentioning(fname)]
-        views = [v for v in views if v is not None]
+        views = [v for path in view.project.files_mentioning(fname) if (v := self._view_of(view, path)) is not None]
         if not any(v.path == view.path for v in views):
             views.append(view)
         definitions = sum(len(re.findall(rf"\bdef\s+{re.escape(fname)}\b", v.source)) for v in views)
@@ -172,8 +171,9 @@ class SessionParameterFix(FixProvider):
                     continue
                 edits.append(other.insert_after(call.args[-1].value, f", {name}={session}"))
         if unresolved:
+            count = len(unresolved)
             raise NotOffered(
-                f"call sites: {len(unresolved)} call site{'s' * (len(unresolved) != 1)} {'need' if len(unresolved) != 1 else 'needs'} a hand "
+                f"call sites: {count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
                 f"before a session parameter can be added ({', '.join(unresolved[:5])})"
             )
         return edits

@@ -9,6 +9,7 @@ nodes stays byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -144,7 +145,9 @@ class FileView:
         it are indented as the blocks around ``node`` indent them."""
         state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
         blocks = [a for a in self.ancestors(node) if isinstance(a, cst.IndentedBlock)]
-        state.indent_tokens = [b.indent if b.indent is not None else self.module.default_indent for b in reversed(blocks)]
+        state.indent_tokens = [
+            b.indent if b.indent is not None else self.module.default_indent for b in reversed(blocks)
+        ]
         new._codegen(state)
         return "".join(state.tokens)
 
@@ -202,10 +205,8 @@ def mentioned_names(node: cst.CSTNode | None) -> set[str]:
         def visit_SimpleString(self, string: cst.SimpleString) -> None:
             value = string.evaluated_value
             if isinstance(value, str):
-                try:
+                with contextlib.suppress(cst.ParserSyntaxError):
                     found.update(mentioned_names(cst.parse_expression(value)))
-                except cst.ParserSyntaxError:
-                    pass
 
     node.visit(_Names())
     return found

@@ -12,6 +12,7 @@ what it looks for, so building it on a large tree costs one read per file.
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,10 +122,8 @@ def annotation_names(node: ast.expr | None) -> set[str]:
         elif isinstance(sub, ast.Attribute):
             found.add(sub.attr)
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            try:
+            with contextlib.suppress(SyntaxError):
                 found |= annotation_names(ast.parse(sub.value, mode="eval").body)
-            except SyntaxError:
-                pass
     return found
 
 
@@ -140,7 +139,9 @@ def _dual(
     positional = [*args.posonlyargs, *args.args]
     skip = 1 if positional and positional[0].arg in ("self", "cls") else 0
     everything = [*positional, *args.kwonlyargs]
-    defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults) :], args.defaults, strict=True))
+    defaults = dict(
+        zip([a.arg for a in positional][len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None})
     context = None
     for arg in everything:
