@@ -106,7 +106,7 @@ def _narrow(view: FileView, name: cst.Name, finding: Finding, scoped: frozenset[
     """``Union[Legacy, Scoped]`` -> ``Scoped``; ``Legacy | Scoped`` -> ``Scoped``."""
     parent = view.parent(name)
     fixed = ((finding.code, finding.line, finding.col),)
-    title = f"Narrow the annotation to drop {name.value} (unsafe)"
+    title = f"Narrow the annotation to drop {name.value}"
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.BitOr):
         other = parent.right if parent.left is name else parent.left
         if not mentioned_names(other) & scoped:
@@ -148,7 +148,7 @@ def _drop_branch(view: FileView, name: cst.Name, finding: Finding) -> Fix | None
     ):
         return None
     fixed = ((finding.code, finding.line, finding.col),)
-    title = f"Drop the isinstance(..., {name.value}) branch (unsafe)"
+    title = f"Drop the isinstance(..., {name.value}) branch"
     orelse = statement.orelse
     if orelse is None:
         block = view.parent(statement)

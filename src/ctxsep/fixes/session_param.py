@@ -100,7 +100,7 @@ class SessionParameterFix(FixProvider):
         )
         if len(existing) == 1:
             edits = [view.replace(r, cst.Name(existing[0], lpar=r.lpar, rpar=r.rpar)) for r in reads]
-            title = f"Use the session parameter `{existing[0]}` instead of the context's session (unsafe)"
+            title = f"Use the session parameter `{existing[0]}` instead of the context's session"
             return Fix(findings[0].code, UNSAFE, title, tuple(edits), fixed)
         if existing:
             raise NotOffered("more than one session parameter")
@@ -118,7 +118,7 @@ class SessionParameterFix(FixProvider):
         edits = [view.replace(r, cst.Name(name, lpar=r.lpar, rpar=r.rpar)) for r in reads]
         edits.append(self._param_edit(view, function, f"{name}: {annotation}"))
         edits.extend(self._call_sites(view, function, contexts, name, reads[0].attr.value))
-        title = f"Add a `{name}: {annotation}` parameter, use it, and pass a session at every call site (unsafe)"
+        title = f"Add a `{name}: {annotation}` parameter, use it, and pass a session at every call site"
         return Fix(findings[0].code, UNSAFE, title, tuple(edits), fixed)
 
     def _context_params(self, view: FileView, function: cst.FunctionDef) -> tuple[str, ...]:
