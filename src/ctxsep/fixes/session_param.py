@@ -21,13 +21,15 @@ from pathlib import Path
 
 import libcst as cst
 
-from ctxsep.fixes.base import FixProvider, NotOffered
+from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.dual_call import _functions, _params, sessions_in_scope
 from ctxsep.fixes.route_handler import is_store, module_binds, names_in
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
+#: a function called (by name) from more files than this is not threaded through
+MAX_CALLER_FILES = 50
 #: parsed views of other files, by path, for the text they were parsed from
 _VIEWS: dict[Path, tuple[str, FileView]] = {}
 
@@ -41,6 +43,44 @@ class _Target:
 
 class SessionParameterFix(FixProvider):
     name = "session-parameter"
+    summary = (
+        "A function reading its session out of a context parameter takes the session as a parameter: an "
+        "existing session parameter replaces the reads; otherwise `[tool.ctxsep.fix] session-parameter` "
+        "(default `db: AsyncSession`) is added, replaces the reads, and every call site in the project passes "
+        "a session by keyword (the caller's one session in scope, or a legacy caller's context's `.db_session`). "
+        "Unsafe; not offered when a call site cannot be resolved or cannot provide a session."
+    )
+    examples = (
+        FixExample(
+            before="""
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.context import UserExecutionContext
+
+
+                async def load_profile(user_context: UserExecutionContext):
+                    return await user_context.db_session.get(Profile, user_context.user_id)
+
+
+                async def route(user_context: UserExecutionContext, db: AsyncSession):
+                    return await load_profile(user_context)
+                """,
+            after="""
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.context import UserExecutionContext
+
+
+                async def load_profile(user_context: UserExecutionContext, db: AsyncSession):
+                    return await db.get(Profile, user_context.user_id)
+
+
+                async def route(user_context: UserExecutionContext, db: AsyncSession):
+                    return await load_profile(user_context, db=db)
+                """,
+            unsafe=True,
+        ),
+    )
     codes = ("CTX005", "CTX003")
     applicability = UNSAFE
     conditions = (
@@ -145,7 +185,18 @@ class SessionParameterFix(FixProvider):
     ) -> list[Edit]:
         fname = function.name.value
         owner = _class_of(view, function)
-        views = [v for path in view.project.files_mentioning(fname) if (v := self._view_of(view, path)) is not None]
+        candidates = []
+        call = re.compile(rf"\b{re.escape(fname)}\s*\(")
+        for path in view.project.files_mentioning(fname):
+            text = view.project.text(path)
+            if text is not None and call.search(text):
+                candidates.append(path)
+        if len(candidates) > MAX_CALLER_FILES:
+            raise NotOffered(
+                f"call sites: {len(candidates)} files call a function named '{fname}'; "
+                f"more than {MAX_CALLER_FILES} is too many to resolve, so the call sites need a hand"
+            )
+        views = [v for path in candidates if (v := self._view_of(view, path)) is not None]
         if not any(v.path == view.path for v in views):
             views.append(view)
         definitions = sum(len(re.findall(rf"\bdef\s+{re.escape(fname)}\b", v.source)) for v in views)

@@ -49,6 +49,8 @@ class ProjectIndex:
     _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
     #: texts that differ from the disk (fixes applied in memory, an editor's buffers)
     overlay: dict[Path, str] = field(default_factory=dict)
+    _mentions: dict[str, list[Path]] = field(default_factory=dict, repr=False)
+    _bytes: dict[Path, bytes] | None = field(default=None, repr=False)
 
     def dual_for(self, name: str | None) -> DualCallable | None:
         """The dual-pattern callable called ``name``, when every definition
@@ -61,6 +63,17 @@ class ProjectIndex:
             return None
         return candidates[0]
 
+    def _all_bytes(self) -> dict[Path, bytes]:
+        """Every file's bytes, read once (searching them beats re-reading the tree per name)."""
+        if self._bytes is None:
+            self._bytes = {}
+            for path in self.files:
+                try:
+                    self._bytes[path] = path.read_bytes()
+                except OSError:
+                    continue
+        return self._bytes
+
     def text(self, path: Path) -> str | None:
         if path in self.overlay:
             return self.overlay[path]
@@ -72,13 +85,14 @@ class ProjectIndex:
         return self._texts[path]
 
     def files_mentioning(self, name: str) -> list[Path]:
-        """Files whose text spells ``name`` (candidates for its call sites)."""
-        found = []
-        for path in self.files:
-            text = self.text(path)
-            if text is not None and name in text:
-                found.append(path)
-        return found
+        """Files whose text spells ``name`` (candidates for its call sites).
+        Only those files' texts are kept."""
+        found = self._mentions.get(name)
+        if found is None:
+            needle = name.encode()
+            found = [path for path, data in self._all_bytes().items() if needle in data]
+            self._mentions[name] = found
+        return [p for p in {*found, *(p for p, t in self.overlay.items() if name in t)}]
 
 
 def build_index(paths: Iterable[str], resolver: SettingsResolver, vocabulary: Vocabulary) -> ProjectIndex:
