@@ -186,10 +186,10 @@ class SessionParameterFix(FixProvider):
         fname = function.name.value
         owner = _class_of(view, function)
         candidates = []
-        call = re.compile(rf"\b{re.escape(fname)}\s*\(")
+        call_re = re.compile(rf"\b{re.escape(fname)}\s*\(")
         for path in view.project.files_mentioning(fname):
             text = view.project.text(path)
-            if text is not None and call.search(text):
+            if text is not None and call_re.search(text):
                 candidates.append(path)
         if len(candidates) > MAX_CALLER_FILES:
             raise NotOffered(
