@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from ctxsep import __version__
 from ctxsep.config.schema import DEFAULT_PHASE
-from ctxsep.output.fix_format import fix_sarif
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Severity
+from ctxsep.output.fix_format import fix_sarif
 from ctxsep.rules import ALL_RULES
 from ctxsep.runner import RunResult
 
