@@ -23,10 +23,15 @@ import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.dual_call import _functions, _params, sessions_in_scope
-from ctxsep.fixes.route_handler import is_store, module_binds, names_in
+from ctxsep.fixes.route_handler import import_edit, is_store, module_binds, names_in
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
+
+
+class Note(NotOffered):
+    """Not offered, and worth telling the user (with --unsafe-fixes)."""
+
 
 #: a function called (by name) from more files than this is not threaded through
 MAX_CALLER_FILES = 50
@@ -107,9 +112,11 @@ class SessionParameterFix(FixProvider):
         for function, findings in functions.items():
             try:
                 result.append(self._fix(view, function, findings))
-            except NotOffered as why:
-                if str(why).startswith("call sites:"):
-                    view.notes.append(f"{view.positions[function].start.line}: '{function.name.value}' {why}")
+            except Note as why:
+                line = view.positions[function].start.line
+                view.notes.append(f"{line}: no session-parameter fix for '{function.name.value}': {why}")
+            except NotOffered:
+                continue
         return result
 
     def _fix(self, view: FileView, function: cst.FunctionDef, findings: list[Finding]) -> Fix:
@@ -153,9 +160,13 @@ class SessionParameterFix(FixProvider):
             for n in mentioned_names(cst.parse_expression(annotation))
             if not module_binds(view.module, n) and n not in dir(builtins)
         )
-        if unbound:
-            raise NotOffered(f"call sites: not offered: {', '.join(unbound)} is not imported in this module")
-        edits = [view.replace(r, cst.Name(name, lpar=r.lpar, rpar=r.rpar)) for r in reads]
+        imports = []
+        for missing in unbound:
+            module = view.project.import_source(missing)
+            if module is None:
+                raise Note(f"{missing} is not imported in this module, nor anywhere in the project")
+            imports.append(import_edit(view, f"{module}.{missing}", None))
+        edits = [view.replace(r, cst.Name(name, lpar=r.lpar, rpar=r.rpar)) for r in reads] + imports
         edits.append(self._param_edit(view, function, f"{name}: {annotation}"))
         edits.extend(self._call_sites(view, function, contexts, name, reads[0].attr.value))
         title = f"Add a `{name}: {annotation}` parameter, use it, and pass a session at every call site"
@@ -192,8 +203,8 @@ class SessionParameterFix(FixProvider):
             if text is not None and call_re.search(text):
                 candidates.append(path)
         if len(candidates) > MAX_CALLER_FILES:
-            raise NotOffered(
-                f"call sites: {len(candidates)} files call a function named '{fname}'; "
+            raise Note(
+                f"{len(candidates)} files call a function named '{fname}'; "
                 f"more than {MAX_CALLER_FILES} is too many to resolve, so the call sites need a hand"
             )
         views = [v for path in candidates if (v := self._view_of(view, path)) is not None]
@@ -223,8 +234,8 @@ class SessionParameterFix(FixProvider):
                 edits.append(other.insert_after(call.args[-1].value, f", {name}={session}"))
         if unresolved:
             count = len(unresolved)
-            raise NotOffered(
-                f"call sites: {count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
+            raise Note(
+                f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
                 f"before a session parameter can be added ({', '.join(unresolved[:5])})"
             )
         return edits

@@ -12,6 +12,7 @@ what it looks for, so building it on a large tree costs one read per file.
 from __future__ import annotations
 
 import ast
+import re
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -94,6 +95,24 @@ class ProjectIndex:
             yield path, self.overlay[path].encode("utf-8", "surrogatepass") if path in self.overlay else data
         if self.keep_bytes:
             self._bytes = kept
+
+    def import_source(self, name: str) -> str | None:
+        """The module the project most often imports ``name`` from
+        (``from M import name``), for adding that import elsewhere."""
+        pattern = re.compile(rb"^\s*from\s+([\w.]+)\s+import\s+[^\n]*\b" + re.escape(name.encode()) + rb"\b", re.M)
+        counts: dict[str, int] = {}
+        for path in self.files_mentioning(name):
+            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+            for match in pattern.finditer(data):
+                module = match.group(1).decode()
+                if not module.startswith("."):
+                    counts[module] = counts.get(module, 0) + 1
+        return max(counts, key=lambda m: (counts[m], m)) if counts else None
 
     def text(self, path: Path) -> str | None:
         if path in self.overlay:
