@@ -138,7 +138,7 @@ def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None
     before = snapshot(root)
     code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
     assert (code, snapshot(root)) == (0, before), err
-    assert "app/profiles.py:11: 'get_user_profile' call sites: 1 call site needs a hand" in out
+    assert "app/profiles.py:11: no session-parameter fix for 'get_user_profile': 1 call site needs a hand" in out
     assert "unknown.py:2" in out
 
 

@@ -14,7 +14,6 @@ from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Finding, Fix
 
-
 #: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with)
 _VIEW_CODES = frozenset({"CTX002", "CTX003", "CTX005", "CTX007"})
 

@@ -12,8 +12,8 @@ what it looks for, so building it on a large tree costs one read per file.
 from __future__ import annotations
 
 import ast
-import re
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
