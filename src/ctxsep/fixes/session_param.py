@@ -207,13 +207,20 @@ class SessionParameterFix(FixProvider):
                 f"{len(candidates)} files call a function named '{fname}'; "
                 f"more than {MAX_CALLER_FILES} is too many to resolve, so the call sites need a hand"
             )
-        views = [v for path in candidates if (v := self._view_of(view, path)) is not None]
-        if not any(v.path == view.path for v in views):
-            views.append(view)
-        definitions = sum(len(re.findall(rf"\bdef\s+{re.escape(fname)}\b", v.source)) for v in views)
+        texts = {path: view.project.text(path) or "" for path in candidates}
+        def_re = re.compile(rf"\bdef\s+{re.escape(fname)}\b")
+        definitions = sum(len(def_re.findall(text)) for text in texts.values())
+        if not any(str(path.absolute()) == view.path for path in candidates):
+            definitions += len(def_re.findall(view.source))
+        # the defining file first; each other file is parsed only while every call so far resolves
+        order = sorted(candidates, key=lambda path: str(path.absolute()) != view.path)
         edits: list[Edit] = []
         unresolved: list[str] = []
-        for other in views:
+        for index, path in enumerate(order):
+            other = self._view_of(view, path)
+            if other is None:
+                unresolved.append(f"{path.name} (unreadable)")
+                break
             for call in _calls_named(other, fname):
                 where = f"{Path(other.path).name}:{other.positions[call].start.line}"
                 verdict = _resolve(other, call, owner, definitions)
@@ -232,12 +239,14 @@ class SessionParameterFix(FixProvider):
                     unresolved.append(where)
                     continue
                 edits.append(other.insert_after(call.args[-1].value, f", {name}={session}"))
-        if unresolved:
-            count = len(unresolved)
-            raise Note(
-                f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
-                f"before a session parameter can be added ({', '.join(unresolved[:5])})"
-            )
+            if unresolved:
+                rest = sum(len(call_re.findall(texts[p])) - len(def_re.findall(texts[p])) for p in order[index + 1 :])
+                more = f"; {rest} more call{'s' * (rest != 1)} of '{fname}' not examined" if rest else ""
+                count = len(unresolved)
+                raise Note(
+                    f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
+                    f"before a session parameter can be added ({', '.join(unresolved[:5])}){more}"
+                )
         return edits
 
     def _view_of(self, view: FileView, path: Path) -> FileView | None:
