@@ -206,3 +206,11 @@ def test_config_table_is_validated(tmp_path: Path) -> None:
     assert "[fix] 'scoped-factroy': unknown key (did you mean 'scoped-factory'?)" in err
     assert "[fix] 'session-parameter': must be 'name: Annotation'" in err
     assert snapshot(root)["app/routes/message.py"] == textwrap.dedent(ROUTE_BEFORE).lstrip("\n").encode()
+
+
+def test_not_offered_when_the_scoped_factory_takes_no_such_argument(tmp_path: Path) -> None:
+    route = ROUTE_BEFORE.replace("thread_id=request.thread_id,", 'thread_id=request.thread_id,\n        tenant="acme",')
+    root = project(tmp_path, {"message.py": route})
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", ".")
+    assert (code, snapshot(root)) == (0, before), out + err
