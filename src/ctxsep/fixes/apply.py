@@ -117,6 +117,10 @@ def run_fixes(
     for file, result in zip(checked.files, checked.results, strict=True):
         if result.skipped:
             continue
+        if file.is_symlink() and any(f.code != SKIPPED_CODE for f in result.findings):
+            # writing would replace the link with a file (or write where it points): fix the target instead
+            run.failed[display_path(file, resolver.cwd)] = "a symbolic link; fix the file it points to"
+            continue
         state = _load(file, resolver, list(result.findings), len(result.baselined))
         if state is None:
             continue
