@@ -76,7 +76,7 @@ def test_a_symlinked_file_is_not_rewritten(tmp_path: Path) -> None:
     (outside / "message.py").write_text(textwrap.dedent(ROUTE_BEFORE).lstrip("\n"))
     link = root / "app/routes/message.py"
     link.symlink_to(outside / "message.py")
-    code, out, err = ctxsep_cli(root, "fix", ".")
+    code, out, _ = ctxsep_cli(root, "fix", ".")
     assert code == 1
     assert "app/routes/message.py: not fixed: a symbolic link; fix the file it points to" in out
     assert link.is_symlink()
