@@ -98,6 +98,31 @@ def normalize_key(key: str) -> str | None:
     return "/".join(parts)
 
 
+def key_problem(normalized: str) -> str | None:
+    """Why a (normalized) phase-map key can never match anything, or None.
+
+    pathspec compiles a broken glob (``app/[``) to a pattern that matches
+    nothing, and a leading ``!`` reads like gitignore's negation, which a
+    phase map does not have: both would be silently ignored otherwise."""
+    if normalized.startswith("!"):
+        return (
+            "a leading '!' is gitignore negation, which the phase map does not have; "
+            "name the paths to set (a more specific key overrides a broader one)"
+        )
+    if not any(ch in _GLOB_CHARS for ch in normalized):
+        return None
+    import pathspec
+
+    try:
+        pattern = pathspec.GitIgnoreSpec.from_lines(["/" + normalized]).patterns[0]
+    except Exception as exc:  # pathspec's own error types vary between versions
+        return f"is not a valid glob: {exc}"
+    if getattr(pattern, "regex", None) is None or not getattr(pattern, "include", True):
+        hint = " (an unclosed '[')" if normalized.count("[") > normalized.count("]") else ""
+        return f"is not a valid glob{hint}: it can never match a path"
+    return None
+
+
 @dataclass(frozen=True)
 class PhaseMap:
     keys: tuple[PhaseKey, ...]
