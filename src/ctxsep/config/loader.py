@@ -449,6 +449,37 @@ class SettingsResolver:
         return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
 
 
+    def place_display_name(self, name: str) -> str:
+        """Where an editor's buffer sits, given the display name it passed with
+        stdin (flake8's ``--stdin-display-name``, pylint's ``--from-stdin``).
+
+        An absolute name is taken as is. A relative one is relative to the
+        project, whatever the editor's cwd: the first of the cwd, its parents
+        up to the repository top (the directory holding ``.git``/``.hg``) and
+        the ``--config`` file's directory under which the file exists, else
+        under which its directory exists; when none fits, the cwd (and the
+        config then found from there applies)."""
+        if os.path.isabs(name):
+            return name
+        bases = [self.cwd]
+        for parent in self.cwd.parents if not _at_vcs_top(self.cwd) else ():
+            bases.append(parent)
+            if _at_vcs_top(parent):
+                break
+        if self.explicit is not None:
+            bases.append(self.explicit.parent)
+        for exists in (os.path.isfile, os.path.isdir):
+            for base in bases:
+                candidate = os.path.normpath(os.path.join(base, name))
+                if exists(candidate if exists is os.path.isfile else os.path.dirname(candidate)):
+                    return candidate
+        return os.path.normpath(os.path.join(self.cwd, name))
+
+
+def _at_vcs_top(directory: Path) -> bool:
+    return any(os.path.lexists(directory / marker) for marker in _VCS_MARKERS)
+
+
 def relative_posix(path: str | os.PathLike[str], root: Path) -> str:
     """``path`` relative to ``root``, with ``/``; ``..`` segments when it
     lies outside. Plain string work on POSIX (this runs once per file)."""
