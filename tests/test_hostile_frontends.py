@@ -262,3 +262,55 @@ def test_stdin_display_names_are_relative_to_the_project_not_the_cwd(tmp_path: P
     assert flake8_codes(
         outside, "--ctxsep-config", config, "--stdin-display-name", "app/routes/new.py", "-", stdin=LEGACY_CALL
     ) == expected
+
+
+# -- 19. the shipped example config, against the tree it was written for -------------
+
+ZEN = Path("/work/zen")
+SHIPPED = Path(__file__).resolve().parent.parent / "docs/examples/zen-ctxsep.toml"
+
+
+@pytest.mark.parametrize(
+    ("key", "deep"),
+    [
+        ("test_*.py", "migrated (from key 'app/routes')"),  # anchored: top-level files only
+        ("**/test_*.py", "final (from key '**/test_*.py')"),  # any test module at any depth
+    ],
+)
+def test_a_glob_key_is_anchored_at_the_config_directory(tmp_path: Path, key: str, deep: str) -> None:
+    # The semantics docs/configuration.md states, and the shipped zen config
+    # got wrong ("test_*.py" was meant to cover every test module).
+    config = CONFIG + f'"{key}" = "final"\n'
+    root = project(tmp_path, config, files={"test_top.py": "", "app/routes/test_deep.py": "", "app/routes/r.py": ""})
+    phases = {}
+    for rel in ("test_top.py", "app/routes/test_deep.py", "app/routes/r.py"):
+        code, out, err = ctxsep(root, "explain", rel)
+        assert code == 0, err
+        phases[rel] = next(line for line in out.splitlines() if line.startswith("phase:"))
+    assert phases == {
+        "test_top.py": f"phase:   final (from key {key!r})",
+        "app/routes/test_deep.py": f"phase:   {deep}",
+        "app/routes/r.py": "phase:   migrated (from key 'app/routes')",
+    }
+
+
+@pytest.mark.skipif(not (ZEN / "netra_backend").is_dir(), reason="the zen checkout (/work/zen) is not here")
+def test_the_shipped_zen_config_fits_the_zen_tree(tmp_path: Path) -> None:
+    # /work/zen is read-only: lay the config over it through a tree of links
+    # (every front end places a linked path where the link sits).
+    farm = tmp_path / "zen"
+    (farm / ".git").mkdir(parents=True)
+    for entry in ZEN.iterdir():
+        if entry.name != ".git":
+            (farm / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    (farm / "ctxsep.toml").write_bytes(SHIPPED.read_bytes())
+    expected = {
+        "netra_backend/app/services/factory_status/test_coverage_calculator.py": "legacy (from key '**/test_*.py')",
+        "netra_backend/app/services/factory_status/__init__.py": "transitional (from key 'netra_backend/app/services')",
+        "netra_backend/app/db/__init__.py": "final (from key 'netra_backend/app/db')",
+    }
+    for rel, phase in expected.items():
+        code, out, err = ctxsep(farm, "explain", rel)
+        assert code == 0, err
+        assert f"phase:   {phase}" in out
+        assert "matches no file or directory" not in err  # every key of the shipped file names something
