@@ -114,7 +114,7 @@ def test_undecodable_files_are_skipped_by_every_front_end(tmp_path: Path) -> Non
     assert sorted(flake8_codes(root, "app")) == expected
     # pylint cannot parse them either: its own syntax-error stands for the skip,
     # and nothing of ctxsep's is reported from a text Python would not read.
-    proc = pylint_run(["app"], root, only_ctxsep=False, *("--disable=all", "--enable=ctxsep,syntax-error"))
+    proc = pylint_run(["app"], root, "--disable=all", "--enable=ctxsep,syntax-error", only_ctxsep=False)
     got = {m.path: m.code if m.code.startswith("CTX") else m.msg_id for m in parse_pylint(proc.stdout)}
     # E0001 syntax-error, or F0010 parse-error for a text its cookie cannot decode
     host_skip = {"E0001", "F0010"}
@@ -158,7 +158,8 @@ def test_a_ctxsep_toml_that_is_not_a_file_is_a_config_error(tmp_path: Path, kind
 
 
 @pytest.mark.parametrize(
-    ("key", "reason"), [("app/[", "is not a valid glob (an unclosed '[')"), ("!app", "a leading '!' is gitignore negation")]
+    ("key", "reason"),
+    [("app/[", "is not a valid glob (an unclosed '[')"), ("!app", "a leading '!' is gitignore negation")],
 )
 def test_phase_keys_that_can_never_match_are_config_errors(tmp_path: Path, key: str, reason: str) -> None:
     root = project(tmp_path, CONFIG + f'"{key}" = "transitional"\n', files={"app/routes/r.py": LEGACY_CALL})
@@ -259,9 +260,12 @@ def test_stdin_display_names_are_relative_to_the_project_not_the_cwd(tmp_path: P
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     config = str(root / "pyproject.toml")
-    assert flake8_codes(
-        outside, "--ctxsep-config", config, "--stdin-display-name", "app/routes/new.py", "-", stdin=LEGACY_CALL
-    ) == expected
+    assert (
+        flake8_codes(
+            outside, "--ctxsep-config", config, "--stdin-display-name", "app/routes/new.py", "-", stdin=LEGACY_CALL
+        )
+        == expected
+    )
 
 
 # -- 19. the shipped example config, against the tree it was written for -------------

@@ -139,4 +139,3 @@ class Plugin:
             return text.encode(encoding)
         except (SyntaxError, LookupError, UnicodeError):
             return utf8
-

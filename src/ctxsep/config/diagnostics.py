@@ -92,9 +92,7 @@ def _glob_matches_something(key: PhaseKey, root: Path) -> bool | None:
     top = root.joinpath(*key.literal_prefix)
     if not top.is_dir():
         return False
-    seen = 0
-    for rel, is_dir in _walk(top, "/".join(key.literal_prefix)):
-        seen += 1
+    for seen, (rel, is_dir) in enumerate(_walk(top, "/".join(key.literal_prefix)), 1):
         if key.spec.match_file(rel + "/" if is_dir else rel):
             return True
         if seen > _GLOB_SEARCH_LIMIT:

@@ -448,7 +448,6 @@ class SettingsResolver:
         phase, key = config.phase_map.lookup(rel)
         return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
 
-
     def place_display_name(self, name: str) -> str:
         """Where an editor's buffer sits, given the display name it passed with
         stdin (flake8's ``--stdin-display-name``, pylint's ``--from-stdin``).
