@@ -11,9 +11,7 @@ after the first directory that holds ``.git`` or ``.hg``.
 from __future__ import annotations
 
 import difflib
-import errno
 import os
-import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
+from ctxsep.config.paths import os_reason, place_in_project, read_regular_file, safe_resolve
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
@@ -106,7 +105,7 @@ def load_config(path: Path) -> Config:
     """Parse and validate one config file. Raises ConfigError listing every
     problem, each naming the file and the key."""
     path = safe_resolve(path)
-    data = _read_regular_file(path)
+    data = read_regular_file(path)
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -120,41 +119,6 @@ def load_config(path: Path) -> Config:
             raise ConfigError([f"{path}: has no [tool.ctxsep] table"])
         return _Validator(path, "tool.ctxsep").build(table)
     return _Validator(path, "").build(document)
-
-
-def safe_resolve(path: Path) -> Path:
-    """``path.resolve()``, or the absolute path as written when it cannot be
-    resolved (a symlink loop): the caller's open then fails with a clear reason."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return Path(os.path.abspath(path))
-
-
-def os_reason(exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return reason + " (a symlink loop)" if exc.errno == errno.ELOOP else reason
-
-
-def _read_regular_file(path: Path) -> bytes:
-    """The bytes of a config file; a ConfigError naming it when it is not a
-    regular file (a directory, a FIFO, a device, a symlink loop). Opened
-    without blocking and checked before reading, so a FIFO cannot hang us."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read config: {os_reason(exc)}"]) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise ConfigError([f"{path}: cannot read config: it is {kind}"])
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
-    finally:
-        os.close(fd)
 
 
 def default_config(root: Path) -> Config:
@@ -450,33 +414,9 @@ class SettingsResolver:
 
     def place_display_name(self, name: str) -> str:
         """Where an editor's buffer sits, given the display name it passed with
-        stdin (flake8's ``--stdin-display-name``, pylint's ``--from-stdin``).
-
-        An absolute name is taken as is. A relative one is relative to the
-        project, whatever the editor's cwd: the first of the cwd, its parents
-        up to the repository top (the directory holding ``.git``/``.hg``) and
-        the ``--config`` file's directory under which the file exists, else
-        under which its directory exists; when none fits, the cwd (and the
-        config then found from there applies)."""
-        if os.path.isabs(name):
-            return name
-        bases = [self.cwd]
-        for parent in self.cwd.parents if not _at_vcs_top(self.cwd) else ():
-            bases.append(parent)
-            if _at_vcs_top(parent):
-                break
-        if self.explicit is not None:
-            bases.append(self.explicit.parent)
-        for exists in (os.path.isfile, os.path.isdir):
-            for base in bases:
-                candidate = os.path.normpath(os.path.join(base, name))
-                if exists(candidate if exists is os.path.isfile else os.path.dirname(candidate)):
-                    return candidate
-        return os.path.normpath(os.path.join(self.cwd, name))
-
-
-def _at_vcs_top(directory: Path) -> bool:
-    return any(os.path.lexists(directory / marker) for marker in _VCS_MARKERS)
+        stdin (flake8's ``--stdin-display-name``, pylint's ``--from-stdin``):
+        see :func:`ctxsep.config.paths.place_in_project`."""
+        return place_in_project(name, self.cwd, self.explicit)
 
 
 def relative_posix(path: str | os.PathLike[str], root: Path) -> str:
