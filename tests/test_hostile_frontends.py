@@ -12,7 +12,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import parse_pylint, pylint_run, run
+
+from ctxsep.config import SettingsResolver, load_config
+from ctxsep.config.diagnostics import unmatched_key_warnings
+from ctxsep.model import ConfigError
 
 LEGACY_CALL = 'ctx = create_user_execution_context(user_id="u")\n'
 CONFIG = """
@@ -318,3 +324,27 @@ def test_the_shipped_zen_config_fits_the_zen_tree(tmp_path: Path) -> None:
         assert code == 0, err
         assert f"phase:   {phase}" in out
         assert "matches no file or directory" not in err  # every key of the shipped file names something
+
+
+# -- any phase key: a phase, a config error, or a warning; never a crash ------------
+
+KEY_ALPHABET = st.sampled_from(list("ab/.*?[]!#\\ -_~\x00\n\té"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.text(KEY_ALPHABET, min_size=1, max_size=12))
+def test_any_phase_key_is_a_phase_an_error_or_a_warning(tmp_path: Path, key: str) -> None:
+    root = tmp_path / "keys"
+    (root / "a" / "b").mkdir(parents=True, exist_ok=True)
+    config_file = root / "ctxsep.toml"
+    config_file.write_text(f'[phases]\n{json.dumps(key)} = "legacy"\n', encoding="utf-8")
+    try:
+        config = load_config(config_file)
+    except ConfigError as exc:
+        assert all(str(config_file) in problem for problem in exc.problems)
+        return
+    for warning in unmatched_key_warnings(config):
+        assert warning.startswith(f"warning: {config_file}: [phases] ") and "\n" not in warning
+    resolver = SettingsResolver(cwd=root)
+    for rel in ("a/b/c.py", "a/x.py", "top.py"):
+        resolver.for_path(rel)  # looks the key up without raising
