@@ -86,7 +86,10 @@ class CtxsepChecker(BaseRawFileChecker):
 
     def _check(self, node: nodes.Module, path: str) -> None:
         # The bytes pylint parsed: the file, or the text given on stdin.
-        with node.stream() as stream:  # type: ignore[no-untyped-call]  # astroid leaves it unannotated
+        stream = node.stream()
+        if stream is None:  # astroid has no source for it
+            return
+        with stream:
             source: bytes = stream.read()
         resolver = self._resolver()
         path = self._placed(path, resolver)
