@@ -54,7 +54,8 @@ def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:
 
     An absolute name is taken as is. A relative one is relative to the
     project, whatever the editor's cwd: the first of ``cwd``, its parents up
-    to the repository top (the directory holding ``.git``/``.hg``) and the
+    to the repository top (the directory holding ``.git``/``.hg``; none when
+    ``cwd`` is in no repository) and the
     directory of the ``explicit`` config under which the file exists, else
     under which its directory exists (a new, unsaved file); when none fits,
     ``cwd`` (and the config then found from there applies)."""
@@ -62,9 +63,12 @@ def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:
         return name
     bases = [cwd]
     if not _at_vcs_top(cwd):
+        # Only inside a repository: outside one, a parent is no project of ours.
+        parents = []
         for parent in cwd.parents:
-            bases.append(parent)
+            parents.append(parent)
             if _at_vcs_top(parent):
+                bases.extend(parents)
                 break
     if explicit is not None:
         bases.append(explicit.parent)
