@@ -348,3 +348,15 @@ def test_any_phase_key_is_a_phase_an_error_or_a_warning(tmp_path: Path, key: str
     resolver = SettingsResolver(cwd=root)
     for rel in ("a/b/c.py", "a/x.py", "top.py"):
         resolver.for_path(rel)  # looks the key up without raising
+
+
+def test_display_names_are_not_guessed_outside_a_repository(tmp_path: Path) -> None:
+    from ctxsep.config.paths import place_in_project
+
+    (tmp_path / "app" / "routes").mkdir(parents=True)
+    cwd = tmp_path / "sub"
+    cwd.mkdir()
+    assert place_in_project("app/routes/new.py", cwd, None) == str(cwd / "app/routes/new.py")
+    (tmp_path / ".git").mkdir()
+    assert place_in_project("app/routes/new.py", cwd, None) == str(tmp_path / "app/routes/new.py")
+    assert place_in_project(str(cwd / "x.py"), tmp_path, None) == str(cwd / "x.py")
