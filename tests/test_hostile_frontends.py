@@ -360,3 +360,19 @@ def test_display_names_are_not_guessed_outside_a_repository(tmp_path: Path) -> N
     (tmp_path / ".git").mkdir()
     assert place_in_project("app/routes/new.py", cwd, None) == str(tmp_path / "app/routes/new.py")
     assert place_in_project(str(cwd / "x.py"), tmp_path, None) == str(cwd / "x.py")
+
+
+def test_a_config_reached_through_a_symlinked_directory_places_files_inside_it(tmp_path: Path) -> None:
+    # vendor/ -> a checkout elsewhere with its own ctxsep.toml: its keys apply
+    # to its files, found through the link (the config's root is resolved).
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "sub").mkdir(parents=True)
+    (elsewhere / "ctxsep.toml").write_text('default-phase = "legacy"\n[phases]\n"sub" = "final"\n', encoding="utf-8")
+    root = project(tmp_path)
+    (root / "vendor").symlink_to(elsewhere, target_is_directory=True)
+    settings = SettingsResolver(cwd=root).for_path("vendor/sub/x.py")
+    assert (settings.config.path, settings.rel_path, settings.phase.label) == (
+        elsewhere / "ctxsep.toml",
+        "sub/x.py",
+        "final",
+    )

@@ -367,10 +367,10 @@ class SettingsResolver:
             if known is not None:
                 return known[1]
         try:
-            info = path.stat()
+            stat = path.stat()
         except OSError as exc:
             raise ConfigError([f"{path}: cannot read config: {os_reason(exc)}"]) from None
-        stamp = (info.st_mtime_ns, info.st_size)
+        stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._configs.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
