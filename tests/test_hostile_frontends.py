@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import parse_pylint, pylint_run, run
+from support import ctxsep_cli, parse_pylint, pylint_run, run
 
 from ctxsep.config import SettingsResolver, load_config
 from ctxsep.config.diagnostics import unmatched_key_warnings
@@ -294,7 +294,7 @@ def test_a_glob_key_is_anchored_at_the_config_directory(tmp_path: Path, key: str
     root = project(tmp_path, config, files={"test_top.py": "", "app/routes/test_deep.py": "", "app/routes/r.py": ""})
     phases = {}
     for rel in ("test_top.py", "app/routes/test_deep.py", "app/routes/r.py"):
-        code, out, err = ctxsep(root, "explain", rel)
+        code, out, err = ctxsep_cli(root, "explain", rel)  # in-process: phase semantics, not the process
         assert code == 0, err
         phases[rel] = next(line for line in out.splitlines() if line.startswith("phase:"))
     assert phases == {
@@ -320,7 +320,7 @@ def test_the_shipped_zen_config_fits_the_zen_tree(tmp_path: Path) -> None:
         "netra_backend/app/db/__init__.py": "final (from key 'netra_backend/app/db')",
     }
     for rel, phase in expected.items():
-        code, out, err = ctxsep(farm, "explain", rel)
+        code, out, err = ctxsep_cli(farm, "explain", rel)
         assert code == 0, err
         assert f"phase:   {phase}" in out
         assert "matches no file or directory" not in err  # every key of the shipped file names something
