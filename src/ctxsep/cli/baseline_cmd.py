@@ -16,7 +16,7 @@ from typing import Any
 
 from ctxsep.baseline import is_baselinable, load_baseline
 from ctxsep.baseline.typed import read_typed
-from ctxsep.cli.options import add_common_options
+from ctxsep.cli.options import add_common_options, cli_resolver
 from ctxsep.config import SettingsResolver, relative_posix
 from ctxsep.migration.baseline_ops import (
     BaselineGroup,
@@ -92,7 +92,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:
-    resolver = SettingsResolver(explicit=args.config)
+    resolver = cli_resolver(args)
     typed = [read_typed(resolver.cwd / path) for path in args.typed]
     records = [record for run in typed for record in run.records]
     checked = frozenset(item for run in typed for item in run.checked)
@@ -125,7 +125,7 @@ def _findings(count: int) -> str:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
+    resolver = SettingsResolver(explicit=args.config)  # _groups below warns (once)
     if not args.force:
         existing = {resolver.for_path(p).config.baseline_path for p in collect(args.paths, resolver, baseline=False)}
         present = sorted(str(p) for p in existing if p.exists())

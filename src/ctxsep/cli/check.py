@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.cache import ResultCache
-from ctxsep.cli.options import add_common_options
-from ctxsep.config import SettingsResolver
+from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
 from ctxsep.output import FORMATS
 from ctxsep.runner import run_check
 
@@ -44,7 +43,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config, recheck=False)  # one run: each config read once
+    resolver = cli_resolver(args, recheck=False)  # one run: each config read once
+    require_paths(resolver, args.paths)
     no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
     result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
