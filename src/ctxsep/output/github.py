@@ -3,9 +3,9 @@
 ``::error file=…,line=…,col=…,title=…::message`` (``::warning`` for warn
 findings, ``::notice`` for baselined ones shown with ``--show-baselined``),
 then the summary as a plain log line. Values are escaped as the runner
-expects (``%``, CR and LF everywhere; ``:`` and ``,`` inside properties),
-after every control character has been made a visible escape
-(:mod:`ctxsep.output.escape`): a file named ``"x\\n::add-mask::…"`` stays
+expects (``%``, CR and LF everywhere; ``:`` and ``,`` inside properties);
+every other control character is made a visible escape
+(:mod:`ctxsep.output.escape`). A file named ``"x\\n::add-mask::…"`` stays
 one annotation and never becomes a workflow command of its own.
 """
 
@@ -18,7 +18,7 @@ from ctxsep.runner import RunResult
 
 
 def _data(text: str) -> str:
-    return escape(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:
