@@ -57,4 +57,18 @@ def add_output_file(parser: argparse.ArgumentParser) -> None:
     )
 
 
-__all__ = ["add_output_file", "emit", "silence_stdout"]
+def add_findings_output(
+    parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("concise", "github", "json", "text")
+) -> None:
+    """``--format``, ``-q`` and ``-o``, the same in every command that prints findings."""
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        default="text",
+        help="output format (default: text, each finding with its source line; concise: one line per finding)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    add_output_file(parser)
+
+
+__all__ = ["add_findings_output", "add_output_file", "emit", "silence_stdout"]

@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ctxsep.model import SKIPPED_CODE, Finding
@@ -68,14 +69,23 @@ def render_concise(run: RunResult, quiet: bool = False) -> str:
 
 def render(run: RunResult, quiet: bool = False, style: Style = PLAIN, snippets: bool = True) -> str:
     """Findings (with their source lines unless ``snippets`` is false), then the summary."""
-    out: list[str] = []
-    if not quiet:
-        sources = _SourceLines(run)
-        for finding in run.shown_findings():
-            out.append(line_for(finding, style) + "\n")
-            if snippets and finding.code != SKIPPED_CODE:
-                out.extend(line + "\n" for line in snippet(finding, sources.line(finding), style))
-    out.append(style.paint(escape(summary(run)), "bold") + "\n")
+    paths = {result.path: path for result, path in zip(run.results, run.files, strict=False)}
+    shown = "" if quiet else render_findings(run.shown_findings(), style, snippets, paths)
+    return shown + style.paint(escape(summary(run)), "bold") + "\n"
+
+
+def render_findings(
+    findings: Iterable[Finding], style: Style = PLAIN, snippets: bool = True, paths: Mapping[str, Path] | None = None
+) -> str:
+    """One line per finding, each followed by its snippet when ``snippets``.
+    ``paths`` maps a displayed path to the file; by default the displayed
+    path is read (it is relative to the cwd)."""
+    sources = _SourceLines(paths or {})
+    out = []
+    for finding in findings:
+        out.append(line_for(finding, style) + "\n")
+        if snippets and finding.code != SKIPPED_CODE:
+            out.extend(line + "\n" for line in snippet(finding, sources.line(finding), style))
     return "".join(out)
 
 
@@ -112,22 +122,20 @@ def _display_width(text: str) -> int:
 class _SourceLines:
     """The lines of each file with findings, read once, only if a regular file."""
 
-    def __init__(self, run: RunResult) -> None:
-        self._paths = {result.path: path for result, path in zip(run.results, run.files, strict=False)}
+    def __init__(self, paths: Mapping[str, Path]) -> None:
+        self._paths = paths
         self._lines: dict[str, list[str] | None] = {}
 
     def line(self, finding: Finding) -> str | None:
         if finding.path not in self._lines:
-            self._lines[finding.path] = _read_lines(self._paths.get(finding.path))
+            self._lines[finding.path] = _read_lines(self._paths.get(finding.path, Path(finding.path)))
         lines = self._lines[finding.path]
         if lines is None or not 1 <= finding.line <= len(lines):
             return None
         return lines[finding.line - 1]
 
 
-def _read_lines(path: Path | None) -> list[str] | None:
-    if path is None:
-        return None
+def _read_lines(path: Path) -> list[str] | None:
     from ctxsep.engine import SkipFile, decode_source
 
     try:
@@ -148,4 +156,4 @@ def _read_lines(path: Path | None) -> list[str] | None:
         os.close(fd)
 
 
-__all__ = ["line_for", "marker", "render", "render_concise", "snippet", "summary"]
+__all__ = ["line_for", "marker", "render", "render_concise", "render_findings", "snippet", "summary"]
