@@ -240,3 +240,26 @@ def test_pylint_lets_warnings_pass_with_fail_on_e_and_fail_under_0(tmp_path: Pat
     (root / "ctxsep.toml").write_text('default-phase = "migrated"\n', encoding="utf-8")
     errors = subprocess.run([*pylint, "--fail-on=E", "--fail-under=0", "app"], cwd=root, capture_output=True, text=True)
     assert errors.returncode != 0
+
+
+# -- rule documentation -------------------------------------------------------------
+
+
+def test_rules_code_reads_as_text(project: Path) -> None:
+    proc = ctxsep(project, "rules", "CTX003")
+    assert proc.returncode == 0
+    out = proc.stdout
+    assert "`" not in out and "##" not in out
+    assert "What it does\n------------\n" in out
+    assert "\n    async def process_message(context: RequestScopedContext, message: dict):\n" in out
+    markdown = ctxsep(project, "rules", "CTX003", "--format", "md").stdout
+    assert markdown == (ROOT / "docs" / "rules" / "CTX003.md").read_text(encoding="utf-8")
+
+
+def test_rule_docs_use_single_backticks() -> None:
+    import re
+
+    from ctxsep.rules import ALL_RULES
+
+    for rule in ALL_RULES:
+        assert not re.search(r"(?<!`)``(?!`)", rule.doc), f"{rule.code}: RST double backticks in its docs"
