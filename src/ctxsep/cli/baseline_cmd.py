@@ -67,6 +67,14 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="also record new findings, and re-record debt a promotion un-hid, at each file's current phase",
     )
+    update.add_argument(
+        "--with-mypy",
+        nargs=argparse.REMAINDER,
+        default=None,
+        metavar="MYPY_ARGS",
+        help="first run mypy (with MYPY_ARGS, which must come last) recording to a temporary file, then "
+        "update --allow-growth --typed that file",
+    )
     update.set_defaults(handler=run_update)
     check = actions.add_parser(
         "check",
@@ -210,6 +218,12 @@ def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb
 
 
 def run_update(args: argparse.Namespace) -> int:
+    if args.with_mypy is not None:
+        from ctxsep.cli.with_mypy import mypy_record
+
+        with mypy_record(args.with_mypy) as record:
+            args.typed = [*args.typed, record]
+            return _shrink(args, allow_growth=True, drop_gated=False, verb="updated")
     return _shrink(args, allow_growth=args.allow_growth, drop_gated=False, verb="updated")
 
 
