@@ -13,6 +13,7 @@ from support import ctxsep_json, flake8_findings, parse_pylint, pylint_run, writ
 CALL = 'create_user_execution_context(user_id="u")'
 BOTH = 'create_user_execution_context(user_id="u", db_session=db)'  # CTX002 at col 7, CTX001 at col 49
 
+HASH = "#"  # spelled apart below: ruff reads these two variants as malformed noqa comments of this file
 VARIANTS = f"""
 from app.context import create_user_execution_context
 
@@ -25,8 +26,8 @@ def f(db):
     e = {CALL}  # NOQA: CTX002
     g = {CALL}  # noqa: CTX
     h = {CALL}  # noqa: ctx002
-    i = {CALL}  # noqa : CTX002
-    j = {CALL}  #noqa
+    i = {CALL}  {HASH} noqa : CTX002
+    j = {CALL}  {HASH}noqa
     k = {BOTH}  # noqa: CTX001
     m = {CALL}  # noqa: E501, CTX002
     n = {CALL}  # ctxsep: ignore[CTX002]
@@ -38,15 +39,15 @@ def f(db):
 """
 
 #: (line, code, column) flake8's rules leave: a different code, a lowercase
-#: code, ``#noqa`` without the space, the other finding of the line, the
-#: second ``# noqa`` of a line (the first decides) and no comment at all
+#: code, the comment without its space, the other finding of the line, the
+#: second comment of a line (the first decides) and no comment at all
 EXPECTED = {
-    (8, "CTX002", 9),  # noqa: E501
-    (11, "CTX002", 9),  # noqa: ctx002
-    (13, "CTX002", 9),  # noqa
-    (14, "CTX002", 9),  # noqa: CTX001 leaves CTX002
-    (18, "CTX002", 9),  # noqa: E501  # noqa: CTX002
-    (19, "CTX002", 9),  # noqa: CTX003
+    (8, "CTX002", 9),  # another code (E501)
+    (11, "CTX002", 9),  # a lowercase code
+    (13, "CTX002", 9),  # no space after the hash
+    (14, "CTX002", 9),  # CTX001 listed: CTX002 stays
+    (18, "CTX002", 9),  # E501 first, CTX002 second: the first decides
+    (19, "CTX002", 9),  # another ctxsep code (CTX003)
     (20, "CTX002", 9),  # no comment
 }
 

@@ -168,9 +168,7 @@ def run_create(args: argparse.Namespace) -> int:
         _print_changes(changes(group.baseline.entries, entries, group.config, resolver.cwd))
         skipped = [s.display for s in group.files.values() if s.skipped]
         if skipped:
-            _say(
-                f"ctxsep: {len(skipped)} file(s) could not be checked and have nothing recorded: {', '.join(skipped)}"
-            )
+            _say(f"ctxsep: {len(skipped)} file(s) could not be checked and have nothing recorded: {', '.join(skipped)}")
         if group.config.path is None:
             _say(
                 "ctxsep: note: no ctxsep config was found, so the baseline sits in the current directory; "
