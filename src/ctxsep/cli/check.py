@@ -72,8 +72,8 @@ def render(args: argparse.Namespace, result: RunResult, colour: bool) -> str:
         if args.format == "json":
             return statistics.render_json(result)
         return statistics.render_text(result, style)
-    if args.format == "text":
-        return text.render(result, args.quiet, style=style)
+    if args.format in ("text", "concise"):
+        return text.render(result, args.quiet, style=style, snippets=args.format == "text")
     return FORMATS[args.format](result, args.quiet)
 
 
