@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ctxsep.model import SKIPPED_CODE, Finding
-from ctxsep.output.escape import escape, escape_source_line, join_lines
+from ctxsep.output.escape import escape, escape_source_line
 from ctxsep.output.style import PLAIN, Style
 from ctxsep.runner import RunResult
 
@@ -62,9 +62,8 @@ def summary(run: RunResult) -> str:
 
 
 def render_concise(run: RunResult, quiet: bool = False) -> str:
-    lines = [] if quiet else [line_for(f) for f in run.shown_findings()]
-    lines.append(summary(run))
-    return join_lines(lines)
+    """One line per finding, then the summary; never coloured."""
+    return render(run, quiet, snippets=False)
 
 
 def render(run: RunResult, quiet: bool = False, style: Style = PLAIN, snippets: bool = True) -> str:
