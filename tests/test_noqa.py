@@ -84,3 +84,16 @@ def test_pylint_agrees(project: Path) -> None:
     assert proc.returncode != 0 and messages, proc.stdout + proc.stderr
     got = {(m.line, m.code, m.column + 1) for m in messages}
     assert got == EXPECTED
+
+
+def test_mypy_honours_noqa_too(tmp_path: Path) -> None:
+    """What only types show (mypy's CTX006, its CTX002 through an alias) is
+    silenced by the same comments."""
+    from mypy_project import CALL_LINES, CALLS, check, found, project
+
+    lines = CALLS.split("\n")
+    noqa = {"CTX006": "  # noqa: CTX006", "CTX002": "  # noqa: E501", "CTX004": "  # noqa"}
+    for code, comment in noqa.items():
+        lines[CALL_LINES[code]] += comment  # CALLS starts with a newline: index = line number
+    root = project(tmp_path, {"app/calls.py": "\n".join(lines)})
+    assert [code for _, code, _ in found(check(root))] == ["CTX002"]
