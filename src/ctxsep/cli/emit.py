@@ -50,8 +50,10 @@ def add_output_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output-file",
+        "--output",  # as `ctxsep report` spells it
         type=Path,
         default=None,
+        dest="output_file",
         metavar="FILE",
         help="write the output to FILE (atomically, without colour) instead of stdout",
     )
