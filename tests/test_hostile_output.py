@@ -28,7 +28,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_tree(tmp_path_factory.mktemp("hostile"), {"ctxsep.toml": 'default-phase = "migrated"\n'})
     (root / EVIL_DIR).mkdir()
     (root / EVIL_DIR / EVIL_FILE).write_text(LEGACY, encoding="utf-8")
-    (root / EVIL_FILE).write_text(LEGACY, encoding="utf-8")
+    (root / EVIL_FILE).write_text(LEGACY + "\n\nclass UserExecutionContext:\n    pass\n", encoding="utf-8")
     return root
 
 
@@ -51,6 +51,8 @@ COMMANDS = [
     ("report", ".", "--format", "md", "--graph", "mermaid"),
     ("report", ".", "--format", "md", "--graph", "dot"),
     ("explain", f"{EVIL_DIR}/{EVIL_FILE}"),
+    ("names", "."),
+    ("names", ".", "--format", "toml"),
 ]
 
 
