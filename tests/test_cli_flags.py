@@ -263,3 +263,12 @@ def test_rule_docs_use_single_backticks() -> None:
 
     for rule in ALL_RULES:
         assert not re.search(r"(?<!`)``(?!`)", rule.doc), f"{rule.code}: RST double backticks in its docs"
+
+
+def test_the_fixable_mark_has_its_slot() -> None:
+    from ctxsep.model import Finding, Severity
+    from ctxsep.output.text import line_for
+
+    finding = Finding("a.py", 3, 4, "CTX002", "legacy-context-constructor", Severity.ERROR, "CTX002 call of x")
+    assert line_for(finding) == "a.py:3:5: error: CTX002 call of x"
+    assert line_for(finding, fixable=True) == "a.py:3:5: error: CTX002 [*] call of x"

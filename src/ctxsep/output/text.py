@@ -9,8 +9,9 @@ the finding, as ruff shows it. Colour (see :mod:`ctxsep.output.style`) only
 on a terminal. Every path, message and source line is escaped
 (:mod:`ctxsep.output.escape`), so a hostile file name stays one line.
 
-``marker(finding)`` is the slot between the code and the message (ruff puts
-``[*]`` there for a fixable finding); it is empty until something fills it.
+``fixable`` puts ruff's ``[*]`` between the code and the message
+(``CTX002 [*] call of …``) for a finding ``ctxsep fix`` can fix; callers
+that know (``render_findings(..., fixable=...)``) say so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from ctxsep.model import SKIPPED_CODE, Finding
@@ -32,12 +33,7 @@ _MAX_SNIPPET_BYTES = 8 * 1024 * 1024
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
-def marker(finding: Finding) -> str:
-    """Text between the code and the message (``"[*] "`` for a fixable one)."""
-    return ""
-
-
-def line_for(finding: Finding, style: Style = PLAIN) -> str:
+def line_for(finding: Finding, fixable: bool = False, style: Style = PLAIN) -> str:
     code, _, text = finding.message.partition(" ")
     if code != finding.code:  # a message that does not start with its code
         code, text = finding.code, finding.message
@@ -45,7 +41,8 @@ def line_for(finding: Finding, style: Style = PLAIN) -> str:
     severity = style.severity(f"{finding.severity.label}:", finding.severity.label)
     suffix = style.paint(" (baselined)", "dim") if finding.baselined else ""
     shown_code = style.severity(code, "baselined" if finding.baselined else finding.severity.label)
-    return f"{where} {severity} {shown_code} {marker(finding)}{escape(text)}{suffix}"
+    marker = "[*] " if fixable else ""  # ruff's mark of a finding `ctxsep fix` fixes
+    return f"{where} {severity} {shown_code} {marker}{escape(text)}{suffix}"
 
 
 def summary(run: RunResult) -> str:
@@ -74,15 +71,20 @@ def render(run: RunResult, quiet: bool = False, style: Style = PLAIN, snippets: 
 
 
 def render_findings(
-    findings: Iterable[Finding], style: Style = PLAIN, snippets: bool = True, paths: Mapping[str, Path] | None = None
+    findings: Iterable[Finding],
+    style: Style = PLAIN,
+    snippets: bool = True,
+    paths: Mapping[str, Path] | None = None,
+    fixable: Callable[[Finding], bool] | None = None,
 ) -> str:
     """One line per finding, each followed by its snippet when ``snippets``.
     ``paths`` maps a displayed path to the file; by default the displayed
-    path is read (it is relative to the cwd)."""
+    path is read (it is relative to the cwd). ``fixable`` says which
+    findings get the ``[*]`` mark."""
     sources = _SourceLines(paths or {})
     out = []
     for finding in findings:
-        out.append(line_for(finding, style) + "\n")
+        out.append(line_for(finding, fixable is not None and fixable(finding), style) + "\n")
         if snippets and finding.code != SKIPPED_CODE:
             out.extend(line + "\n" for line in snippet(finding, sources.line(finding), style))
     return "".join(out)
@@ -155,4 +157,4 @@ def _read_lines(path: Path) -> list[str] | None:
         os.close(fd)
 
 
-__all__ = ["line_for", "marker", "render", "render_concise", "render_findings", "snippet", "summary"]
+__all__ = ["line_for", "render", "render_concise", "render_findings", "snippet", "summary"]
