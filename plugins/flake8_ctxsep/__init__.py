@@ -5,7 +5,8 @@ the phase) is found from each file's own path — for stdin, from
 ``--stdin-display-name`` — or pinned with ``--ctxsep-config``. Nothing here
 decides what is a finding; a crash inside ctxsep becomes one ``CTX900``
 result instead of aborting the flake8 run, and a broken config one ``CTX901``
-result per affected file, listing every problem.
+result per affected file, listing every problem. Each finding's text
+carries its severity: ``CTX002 [warn] …`` or ``CTX002 [error] …``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from ctxsep import __version__
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, check_file, decode_source
-from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, internal_error
+from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, internal_error
 
 Result = tuple[int, int, str, type[Any]]
 
@@ -85,7 +86,7 @@ class Plugin:
             yield 1, 0, f"{SKIPPED_CODE} {internal_error(exc)}", type(self)
             return
         for finding in result.findings:
-            yield finding.line, finding.col, finding.message, type(self)
+            yield finding.line, finding.col, flake8_text(finding), type(self)
 
     # -- what flake8 read, checked against what Python would read -------------------
 
@@ -139,3 +140,13 @@ class Plugin:
             return text.encode(encoding)
         except (SyntaxError, LookupError, UnicodeError):
             return utf8
+
+
+def flake8_text(finding: Finding) -> str:
+    """``CTX002 [warn] message``: flake8 shows every result alike, so the
+    severity of the file's phase goes into the text (a ``transitional``
+    warning and a ``migrated`` error no longer look the same)."""
+    code, _, text = finding.message.partition(" ")
+    if code != finding.code:
+        text = finding.message
+    return f"{finding.code} [{finding.severity.label}] {text}"

@@ -12,6 +12,7 @@ from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.config.schema import default_severities
 from ctxsep.engine import baseline_for
 from ctxsep.model import BaselineError
+from ctxsep.output.escape import join_lines
 from ctxsep.rules import ALL_RULES
 
 
@@ -64,7 +65,7 @@ def explain(path: str, resolver: SettingsResolver) -> str:
         note = " (mypy/pylint only)" if rule.needs_types else ""
         out.append(f"  {rule.code} {rule.symbol:<28} {severity.label:<5}  {why}{note}")
     out.extend(_baseline_lines(settings))
-    return "\n".join(out) + "\n"
+    return join_lines(out)  # a hostile path stays one line
 
 
 def _baseline_lines(settings: FileSettings) -> list[str]:
