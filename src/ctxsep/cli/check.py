@@ -12,7 +12,6 @@ from ctxsep.cache import ResultCache
 from ctxsep.cli.emit import add_output_file, emit
 from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
 from ctxsep.cli.selection import Selection, add_selection_options
-from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
 from ctxsep.output import FORMATS, statistics, text
 from ctxsep.output.style import Style, wants_colour
