@@ -157,7 +157,7 @@ def test_select_ignore_and_shown_findings_only(tmp_path: Path) -> None:
     assert ctxsep(root, "fix", ".")[0] == 0
     assert snapshot(root) == before
     code, _, err = ctxsep(root, "fix", "--select", "CTX999", ".")
-    assert code == 2 and "unknown rule code 'CTX999'" in err
+    assert code == 2 and "--select CTX999: matches no ctxsep rule" in err
 
 
 STALE_V1 = """
