@@ -198,13 +198,18 @@ def test_baselined_findings_are_not_fixed_and_entries_a_fix_removed_are_stale(tm
 
 
 def test_config_table_is_validated(tmp_path: Path) -> None:
-    root = project(
-        tmp_path, {"message.py": ROUTE_BEFORE}, config='[fix]\nscoped-factroy = "a.b"\nsession-parameter = "db"\n'
-    )
+    config = '[fix]\nscoped-factroy = "a.b"\nsession-parameter = "db"\nrenamed-fields = { a = 1 }\n'
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE}, config=config)
     code, _, err = ctxsep(root, "fix", ".")
     assert code == 2
     assert "[fix] 'scoped-factroy': unknown key (did you mean 'scoped-factory'?)" in err
     assert "[fix] 'session-parameter': must be 'name: Annotation'" in err
+    assert "[fix.renamed-fields] 'a': must map an identifier to an identifier, not 1" in err
+    code, _, err = ctxsep(root, "check", ".")
+    assert code == 2 and "scoped-factroy" in err  # every command reads the same validated config
+    (root / "ctxsep.toml").write_text('[fix]\nscoped-factory = "get_ctx"\n')
+    code, _, err = ctxsep(root, "fix", ".")
+    assert code == 2 and "[fix] 'scoped-factory': must be a dotted name 'package.module.function', not 'get_ctx'" in err
     assert snapshot(root)["app/routes/message.py"] == textwrap.dedent(ROUTE_BEFORE).lstrip("\n").encode()
 
 
