@@ -81,3 +81,14 @@ def test_a_symlinked_file_is_not_rewritten(tmp_path: Path) -> None:
     assert "app/routes/message.py: not fixed: a symbolic link; fix the file it points to" in out
     assert link.is_symlink()
     assert (outside / "message.py").read_text() == textwrap.dedent(ROUTE_BEFORE).lstrip("\n")
+
+
+def test_line_endings_and_a_byte_order_mark_survive(tmp_path: Path) -> None:
+    root = project(tmp_path, {})
+    before = textwrap.dedent(ROUTE_BEFORE).lstrip("\n").replace("\n", "\r\n")
+    after = textwrap.dedent(ROUTE_AFTER).lstrip("\n").replace("\n", "\r\n")
+    route = root / "app/routes/message.py"
+    route.write_bytes(b"\xef\xbb\xbf" + before.encode())
+    code, out, err = ctxsep_cli(root, "fix", ".")
+    assert code == 0, out + err
+    assert route.read_bytes() == b"\xef\xbb\xbf" + after.encode()
