@@ -50,7 +50,7 @@ class _Calls(cst.CSTVisitor):
             self.calls.append(node)
 
 
-def _functions(view: FileView, node: cst.CSTNode) -> list[cst.FunctionDef]:
+def functions_around(view: FileView, node: cst.CSTNode) -> list[cst.FunctionDef]:
     """The functions around ``node``, innermost first (stops at a class)."""
     found = []
     for ancestor in view.ancestors(node):
@@ -61,7 +61,7 @@ def _functions(view: FileView, node: cst.CSTNode) -> list[cst.FunctionDef]:
     return found
 
 
-def _params(function: cst.FunctionDef) -> list[cst.Param]:
+def params_of(function: cst.FunctionDef) -> list[cst.Param]:
     p = function.params
     return [*p.posonly_params, *p.params, *p.kwonly_params]
 
@@ -81,7 +81,7 @@ def scoped_context(view: FileView, name: str, functions: list[cst.FunctionDef]) 
     factories = view.names(Category.SCOPED_FACTORY)
     function = functions[0]
     stores = [n for n in names_in(function.body, name) if is_store(view, n)]
-    for param in _params(function):
+    for param in params_of(function):
         if param.name.value != name:
             continue
         if stores:
@@ -106,7 +106,7 @@ def sessions_in_scope(view: FileView, call: cst.Call, functions: list[cst.Functi
     factories = view.names(Category.SESSION_FACTORY)
     found: set[str] = set()
     for function in functions:
-        for param in _params(function):
+        for param in params_of(function):
             if mentioned_names(param.annotation) & types or _depends_on(param.default, factories):
                 found.add(param.name.value)
     for ancestor in view.ancestors(call):
@@ -230,7 +230,7 @@ class DualCallFix(FixProvider):
             arg = positional[dual.context_index]
         if arg is None or not isinstance(arg.value, cst.Name):
             return None
-        functions = _functions(view, call)
+        functions = functions_around(view, call)
         if not functions or not scoped_context(view, arg.value.value, functions):
             return None
         sessions = sessions_in_scope(view, call, functions)
@@ -238,7 +238,7 @@ class DualCallFix(FixProvider):
             return None
         (session,) = sessions
         stores = [n for f in functions for n in names_in(f.body, session) if is_store(view, n)]
-        is_param = any(p.name.value == session for f in functions for p in _params(f))
+        is_param = any(p.name.value == session for f in functions for p in params_of(f))
         if len(stores) != (0 if is_param else 1):
             return None
         edit = session_arg_edit(view, call, arg, session)

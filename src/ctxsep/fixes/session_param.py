@@ -22,7 +22,7 @@ from pathlib import Path
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
-from ctxsep.fixes.dual_call import _functions, _params, sessions_in_scope
+from ctxsep.fixes.dual_call import functions_around, params_of, sessions_in_scope
 from ctxsep.fixes.route_handler import import_edit, is_store, module_binds, names_in
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
@@ -137,7 +137,7 @@ class SessionParameterFix(FixProvider):
             raise NotOffered("no session read on a context parameter")
         existing = [
             p.name.value
-            for p in _params(function)
+            for p in params_of(function)
             if p.name.value in view.session_names - set(contexts)
             or mentioned_names(p.annotation) & view.names(Category.SESSION_TYPE)
         ]
@@ -179,7 +179,7 @@ class SessionParameterFix(FixProvider):
 
     def _context_params(self, view: FileView, function: cst.FunctionDef) -> tuple[str, ...]:
         types = view.names(Category.LEGACY_CONTEXT_TYPE) | view.names(Category.SCOPED_CONTEXT_TYPE)
-        return tuple(p.name.value for p in _params(function) if mentioned_names(p.annotation) & types)
+        return tuple(p.name.value for p in params_of(function) if mentioned_names(p.annotation) & types)
 
     def _param_edit(self, view: FileView, function: cst.FunctionDef, text: str) -> Edit:
         params = function.params.params
@@ -308,7 +308,7 @@ def _resolve(view: FileView, call: cst.Call, owner: str | None, definitions: int
         return False if definitions > 1 else None
     receiver = func.value
     if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
-        functions = _functions(view, call)
+        functions = functions_around(view, call)
         cls = _class_of(view, functions[-1]) if functions else None
         return cls == owner if cls is not None else None
     cls = _instance_class(view, call, receiver)
@@ -323,7 +323,7 @@ def _instance_class(view: FileView, call: cst.Call, receiver: cst.BaseExpression
         return None if called in ("super", "type") else called
     if not isinstance(receiver, cst.Name):
         return None
-    scopes: list[cst.CSTNode] = [*_functions(view, call)[:1], view.module]
+    scopes: list[cst.CSTNode] = [*functions_around(view, call)[:1], view.module]
     for scope in scopes:
         stores = [n for n in names_in(scope, receiver.value) if is_store(view, n)]
         if stores:
@@ -337,7 +337,7 @@ def _instance_class(view: FileView, call: cst.Call, receiver: cst.BaseExpression
 def _session_for(
     view: FileView, call: cst.Call, attr: str, contexts: tuple[str, ...], target: cst.FunctionDef
 ) -> str | None:
-    functions = _functions(view, call)
+    functions = functions_around(view, call)
     if not functions:
         return None
     sessions = sessions_in_scope(view, call, functions)
@@ -348,7 +348,7 @@ def _session_for(
     legacy = view.names(Category.LEGACY_CONTEXT_TYPE)
     for arg in call.args:
         if isinstance(arg.value, cst.Name):
-            for param in _params(functions[0]):
+            for param in params_of(functions[0]):
                 if param.name.value == arg.value.value and mentioned_names(param.annotation) & legacy:
                     return f"{arg.value.value}.{attr}"
     return None
