@@ -118,6 +118,14 @@ BLOCKED = {
             ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
             return ctx.create_child_context()
         """,
+    "unknown_field.py": """
+        from app.context import create_user_execution_context
+
+
+        async def route(db):
+            ctx = create_user_execution_context(user_id="u", thread_id="t", db_session=db)
+            return ctx.run_id  # RequestScopedContext has no run_id
+        """,
     "closure.py": """
         from app.context import create_user_execution_context
 

@@ -338,6 +338,12 @@ class RouteHandlerFix(FixProvider):
                 return
             if not is_identifier_field(attr, renames):
                 raise NotOffered(f"the context's {attr!r} is not an identifier field")
+            known = view.project.attributes_of(view.names(Category.SCOPED_CONTEXT_TYPE))
+            if known is not None and renames.get(attr, attr) not in known:
+                raise NotOffered(
+                    f"the request-scoped context has no {renames.get(attr, attr)!r}; "
+                    "map it in [tool.ctxsep.fix] renamed-fields"
+                )
             if attr in renames:
                 plan.edits.append(view.replace(parent.attr, renames[attr]))
             return

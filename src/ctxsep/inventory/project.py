@@ -59,6 +59,7 @@ class ProjectIndex:
     overlay: dict[Path, str] = field(default_factory=dict)
     _mentions: dict[str, list[Path]] = field(default_factory=dict, repr=False)
     _bytes: dict[Path, bytes] | None = field(default=None, repr=False)
+    _attributes: dict[frozenset[str], frozenset[str] | None] = field(default_factory=dict, repr=False)
 
     @property
     def dual(self) -> dict[str, list[DualCallable]]:
@@ -121,6 +122,59 @@ class ProjectIndex:
                     names = {a.arg for a in (*args.args, *args.kwonlyargs)}
                     shapes.add(frozenset({*names, "*"} if args.kwarg else names))
         return next(iter(shapes)) if len(shapes) == 1 else None
+
+    def attributes_of(self, names: frozenset[str]) -> frozenset[str] | None:
+        """Every attribute the project's classes called one of ``names`` (and
+        their bases defined in the project) declare: fields, class
+        attributes, methods and properties, ``self.x = ...``. None when no
+        such class is found or a base class is not in the project."""
+        if names in self._attributes:
+            return self._attributes[names]
+        self._attributes[names] = result = self._attributes_of(names)
+        return result
+
+    def _attributes_of(self, names: frozenset[str]) -> frozenset[str] | None:
+        found: set[str] = set()
+        pending = set(names)
+        seen: set[str] = set()
+        any_class = False
+        while pending:
+            name = pending.pop()
+            seen.add(name)
+            classes = self._classes(name)
+            if not classes:
+                if name in names:
+                    continue
+                return None  # a base class outside the project: its attributes are unknown
+            any_class = True
+            for node in classes:
+                found.update(_class_attributes(node))
+                for base in node.bases:
+                    base_name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                    if base_name is None:
+                        return None
+                    if base_name not in seen and base_name not in ("object", "Generic", "Protocol"):
+                        pending.add(base_name)
+        return frozenset(found) if any_class else None
+
+    def _classes(self, name: str) -> list[ast.ClassDef]:
+        pattern = re.compile(rb"^\s*class\s+" + re.escape(name.encode()) + rb"\b", re.M)
+        classes: list[ast.ClassDef] = []
+        for path in self.files_mentioning(name):
+            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+            if not pattern.search(data):
+                continue
+            try:
+                tree = parse(decode_source(data), str(path))
+            except SkipFile:
+                continue
+            classes.extend(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name)
+        return classes
 
     def import_source(self, name: str) -> str | None:
         """The module the project most often imports ``name`` from
@@ -250,3 +304,30 @@ def _dual(
         return positional.index(arg) - skip if arg in positional and arg not in args.posonlyargs[:0] else None
 
     return DualCallable(node.name, path, node.lineno, context.arg, index_of(context), session.arg, index_of(session))
+
+
+def _class_attributes(node: ast.ClassDef) -> set[str]:
+    found: set[str] = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            found.add(stmt.target.id)
+        elif isinstance(stmt, ast.Assign):
+            found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.add(stmt.name)
+            for sub in ast.walk(stmt):
+                targets = (
+                    sub.targets
+                    if isinstance(sub, ast.Assign)
+                    else [sub.target]
+                    if isinstance(sub, ast.AnnAssign)
+                    else []
+                )
+                for target in targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        found.add(target.attr)
+    return found
