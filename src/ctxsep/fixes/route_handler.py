@@ -201,9 +201,11 @@ class RouteHandlerFix(FixProvider):
         "the legacy constructor call is the whole right-hand side of `name = ...` inside an `async def`, "
         "passes only keyword arguments, and its session keyword (if any) is a plain name the function never "
         "rebinds; the context name is bound nowhere else in the function, is not used in a nested function "
-        "or lambda, and every use of it is an identifier field read (`*_id`, or a renamed field), a session "
+        "or lambda, and every use of it is an identifier field read (`*_id`, or a renamed field; one the "
+        "project's request-scoped context class declares, when the project defines it), a session "
         "read (`.db_session`), or the context argument of a dual-pattern callable defined in the project; "
-        "the scoped factory is already imported or named by `[tool.ctxsep.fix] scoped-factory`"
+        "the scoped factory is already imported or named by `[tool.ctxsep.fix] scoped-factory`, and (when the "
+        "project defines it) accepts every keyword the call passes"
     )
 
     def fixes(self, view: FileView) -> list[Fix]:
