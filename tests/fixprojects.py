@@ -100,7 +100,6 @@ ROUTE_AFTER = '''
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.context import create_user_execution_context
 from app.context import get_request_scoped_user_context
 from app.db import get_db
 from app.models import MessageRequest

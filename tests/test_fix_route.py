@@ -62,7 +62,7 @@ async def on_connect(ws, db):
 """
 
 RENAMED_AFTER = """
-from app.context import create_user_execution_context, get_request_scoped_user_context
+from app.context import get_request_scoped_user_context
 from app.services.messages import message_service
 
 

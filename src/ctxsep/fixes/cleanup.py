@@ -123,25 +123,35 @@ def _unused_imports(
     unused = [(a, f) for a, f in aliases if (name := _bound(a)) and not re.search(rf"\b{re.escape(name)}\b", rest)]
     if not unused or isinstance(statement.names, cst.ImportStar):
         return None
-    drop = {id(a) for a, _ in unused}
-    keep = [a for a in statement.names if id(a) not in drop]
     names = ", ".join(_bound(a) or "" for a, _ in unused)
     fixed = tuple((f.code, f.line, f.col) for _, f in unused)
-    title = f"Remove the unused import of {names}"
+    edit = remove_from_import(view, statement, [a for a, _ in unused])
+    if edit is None:
+        return None
+    return Fix("CTX007", SAFE, f"Remove the unused import of {names}", (edit,), fixed)
+
+
+def remove_from_import(view: FileView, statement: cst.ImportFrom, drop: list[cst.ImportAlias]) -> Edit | None:
+    """The edit removing ``drop`` from a ``from m import ...`` (the whole
+    line when nothing is left; None when that would empty a block)."""
+    if isinstance(statement.names, cst.ImportStar):
+        return None
+    dropped = {id(a) for a in drop}
+    keep = [a for a in statement.names if id(a) not in dropped]
     if keep:
         last = statement.names[-1]
         if keep[-1] is not last:
             tail = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
             joined = join_tail(keep[-1].comma, tail) if tail is not None and statement.rpar is not None else None
             keep[-1] = keep[-1].with_changes(comma=joined if joined is not None else last.comma)
-        return Fix("CTX007", SAFE, title, (view.replace(statement, statement.with_changes(names=keep)),), fixed)
+        return view.replace(statement, statement.with_changes(names=keep))
     line = view.parent(statement)
     if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
         return None
     block = view.parent(line)
     if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
         return None  # the block would be empty
-    return Fix("CTX007", SAFE, title, (_delete_lines(view, line),), fixed)
+    return _delete_lines(view, line)
 
 
 def _delete_lines(view: FileView, node: cst.CSTNode) -> Edit:

@@ -13,6 +13,7 @@ becomes::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -165,7 +166,8 @@ class RouteHandlerFix(FixProvider):
         "In an `async def`, the legacy constructor call becomes `await <scoped factory>(...)` without the "
         "session keyword; `.db_session` reads of the context become the session that was passed; calls of "
         "dual-pattern callables get that session; renamed identifier fields follow `[tool.ctxsep.fix] "
-        "renamed-fields`; the factory's import is added from `[tool.ctxsep.fix] scoped-factory`."
+        "renamed-fields`; the factory's import is added from `[tool.ctxsep.fix] scoped-factory`, and the "
+        "constructor's import goes when this was its last use."
     )
     examples = (
         FixExample(
@@ -181,7 +183,6 @@ class RouteHandlerFix(FixProvider):
                     return rows
                 """,
             after="""
-                from app.context import create_user_execution_context
                 from app.context import get_request_scoped_user_context
                 from app.queries import query_for
 
@@ -302,6 +303,9 @@ class RouteHandlerFix(FixProvider):
         plan.edits.append(view.replace(call, cst.Await(expression=new_call, lpar=call.lpar, rpar=call.rpar)))
         if not module_binds(view.module, factory):
             plan.edits.append(import_edit(view, self._factory_dotted(view), call.func.value))
+        unused = _unused_import(view, call.func.value, call.func)
+        if unused is not None:
+            plan.edits.append(unused)
         return plan
 
     def _factory_dotted(self, view: FileView) -> str:
@@ -365,3 +369,29 @@ class RouteHandlerFix(FixProvider):
                 plan.edits.append(edit)
             return
         raise NotOffered("the context escapes or is rebound")
+
+
+def _unused_import(view: FileView, name: str, use: cst.Name) -> Edit | None:
+    """Removing the module-level ``from m import name`` when ``use`` (the
+    call being fixed) was the name's only other mention in the module."""
+    from ctxsep.fixes.cleanup import remove_from_import
+
+    for stmt in view.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
+                continue
+            aliases = [a for a in small.names if (a.asname.name if a.asname else a.name) is not None]
+            for alias in aliases:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                if not isinstance(bound, cst.Name) or bound.value != name:
+                    continue
+                where = view.positions[small]
+                start = view.offset(where.start.line, where.start.column)
+                end = view.offset(where.end.line, where.end.column)
+                rest = view.source[:start] + view.source[end:]
+                if len(re.findall(rf"\b{re.escape(name)}\b", rest)) != 1:
+                    return None  # used elsewhere (or named in a string or comment)
+                return remove_from_import(view, small, [alias])
+    return None
