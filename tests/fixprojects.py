@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from support import run, write_tree
+from support import ctxsep_cli, run, write_tree
 
 CONFIG = """
 default-phase = "migrated"
@@ -136,6 +136,12 @@ def project(root: Path, routes: dict[str, str], config: str = CONFIG) -> Path:
 
 
 def ctxsep(root: Path, *args: str) -> tuple[int, str, str]:
+    """``ctxsep ARGS`` run in-process from ``root`` (the CLI's own ``main``)."""
+    return ctxsep_cli(root, *args)
+
+
+def ctxsep_process(root: Path, *args: str) -> tuple[int, str, str]:
+    """``ctxsep ARGS`` as a real subprocess, as a user runs it."""
     proc = run([sys.executable, "-m", "ctxsep", *args], root)
     return proc.returncode, proc.stdout, proc.stderr
 

@@ -7,7 +7,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from fixprojects import ROUTE_AFTER, ROUTE_BEFORE, ctxsep, project, snapshot
+from fixprojects import ROUTE_AFTER, ROUTE_BEFORE, ctxsep, ctxsep_process, project, snapshot
 
 
 def codes(root: Path, path: str) -> list[str]:
@@ -20,7 +20,7 @@ def test_phase4_legacy_route_becomes_the_migrated_route(tmp_path: Path) -> None:
     root = project(tmp_path, {"message.py": ROUTE_BEFORE})
     route = root / "app/routes/message.py"
     assert codes(root, "app/routes/message.py") == ["CTX001", "CTX002"]
-    code, out, err = ctxsep(root, "fix", ".")
+    code, out, err = ctxsep_process(root, "fix", ".")
     assert code == 0, err
     assert "app/routes/message.py: fixed 2 (CTX001 x1, CTX002 x1)" in out
     assert "Fixed 2 findings in 1 file." in out
@@ -32,7 +32,7 @@ def test_phase4_legacy_route_becomes_the_migrated_route(tmp_path: Path) -> None:
     compile(route.read_text(), str(route), "exec")
     # A fixed point: a second run changes nothing.
     before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--diff", ".")
+    code, out, err = ctxsep_process(root, "fix", "--diff", ".")
     assert (code, out) == (0, ""), err
     assert "Would fix 0 findings in 0 files." in err
     assert snapshot(root) == before
@@ -41,7 +41,7 @@ def test_phase4_legacy_route_becomes_the_migrated_route(tmp_path: Path) -> None:
 def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     root = project(tmp_path, {"message.py": ROUTE_BEFORE})
     before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--diff", "app")
+    code, out, err = ctxsep_process(root, "fix", "--diff", "app")
     assert code == 1, err
     assert out.startswith("--- a/app/routes/message.py\n+++ b/app/routes/message.py\n")
     assert "+    return await message_service.process(user_context, db)\n" in out

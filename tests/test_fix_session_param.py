@@ -7,7 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from fixprojects import ctxsep, snapshot
+from fixprojects import ctxsep, ctxsep_process, snapshot
 from support import write_tree
 
 CONFIG = """
@@ -108,10 +108,10 @@ def dedent(text: str) -> str:
 def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: Path) -> None:
     root = make(tmp_path)
     before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", ".")
+    code, out, err = ctxsep_process(root, "fix", ".")
     assert (code, snapshot(root)) == (0, before), err  # unsafe: not applied by default
     assert "1 more fix available with --unsafe-fixes." in out
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    code, out, err = ctxsep_process(root, "fix", "--unsafe-fixes", ".")
     assert code == 0, err
     assert "app/profiles.py: fixed 2 (CTX005 x2)" in out
     # As the guide's after-version: the session is a parameter and is used
@@ -128,7 +128,7 @@ def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: 
     for name in ("app/profiles.py", "app/routes.py", "app/legacy/old.py"):
         compile(read(root, name), name, "exec")
     before = snapshot(root)
-    assert ctxsep(root, "fix", "--unsafe-fixes", ".")[0] == 0
+    assert ctxsep_process(root, "fix", "--unsafe-fixes", ".")[0] == 0
     assert snapshot(root) == before
 
 

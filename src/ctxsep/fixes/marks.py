@@ -13,16 +13,21 @@ from pathlib import Path
 
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source
+from ctxsep.fixes import registry
 from ctxsep.fixes.apply import project_index
+from ctxsep.fixes.base import FixProvider
 from ctxsep.fixes.compute import compute_fixes
-from ctxsep.fixes.registry import PROVIDERS
 from ctxsep.fixes.session_param import SessionParameterFix
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SKIPPED_CODE, Finding
 from ctxsep.runner import RunResult
 
-#: the fixes ``check`` marks
-MARKED = tuple(p for p in PROVIDERS if not isinstance(p, SessionParameterFix))
+
+def marked() -> tuple[FixProvider, ...]:
+    """The fixes ``check`` marks."""
+    return tuple(p for p in registry.PROVIDERS if not isinstance(p, SessionParameterFix))
+
+
 #: a legacy constructor call the route-handler fix could take: ``name = f(``
 _BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 
@@ -55,7 +60,7 @@ def attach_fixes(run: RunResult, paths: list[str], resolver: SettingsResolver) -
             project = project_index(paths, resolver)
         findings = [f for f in result.findings if f.code != SKIPPED_CODE]
         settings = resolver.for_path(file)
-        for fix in compute_fixes(file, text, settings, findings, project, providers=MARKED):
+        for fix in compute_fixes(file, text, settings, findings, project, providers=marked()):
             for code, line, col in fix.fixes:
                 key = (result.path, line, col, code)
                 current = run.fixes.get(key)
