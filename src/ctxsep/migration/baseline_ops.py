@@ -268,7 +268,7 @@ def check_group(group: BaselineGroup) -> CheckOutcome:
 def _typed_new(group: BaselineGroup, state: FileState) -> list[Finding]:
     """The recorded typed findings the baseline does not hide (as the
     plugin would show them: active entries hide up to their count)."""
-    hiding = {e.key: e.count for e in group.baseline.entries if e.path == state.rel_path and e.active_in(state.phase)}
+    hiding = {e.key: e.count for e in group.baseline.for_file(state.rel_path) if e.active_in(state.phase)}
     new: list[Finding] = []
     for via, counts in state.typed_counts().items():
         seen: Counter[EntryKey] = Counter()
