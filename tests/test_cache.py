@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import ROOT, ctxsep_cli, run, write_tree
@@ -291,15 +292,18 @@ def test_every_mode_gives_the_same_findings_on_a_generated_app(tmp_path: Path) -
 
 
 def test_an_unreadable_file_is_not_cached(aged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_read = Path.read_bytes
+    import ctxsep.engine
+    import ctxsep.runner
+    from ctxsep.atomic import read_regular
 
-    def locked(self: Path) -> bytes:
-        if self.name == "m0.py":
+    def locked(path: Path, *args: Any, **kwargs: Any) -> bytes:
+        if Path(path).name == "m0.py":
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return read_regular(path, *args, **kwargs)
 
-    with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", locked)
+    with monkeypatch.context() as patch:  # source files are read with atomic.read_regular
+        patch.setattr(ctxsep.runner, "read_regular", locked)
+        patch.setattr(ctxsep.engine, "read_regular", locked)
         first = check(aged)
     assert [f.code for f in first.shown_findings() if f.path == "app/m0.py"] == ["CTX900"]
     again = check(aged)

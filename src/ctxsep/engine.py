@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import read_regular
 from ctxsep.baseline import Baseline, BaselineStore
 from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
@@ -305,7 +306,7 @@ def check_path(
     ``source`` is None; applies no baseline unless ``filter_findings`` does."""
     if source is None:
         try:
-            source = Path(path).read_bytes()
+            source = read_regular(path)
         except OSError as exc:
             return _skipped(display_path, settings.phase, f"cannot read: {exc.strerror or exc}")
     return check_source(source, display_path, settings, tree=tree, filter_findings=filter_findings)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import read_regular
 from ctxsep.config.phasemap import normalize_key
 from ctxsep.model import PHASE_NAMES, BaselineError, Phase
 from ctxsep.rules import RULES_BY_CODE
@@ -57,6 +58,8 @@ FINGERPRINT_RE = _FINGERPRINT
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 #: More problems than this are summarised: a file broken everywhere needs one message, not thousands.
 MAX_PROBLEMS = 20
+#: A baseline of a million entries is about 150 MB; anything larger is not one.
+MAX_BASELINE_BYTES = 1024 * 1024 * 1024
 
 #: (path, code, scope, fingerprint): what makes two findings "the same" for a baseline.
 EntryKey = tuple[str, str, str, str]
@@ -105,7 +108,7 @@ def dumps(entries: Iterable[Entry]) -> str:
 
 def read_entries(path: Path) -> tuple[Entry, ...]:
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_BASELINE_BYTES)
     except IsADirectoryError:
         raise BaselineError([f"{path}: the baseline path is a directory, not a file"]) from None
     except OSError as exc:

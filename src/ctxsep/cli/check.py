@@ -49,5 +49,7 @@ def run(args: argparse.Namespace) -> int:
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
     result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
     result.show_baselined = args.show_baselined
+    for problem in cache.problems if cache is not None else ():
+        print(f"ctxsep: warning: {problem}", file=sys.stderr)
     sys.stdout.write(FORMATS[args.format](result, args.quiet))
     return 1 if result.failed else 0

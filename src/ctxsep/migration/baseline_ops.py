@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ctxsep.atomic import write_atomic
+from ctxsep.atomic import read_regular, write_atomic
 from ctxsep.baseline import Baseline, Entry, EntryKey, dumps, finding_key, is_baselinable, load_baseline
 from ctxsep.baseline.fileformat import TYPED_FRONT_ENDS
 from ctxsep.baseline.typed import TypedRecord
@@ -319,7 +319,7 @@ def write_entries(path: Path, entries: Iterable[Entry]) -> bool:
     (the file is then not touched)."""
     text = dumps(entries)
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if read_regular(path, len(text.encode()) + 1).decode("utf-8") == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass
