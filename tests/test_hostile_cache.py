@@ -90,7 +90,7 @@ def test_a_committed_cache_cannot_hide_findings(tmp_path: Path, signed_by: str) 
 
 
 def test_the_key_is_private_to_the_user(tmp_path: Path) -> None:
-    root, attacker = attacker_project(tmp_path)
+    _, attacker = attacker_project(tmp_path)
     key = attacker / "ctxsep" / "cache-key"
     assert key.stat().st_mode & 0o777 == 0o600
     assert len(bytes.fromhex(key.read_text().strip())) == 32

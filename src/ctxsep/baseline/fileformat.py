@@ -101,9 +101,22 @@ class Entry:
 
 def dumps(entries: Iterable[Entry]) -> str:
     """The file's text: sorted, one entry per line, ending in a newline."""
-    rows = ["    " + json.dumps(entry.as_json(), ensure_ascii=False) for entry in sorted(entries)]
+    rows = ["    " + _row(entry) for entry in sorted(entries)]
     body = '  "entries": []' if not rows else '  "entries": [\n' + ",\n".join(rows) + "\n  ]"
     return f'{{\n  "about": {json.dumps(ABOUT)},\n  "version": {FORMAT_VERSION},\n{body}\n}}\n'
+
+
+def _row(entry: Entry) -> str:
+    """One entry's line. A path that is not valid UTF-8 (a file name with
+    bytes that are not: ``os`` hands those over as lone surrogates) is
+    written with JSON escapes, which read back as the same name."""
+    row = json.dumps(entry.as_json(), ensure_ascii=False)
+    if not entry.path.isascii():
+        try:
+            row.encode("utf-8")
+        except UnicodeEncodeError:
+            row = json.dumps(entry.as_json())
+    return row
 
 
 def read_entries(path: Path) -> tuple[Entry, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 from urllib.parse import quote
 
@@ -65,7 +66,7 @@ def _result(finding: Finding, index: dict[str, int], occurrence: int) -> dict[st
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(finding.path, safe="/")},
+                    "artifactLocation": {"uri": quote(os.fsencode(finding.path), safe="/")},
                     "region": {"startLine": finding.line, "startColumn": finding.col + 1},
                 }
             }
