@@ -8,10 +8,12 @@ of thousands of entries.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from support import ctxsep_cli, write_tree
 
 from ctxsep.baseline.fileformat import Entry, dumps, parse
@@ -76,3 +78,57 @@ def test_baseline_check_with_many_entries_is_linear(tmp_path: Path) -> None:
 
         timings.append(_best_time(run, repeat=2))
     assert timings[1] / timings[0] < 8, f"32k entries took {timings[1] / timings[0]:.1f}x as long as 8k"
+
+
+# -- item 5: the baseline stays inside the project ---------------------------------------------
+
+SECRET = '{"version": "ghp_SECRETTOKEN0123456789", "entries": {"token": "ghp_SECRETTOKEN0123456789"}}\n'
+
+
+def _victim(tmp_path: Path) -> tuple[Path, Path]:
+    """A project, and beside it a directory holding another JSON file (a token)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.json").write_text(SECRET, encoding="utf-8")
+    root = tmp_path / "repo"
+    root.mkdir()
+    write_tree(root, {"pyproject.toml": CONFIG, "app/a.py": LEGACY})
+    return root, outside / "x.json"
+
+
+@pytest.mark.parametrize("where", ["../outside/x.json", "ci/../../outside/x.json", "<absolute>"])
+def test_a_configured_baseline_outside_the_project_is_refused(tmp_path: Path, where: str) -> None:
+    root, secret = _victim(tmp_path)
+    value = str(secret) if where == "<absolute>" else where
+    (root / "pyproject.toml").write_text(CONFIG + f"baseline = {json.dumps(value)}\n", encoding="utf-8")
+    for command in (["check", "app"], ["baseline", "create", "--force", "app"], ["baseline", "check", "app"]):
+        code, out, err = ctxsep_cli(root, *command)
+        assert code == 2, (command, out, err)
+        assert "pyproject.toml: [tool.ctxsep] 'baseline'" in err and "outside the project" in err
+        assert "ghp_" not in out + err
+    assert secret.read_text(encoding="utf-8") == SECRET
+
+
+@pytest.mark.parametrize("link", ["file", "directory"])
+def test_a_symlink_cannot_lead_the_baseline_out_of_the_project(tmp_path: Path, link: str) -> None:
+    root, secret = _victim(tmp_path)
+    if link == "file":
+        (root / "ctxsep-baseline.json").symlink_to(secret)
+    else:
+        (root / "pyproject.toml").write_text(CONFIG + 'baseline = "ci/x.json"\n', encoding="utf-8")
+        (root / "ci").symlink_to(secret.parent)
+    for command in (["check", "app"], ["baseline", "check", "app"], ["baseline", "create", "--force", "app"]):
+        code, out, err = ctxsep_cli(root, *command)
+        assert code == 2, (command, out, err)
+        assert "symbolic link" in err and "'baseline'" in err
+        assert "ghp_" not in out + err
+    assert secret.read_text(encoding="utf-8") == SECRET
+    assert sorted(p.name for p in secret.parent.iterdir()) == ["x.json"]
+
+
+def test_a_baseline_in_a_subdirectory_is_still_fine(tmp_path: Path) -> None:
+    root, _ = _victim(tmp_path)
+    (root / "pyproject.toml").write_text(CONFIG + 'baseline = "ci/./known.json"\n', encoding="utf-8")
+    (root / "ci").mkdir()
+    assert ctxsep_cli(root, "baseline", "create", "app")[0] == 0
+    assert ctxsep_cli(root, "baseline", "check", "app")[0] == 0

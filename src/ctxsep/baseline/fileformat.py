@@ -121,7 +121,9 @@ def _row(entry: Entry) -> str:
 
 def read_entries(path: Path) -> tuple[Entry, ...]:
     try:
-        data = read_regular(path, MAX_BASELINE_BYTES)
+        if path.is_dir():
+            raise IsADirectoryError
+        data = read_regular(path, MAX_BASELINE_BYTES)  # never a FIFO or device, never endless
     except IsADirectoryError:
         raise BaselineError([f"{path}: the baseline path is a directory, not a file"]) from None
     except OSError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ctxsep.atomic import read_regular, write_atomic
 from ctxsep.baseline import Baseline, Entry, EntryKey, dumps, finding_key, is_baselinable, load_baseline
 from ctxsep.baseline.fileformat import TYPED_FRONT_ENDS
+from ctxsep.baseline.store import confined_baseline_path
 from ctxsep.baseline.typed import TypedRecord
 from ctxsep.config import Config, SettingsResolver, relative_posix
 from ctxsep.model import CtxsepError, Finding, Phase, Severity
@@ -131,6 +132,7 @@ def group_run(
         config = settings.config
         group = groups.get(config.baseline_path)
         if group is None:
+            confined_baseline_path(config)  # before reading, and before anything is written there
             baseline = load_baseline(config.baseline_path) if read_baselines else Baseline(config.baseline_path)
             group = groups[config.baseline_path] = BaselineGroup(config, baseline, run_roots=roots)
         group.files[settings.rel_path] = FileState(
