@@ -10,14 +10,18 @@ read; every other command refuses (exit 2) and leaves it alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import locked_directory
 from ctxsep.baseline import is_baselinable, load_baseline
 from ctxsep.baseline.typed import read_typed
 from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver, relative_posix
+from ctxsep.engine import baseline_for
 from ctxsep.migration.baseline_ops import (
     BaselineGroup,
     Change,
@@ -137,14 +141,15 @@ def run_create(args: argparse.Namespace) -> int:
     resolver, groups = _groups(args, read_baselines=False)
     for group in groups:
         keep_others = False
-        if args.force and group.path.exists():
-            try:
-                group.baseline = load_baseline(group.path)
-                keep_others = True
-            except BaselineError as exc:
-                print(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
-        entries = created_entries(group, keep_others=keep_others)
-        write_entries(group.path, entries)
+        with _locked(group):
+            if args.force and group.path.exists():
+                try:
+                    group.baseline = load_baseline(group.path)
+                    keep_others = True
+                except BaselineError as exc:
+                    print(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
+            entries = created_entries(group, keep_others=keep_others)
+            write_entries(group.path, entries)
         total = sum(e.count for e in entries)
         print(f"ctxsep: wrote {_shown(group.path, resolver)}: {_findings(total)} in {len(entries)} entries")
         _print_changes(changes(group.baseline.entries, entries, group.config, resolver.cwd))
@@ -161,6 +166,14 @@ def run_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _locked(group: BaselineGroup) -> AbstractContextManager[None]:
+    """The lock around one baseline's read-modify-write (SPEC §7: concurrent
+    writers never lose entries): the directory the baseline sits in."""
+    with contextlib.suppress(OSError):  # write_entries reports a place it cannot write to
+        group.path.parent.mkdir(parents=True, exist_ok=True)
+    return locked_directory(group.path.parent)
+
+
 def _require_existing(groups: list[BaselineGroup]) -> None:
     for group in groups:
         if not group.baseline.exists:
@@ -172,10 +185,14 @@ def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb
     _require_existing(groups)
     unrecorded = 0
     for group in groups:
-        entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+        with _locked(group):
+            # Read again under the lock: another update may have written since this run read it.
+            group.baseline = baseline_for(group.config)  # re-parsed only if it changed (a write replaces its inode)
+            entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+            written = write_entries(group.path, entries)
         diff = changes(group.baseline.entries, entries, group.config, resolver.cwd)
         shown = _shown(group.path, resolver)
-        if write_entries(group.path, entries):
+        if written:
             added = sum(c.added for c in diff)
             removed = sum(c.removed for c in diff)
             summary = ", ".join(

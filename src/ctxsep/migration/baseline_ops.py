@@ -100,10 +100,11 @@ class BaselineGroup:
 
     def gone(self, entry: Entry) -> bool:
         """The entry's file no longer exists, and this run would have checked it."""
-        absolute = self.config.root / entry.path
-        if absolute.exists():
-            return False
-        return any(absolute == root or root in absolute.parents for root in self.run_roots)
+        absolute = os.path.join(self.config.root, entry.path)
+        under_a_root = any(
+            absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep) for root in map(str, self.run_roots)
+        )
+        return under_a_root and not os.path.exists(absolute)  # string work first: this runs once per entry
 
 
 def group_run(
