@@ -174,3 +174,33 @@ def test_two_concurrent_updates_with_growth_keep_both_sides(tmp_path: Path) -> N
         recorded = {e.path.split("/")[1] for e in entries if e.path.startswith("app/")}
         assert recorded == {"a", "b"}, f"round {round_}: one side's entries were lost"
         assert len(entries) == 8_040
+
+
+# -- item 7: a shared config one directory up ----------------------------------------------------
+
+
+def test_a_config_outside_the_project_never_writes_unreadable_entries(tmp_path: Path) -> None:
+    """``--config ../shared/ctxsep.toml``: entries would read ``../project/…``,
+    which every later command rejects. The write commands refuse instead,
+    naming the config and the files, and write nothing."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "ctxsep.toml").write_text('default-phase = "migrated"\n', encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    write_tree(project, {"app/a.py": LEGACY})
+    for command in (["create"], ["create", "--force"]):
+        code, out, err = ctxsep_cli(project, "baseline", *command, "--config", "../shared/ctxsep.toml", ".")
+        assert code == 2, (out, err)
+        assert "../shared/ctxsep.toml: cannot record app/a.py: not under ../shared" in err
+        assert not (tmp_path / "shared" / "ctxsep-baseline.json").exists()
+    # With an existing (empty) baseline, update refuses too and leaves it as it was.
+    (tmp_path / "shared" / "ctxsep-baseline.json").write_text(dumps([]), encoding="utf-8")
+    code, _, err = ctxsep_cli(project, "baseline", "update", "--allow-growth", "--config", "../shared/ctxsep.toml", ".")
+    assert code == 2 and "cannot record app/a.py" in err
+    assert (tmp_path / "shared" / "ctxsep-baseline.json").read_text(encoding="utf-8") == dumps([])
+    # The same config used from its own directory records normal entries.
+    write_tree(tmp_path / "shared", {"app/b.py": LEGACY})
+    code, _, err = ctxsep_cli(tmp_path / "shared", "baseline", "create", "--force", "--config", "ctxsep.toml", "app")
+    assert code == 0, err
+    entries = parse((tmp_path / "shared" / "ctxsep-baseline.json").read_text(encoding="utf-8"), "b.json")
+    assert [e.path for e in entries] == ["app/b.py"]

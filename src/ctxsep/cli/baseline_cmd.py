@@ -113,6 +113,23 @@ def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[Sett
     )
 
 
+def _refuse_files_outside(groups: list[BaselineGroup], resolver: SettingsResolver) -> None:
+    """Entries name files relative to their config's directory; a file
+    outside it (``--config ../shared/ctxsep.toml``) would be recorded as
+    ``../…``, which no command accepts. Refuse before writing anything."""
+    for group in groups:
+        outside = [state.display for rel, state in group.files.items() if rel == ".." or rel.startswith("../")]
+        if outside:
+            config = _shown(group.config.path or group.config.root, resolver)
+            files = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+            raise CtxsepError(
+                f"{config}: cannot record {files}: not under {_shown(group.config.root, resolver)}, the directory "
+                "of this config, to which baseline entries (like phase keys) are relative. Use a config inside "
+                "the project (a ctxsep.toml, or [tool.ctxsep] in its pyproject.toml), or record only files under "
+                "the config's directory"
+            )
+
+
 def _shown(path: Path, resolver: SettingsResolver) -> str:
     return relative_posix(path, resolver.cwd)
 
@@ -139,6 +156,7 @@ def run_create(args: argparse.Namespace) -> int:
                 "or `ctxsep baseline create --force` to replace it"
             )
     resolver, groups = _groups(args, read_baselines=False)
+    _refuse_files_outside(groups, resolver)
     for group in groups:
         keep_others = False
         with _locked(group):
@@ -183,6 +201,7 @@ def _require_existing(groups: list[BaselineGroup]) -> None:
 def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb: str) -> int:
     resolver, groups = _groups(args)
     _require_existing(groups)
+    _refuse_files_outside(groups, resolver)
     unrecorded = 0
     for group in groups:
         with _locked(group):
