@@ -292,18 +292,17 @@ def test_every_mode_gives_the_same_findings_on_a_generated_app(tmp_path: Path) -
 
 
 def test_an_unreadable_file_is_not_cached(aged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ctxsep.engine
-    import ctxsep.runner
-    from ctxsep.atomic import read_regular
+    import ctxsep.atomic
 
-    def locked(path: Path, *args: Any, **kwargs: Any) -> bytes:
+    real_read = ctxsep.atomic.read_source
+
+    def locked(path: Any) -> bytes:
         if Path(path).name == "m0.py":
             raise PermissionError(13, "Permission denied")
-        return read_regular(path, *args, **kwargs)
+        return real_read(path)
 
-    with monkeypatch.context() as patch:  # source files are read with atomic.read_regular
-        patch.setattr(ctxsep.runner, "read_regular", locked)
-        patch.setattr(ctxsep.engine, "read_regular", locked)
+    with monkeypatch.context() as patch:  # every source file is read by atomic.read_source
+        patch.setattr(ctxsep.atomic, "read_source", locked)
         first = check(aged)
     assert [f.code for f in first.shown_findings() if f.path == "app/m0.py"] == ["CTX900"]
     again = check(aged)

@@ -122,6 +122,13 @@ _KINDS = (
 )
 
 
+def read_source(path: str | os.PathLike[str]) -> bytes:
+    """A source file's bytes (``read_regular`` with the source size limit).
+    The one place every command reads a checked file; callers reach it as
+    ``atomic.read_source`` so a test can stand in for an unreadable file."""
+    return read_regular(path, MAX_SOURCE_BYTES)
+
+
 class UnsafeFileError(OSError):
     """A path that is not a regular file, or is larger than allowed. Its
     ``strerror`` is the reason, in words (like any OSError's)."""

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ctxsep.atomic import read_regular
+from ctxsep import atomic
 from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
@@ -347,7 +347,7 @@ def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolv
     try:
         read_at = time.time_ns()
         before = os.stat(path)
-        data = read_regular(path)
+        data = atomic.read_source(path)
         after = os.stat(path)
     except OSError:
         return Checked(check_path(path, settings, display))  # reports why it cannot be read

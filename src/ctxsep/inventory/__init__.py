@@ -16,7 +16,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ctxsep.atomic import read_regular
+from ctxsep import atomic
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source, parse
 from ctxsep.inventory.facts import FileFacts, extract, module_name
@@ -117,7 +117,7 @@ def _scan_file(
     mention any needle."""
     shown = display_path(file, resolver.cwd)
     try:
-        data = read_regular(file)
+        data = atomic.read_source(file)
     except OSError as exc:
         return shown, None, f"cannot read: {exc.strerror or exc}"
     if not any(n in data for n in needles):
