@@ -386,8 +386,11 @@ def unsafe_directory(directory: Path, project: Path | None) -> str | None:
         real_project = project.resolve()
         if directory.resolve().parent != real_project:
             return f"{directory} does not lie directly in {project}"
-        with contextlib.suppress(OSError):
-            if key_directory().resolve().is_relative_to(real_project):
+        with contextlib.suppress(OSError, RuntimeError):
+            home = Path.home().resolve()
+            # A checkout that holds the key could forge entries; running in (or above) one's own
+            # home directory, where the default key lives, is no checkout doing that.
+            if key_directory().resolve().is_relative_to(real_project) and not home.is_relative_to(real_project):
                 return f"the cache key directory {key_directory()} lies inside the project, so it is no secret"
     for name in (INDEX_NAME, *(marker for marker, _ in _MARKERS)):
         if (directory / name).is_symlink():
