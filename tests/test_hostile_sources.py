@@ -69,3 +69,12 @@ def test_an_unknown_cookie_is_reported_not_passed_over(tmp_path: Path) -> None:
     findings = ctxsep_json(["app"], root)["findings"]
     assert [(f["code"], "no-such-codec" in f["message"]) for f in findings] == [("CTX900", True)]
     assert json.dumps(findings)
+
+
+def test_names_finds_a_definition_spelled_through_a_cookie(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"pyproject.toml": MIGRATED_PHASE})
+    (root / "app").mkdir()
+    (root / "app" / "ctx.py").write_bytes(b"# coding: unicode_escape\nclass \\u0055serExecutionContext:\n    pass\n")
+    code, out, err = ctxsep_cli(root, "names", "app")
+    assert code == 0, err
+    assert "UserExecutionContext: 1 definition" in out

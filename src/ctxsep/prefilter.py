@@ -68,13 +68,12 @@ def might_have_findings(data: bytes | str, vocab: Vocabulary) -> bool:
     for key in keys:
         if key in data:
             return True
-    if _may_declare_encoding(data):
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            if encoding not in ("utf-8", "utf-8-sig"):
-                return _text_might(data.decode(encoding), idents)
-        except (SyntaxError, UnicodeDecodeError, LookupError, ValueError):
-            return True  # Python cannot read it either: the engine says why
+    try:
+        text = foreign_text(data)
+    except ValueError:
+        return True  # Python cannot read it either: the engine says why
+    if text is not None:
+        return _text_might(text, idents)
     if data.isascii():
         return False
     return _text_might(data.decode("utf-8", errors="replace"), idents)
@@ -88,6 +87,19 @@ def _text_might(text: str, idents: tuple[str, ...]) -> bool:
         return False  # the normal form is the text itself: searched already
     normal = unicodedata.normalize("NFKC", text)
     return any(ident in normal for ident in idents)
+
+
+def foreign_text(data: bytes) -> str | None:
+    """The text of source whose coding cookie names a codec other than
+    UTF-8, decoded exactly as Python decodes it; None for UTF-8 source
+    (search its bytes). Raises ValueError when Python could not decode it."""
+    if not _may_declare_encoding(data):
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return None if encoding in ("utf-8", "utf-8-sig") else data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _may_declare_encoding(data: bytes) -> bool:

@@ -21,6 +21,7 @@ from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source, parse
 from ctxsep.inventory.facts import FileFacts, extract, module_name
 from ctxsep.inventory.index import Inventory, build
+from ctxsep.prefilter import foreign_text
 from ctxsep.runner import FileCollector, display_path
 from ctxsep.semantics import FileSemantics, Vocabulary
 
@@ -121,7 +122,12 @@ def _scan_file(
     except OSError as exc:
         return shown, None, f"cannot read: {exc.strerror or exc}"
     if not any(n in data for n in needles):
-        return None
+        try:
+            text = foreign_text(data)  # `# coding: unicode_escape` can spell a name in other bytes
+        except ValueError:
+            text = ""  # undecodable: parse() below says why
+        if text is None or (text and not any(n.decode() in text for n in needles)):
+            return None
     settings = resolver.for_path(file)
     try:
         source = decode_source(data)
