@@ -136,3 +136,15 @@ def test_an_index_symlinked_to_a_device_neither_hangs_nor_is_followed(tmp_path: 
     assert codes(proc) == ["CTX002"]
     assert "not using the result cache" in proc.stderr
     assert os.readlink(root / CACHE / INDEX) == target
+
+
+def test_a_damaged_key_is_replaced_and_signs_the_new_index(tmp_path: Path) -> None:
+    root = write_tree(new_dir(tmp_path / "repo"), {"pyproject.toml": CONFIG, "app/handler.py": LEGACY})
+    home = tmp_path / "home"
+    (home / "ctxsep").mkdir(parents=True)
+    (home / "ctxsep" / "cache-key").write_text("not hex at all\n", encoding="utf-8")
+    assert codes(ctxsep(root, home, "check", "--format", "json", "app")) == ["CTX002"]
+    key = bytes.fromhex((home / "ctxsep" / "cache-key").read_text(encoding="ascii").strip())
+    assert len(key) == 32
+    header, _, body = (root / CACHE / INDEX).read_bytes().partition(b"\n")
+    assert header.endswith(hashlib.blake2b(body, digest_size=16, key=key).hexdigest().encode())

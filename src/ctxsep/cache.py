@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep import __version__
-from ctxsep.atomic import read_regular, write_atomic_bytes
+from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
 from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
@@ -353,27 +353,44 @@ def machine_key() -> bytes:
     then never outlive the run, which is slow but never wrong."""
     directory = key_directory()
     path = directory / KEY_NAME
-    with contextlib.suppress(OSError, ValueError):
+    damaged = False
+    try:
         return _read_key(path)
+    except ValueError:  # not a key ctxsep wrote for this user: replace it
+        damaged = True
+    except OSError:
+        pass
     with contextlib.suppress(OSError, ValueError):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", dir=directory)  # created 0600
         try:
             with os.fdopen(fd, "w", encoding="ascii") as handle:
                 handle.write(secrets.token_hex(_KEY_BYTES) + "\n")
-            with contextlib.suppress(FileExistsError):  # another run won the race: use its key
-                os.link(temp, path)
+            if damaged:
+                os.replace(temp, path)
+            else:
+                with contextlib.suppress(FileExistsError):  # another run won the race: use its key
+                    os.link(temp, path)
         finally:
-            os.unlink(temp)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
         return _read_key(path)
     return secrets.token_bytes(_KEY_BYTES)
 
 
 def _read_key(path: Path) -> bytes:
+    """Raises OSError when there is no key file, ValueError when there is
+    one that is not this user's 32-byte key."""
     info = os.stat(path, follow_symlinks=False)
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise ValueError("someone else's key")
-    return bytes.fromhex(read_regular(path, 4096, follow_symlinks=False).decode("ascii").strip())
+    try:
+        key = bytes.fromhex(read_regular(path, 4096, follow_symlinks=False).decode("ascii").strip())
+    except UnsafeFileError as exc:
+        raise ValueError(str(exc)) from None
+    if len(key) != _KEY_BYTES:
+        raise ValueError("not a key")
+    return key
 
 
 def unsafe_directory(directory: Path, project: Path | None) -> str | None:
