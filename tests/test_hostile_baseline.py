@@ -204,3 +204,23 @@ def test_a_config_outside_the_project_never_writes_unreadable_entries(tmp_path: 
     assert code == 0, err
     entries = parse((tmp_path / "shared" / "ctxsep-baseline.json").read_text(encoding="utf-8"), "b.json")
     assert [e.path for e in entries] == ["app/b.py"]
+
+
+def test_judging_many_entries_of_one_file_is_linear(tmp_path: Path) -> None:
+    """A generated module with thousands of recorded findings: each entry
+    is judged against counts made once per file, not recounted per entry."""
+    timings = []
+    for count in (600, 2_400):
+        root = tmp_path / str(count)
+        root.mkdir()
+        calls = (f"def h{i}(db):\n    return create_user_execution_context(user_id='u{i}')\n" for i in range(count))
+        body = "".join(calls)
+        write_tree(root, {"pyproject.toml": CONFIG, "app/generated.py": body})
+        assert ctxsep_cli(root, "baseline", "create", "app")[0] == 0
+
+        def run(root: Path = root) -> None:
+            code, out, err = ctxsep_cli(root, "baseline", "check", "-j", "1", "app")
+            assert code == 0, (out, err)
+
+        timings.append(_best_time(run, repeat=2))
+    assert timings[1] / timings[0] < 8, f"4x the entries took {timings[1] / timings[0]:.1f}x as long"
