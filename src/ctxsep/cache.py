@@ -37,9 +37,11 @@ this machine (``cache-key`` in ``$XDG_CACHE_HOME/ctxsep``, else
 compute; its index is simply a miss. A key file inside the project being
 checked is not secret, and is not used. And a cache directory that is a
 symlink, holds symlinks, or lies outside its project is not used at all
-(the run is uncached and says so once): ctxsep never writes through one. Two runs at once each read, merge the other's
-entries back in just before writing, and rename; the loser of that race
-loses cache entries, never correctness.
+(the run is uncached and says so once): ctxsep never writes through one.
+
+Two runs at once each read, merge the other's entries back in just before
+writing, and rename; the loser of that race loses cache entries, never
+correctness.
 
 Growth is bounded: an index holds at most one entry per file path, entries
 not used for ``MAX_AGE_DAYS`` are dropped, and past ``MAX_ENTRIES`` the
@@ -351,7 +353,10 @@ def machine_key() -> bytes:
     """This user's secret cache key, created on first use (0600). When it
     can be neither read nor created, a key for this process only: caches
     then never outlive the run, which is slow but never wrong."""
-    directory = key_directory()
+    try:
+        directory = key_directory()
+    except RuntimeError:  # no home directory at all
+        return secrets.token_bytes(_KEY_BYTES)
     path = directory / KEY_NAME
     damaged = False
     try:
