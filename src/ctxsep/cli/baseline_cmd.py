@@ -160,6 +160,11 @@ def run_create(args: argparse.Namespace) -> int:
     for group in groups:
         keep_others = False
         with _locked(group):
+            if not args.force and os.path.lexists(group.path):  # another `create` finished meanwhile
+                raise CtxsepError(
+                    f"{_shown(group.path, resolver)}: a baseline was created meanwhile; "
+                    "use `ctxsep baseline update --allow-growth` to add to it"
+                )
             if args.force and group.path.exists():
                 try:
                     group.baseline = load_baseline(group.path)
