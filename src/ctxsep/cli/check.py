@@ -15,6 +15,7 @@ from ctxsep.cli.selection import Selection, add_selection_options
 from ctxsep.fixes.marks import attach_fixes
 from ctxsep.model import CtxsepError
 from ctxsep.output import FORMATS, statistics, text
+from ctxsep.output.escape import escape
 from ctxsep.output.style import Style, wants_colour
 from ctxsep.runner import RunResult, run_check
 
@@ -84,6 +85,8 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
     result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
     result.show_baselined = args.show_baselined
+    for problem in cache.problems if cache is not None else ():
+        print(f"ctxsep: warning: {escape(problem)}", file=sys.stderr)
     result = selection.apply(result)
     attach_fixes(result, args.paths, resolver)
     code = 1 if result.failed and not args.exit_zero else 0
