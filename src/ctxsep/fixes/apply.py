@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.atomic import write_atomic_bytes
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.engine import SkipFile, baseline_for, check_source, decode_source
@@ -145,7 +146,7 @@ def run_fixes(
 
 def _load(file: Path, resolver: SettingsResolver, findings: list[Finding], baselined: int) -> FileState | None:
     try:
-        data = file.read_bytes()
+        data = atomic.read_source(file)
         text = decode_source(data)
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except (OSError, SkipFile, SyntaxError):
@@ -283,7 +284,7 @@ def write(run: FixRun) -> None:
     changed = run.changed
     for state in changed:
         try:
-            if state.path.read_bytes() != state.original:
+            if atomic.read_source(state.path) != state.original:
                 raise CtxsepError(f"{state.display}: changed on disk while ctxsep was fixing it; nothing was written")
         except OSError as exc:
             raise CtxsepError(f"{state.display}: cannot read: {exc.strerror or exc}") from None

@@ -9,8 +9,8 @@ call site in the project) is left to ``ctxsep fix --unsafe-fixes --diff``.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source
 from ctxsep.fixes import registry
@@ -50,7 +50,7 @@ def attach_fixes(run: RunResult, paths: list[str], resolver: SettingsResolver) -
     project: ProjectIndex | None = None
     for file, result in todo:
         try:
-            text = decode_source(Path(file).read_bytes())
+            text = decode_source(atomic.read_source(file))
         except (OSError, SkipFile):
             continue
         lines = text.splitlines()

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source, parse
 from ctxsep.runner import FileCollector
@@ -88,7 +89,7 @@ class ProjectIndex:
         kept: dict[Path, bytes] = {}
         for path in self.files:
             try:
-                data = path.read_bytes()
+                data = atomic.read_source(path)
             except OSError:
                 continue
             if self.keep_bytes:
@@ -107,7 +108,7 @@ class ProjectIndex:
             data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
             if data is None:
                 try:
-                    data = path.read_bytes()
+                    data = atomic.read_source(path)
                 except OSError:
                     continue
             if not pattern.search(data):
@@ -164,7 +165,7 @@ class ProjectIndex:
             data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
             if data is None:
                 try:
-                    data = path.read_bytes()
+                    data = atomic.read_source(path)
                 except OSError:
                     continue
             if not pattern.search(data):
@@ -185,7 +186,7 @@ class ProjectIndex:
             data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
             if data is None:
                 try:
-                    data = path.read_bytes()
+                    data = atomic.read_source(path)
                 except OSError:
                     continue
             for match in pattern.finditer(data):
@@ -199,7 +200,7 @@ class ProjectIndex:
             return self.overlay[path]
         if path not in self._texts:
             try:
-                self._texts[path] = decode_source(path.read_bytes())
+                self._texts[path] = decode_source(atomic.read_source(path))
             except (OSError, SkipFile):
                 self._texts[path] = None
         return self._texts[path]
