@@ -99,6 +99,6 @@ def test_a_fifo_in_the_project_never_blocks_a_fix(tmp_path: Path) -> None:
 
     root = project(tmp_path, {"message.py": ROUTE_BEFORE})
     os.mkfifo(root / "app/routes/pipe.py")
-    code, out, err = ctxsep_cli(root, "fix", ".")
+    _, out, err = ctxsep_cli(root, "fix", ".")
     assert "fixed 2 (CTX001 x1, CTX002 x1)" in out, out + err
     assert (root / "app/routes/message.py").read_text() == textwrap.dedent(ROUTE_AFTER).lstrip("\n")
