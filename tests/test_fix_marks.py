@@ -8,7 +8,9 @@ import json
 import textwrap
 from pathlib import Path
 
+import jsonschema
 from fixprojects import CONFIG, ROUTE_AFTER, ROUTE_BEFORE, ctxsep, project
+from support import ROOT
 
 UNSAFE_ONLY = """
 from typing import Union
@@ -55,7 +57,10 @@ def test_text_json_and_sarif_carry_the_fix(tmp_path: Path) -> None:
     assert [f["fix"]["applicability"] for f in narrowed] == ["unsafe"]
 
     code, out, err = ctxsep(root, "check", "--no-cache", "--format", "sarif", ".")
-    results = json.loads(out)["runs"][0]["results"]
+    sarif = json.loads(out)
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    results = sarif["runs"][0]["results"]
     fixed = [r for r in results if r.get("fixes")]
     assert {r["ruleId"] for r in fixed} == {"CTX001", "CTX002", "CTX007"}
     change = fixed[0]["fixes"][0]["artifactChanges"][0]
