@@ -187,3 +187,31 @@ def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: P
     code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
     assert (code, snapshot(root)) == (0, before), err
     assert "no session-parameter fix for 'get_user_profile': it is decorated" in out
+
+
+SCOPED = '''
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.context import RequestScopedContext
+
+
+async def load(context: RequestScopedContext):
+    return await context.db_session.get("Profile", context.user_id)
+
+
+async def route(context: RequestScopedContext, db: AsyncSession):
+    return await load(context)
+'''
+
+
+def test_missing_db_parameter_gets_one(tmp_path: Path) -> None:
+    root = make(tmp_path, **{"app/scoped.py": SCOPED})
+    code, out, err = ctxsep(root, "check", "--no-cache", "app/scoped.py")
+    assert "CTX003" in out, out + err
+    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", "--select", "CTX003", "app/scoped.py")
+    assert code == 0, out + err
+    assert "app/scoped.py: fixed 1 (CTX003 x1)" in out
+    text = read(root, "app/scoped.py")
+    assert "async def load(context: RequestScopedContext, db_session: AsyncSession):\n" in text
+    assert 'return await db_session.get("Profile", context.user_id)\n' in text
+    assert "return await load(context, db_session=db)\n" in text
