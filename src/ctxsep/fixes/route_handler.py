@@ -81,8 +81,6 @@ def module_binds(module: cst.Module, name: str) -> bool:
                     bound = alias.asname.name if alias.asname is not None else alias.name
                     if isinstance(bound, cst.Name) and bound.value == name:
                         return True
-                    if isinstance(bound, cst.Attribute) and isinstance(small, cst.Import):
-                        continue
             if isinstance(small, cst.Assign) and any(
                 isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
             ):
