@@ -12,6 +12,7 @@ from ctxsep.cache import ResultCache
 from ctxsep.cli.emit import add_output_file, emit
 from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
 from ctxsep.cli.selection import Selection, add_selection_options
+from ctxsep.fixes.marks import attach_fixes
 from ctxsep.model import CtxsepError
 from ctxsep.output import FORMATS, statistics, text
 from ctxsep.output.escape import escape
@@ -87,6 +88,7 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
     for problem in cache.problems if cache is not None else ():
         print(f"ctxsep: warning: {escape(problem)}", file=sys.stderr)
     result = selection.apply(result)
+    attach_fixes(result, args.paths, resolver)
     code = 1 if result.failed and not args.exit_zero else 0
     colour = args.output_file is None and wants_colour(sys.stdout)
     return emit(render(args, result, colour), code, args.output_file)
