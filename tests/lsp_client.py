@@ -179,10 +179,7 @@ class LspClient:
         """shutdown, exit, and the server's exit status."""
         self.request("shutdown", None, timeout)
         self.notify("exit", None)
-        try:
-            return self.process.wait(timeout)
-        finally:
-            self.close()
+        return self.process.wait(timeout)
 
     def close(self) -> None:
         if self.process.poll() is None:
