@@ -10,6 +10,7 @@ recorded and answered with ``null``, as an editor would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -187,10 +188,8 @@ class LspClient:
             self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
 
     def __enter__(self) -> LspClient:
         return self

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pygls")
-from lsp_client import LspClient  # noqa: E402
+from lsp_client import LspClient
 
 FAST = {"debounceMs": 0, "pollIntervalMs": 0}
 SEVERITY = {1: "error", 2: "warn", 3: "info"}
@@ -104,10 +104,15 @@ def as_rows(rel: str, diagnostics: list[dict]) -> list[tuple[str, int, int, str,
     )
 
 
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("workspace")
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(workspace: Path, request: pytest.FixtureRequest) -> Path:
     return make_project(
-        tmp_path / "proj",
+        workspace / request.node.name,
         {
             "app/routes/users.py": ROUTE,
             "app/services/users.py": ROUTE,
@@ -117,12 +122,13 @@ def project(tmp_path: Path) -> Path:
     )
 
 
-@pytest.fixture
-def client(project: Path, tmp_path: Path) -> Iterator[LspClient]:
-    # The server runs from an unrelated directory: the phase must come from
-    # each document's path, never from the cwd.
-    elsewhere = make_project(tmp_path / "elsewhere", pyproject='[tool.ctxsep]\ndefault-phase = "final"\n')
-    with LspClient([project], cwd=elsewhere, initialization_options=FAST) as lsp:
+@pytest.fixture(scope="module")
+def client(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LspClient]:
+    """One server for the tests that only open their own project's files."""
+    # It runs from an unrelated directory whose config says `final`: the
+    # phase must come from each document's path, never from the cwd.
+    elsewhere = make_project(tmp_path_factory.mktemp("elsewhere"), pyproject='[tool.ctxsep]\ndefault-phase = "final"\n')
+    with LspClient([workspace], cwd=elsewhere, initialization_options=FAST) as lsp:
         yield lsp
 
 
@@ -149,8 +155,11 @@ def test_diagnostics_equal_check_json_with_baseline_and_suppression(project: Pat
 
 
 def test_diagnostics_equal_check_json_per_phase(project: Path, client: LspClient) -> None:
-    for rel in ("app/routes/users.py", "app/services/users.py", "legacy/users.py", "app/routes/clean.py"):
-        assert as_rows(rel, client.open(project / rel)) == check_json(project, rel), rel
+    files = ("app/routes/users.py", "app/services/users.py", "legacy/users.py", "app/routes/clean.py")
+    expected = check_json(project, *files)
+    assert {row[0] for row in expected} == set(files[:3])
+    for rel in files:
+        assert as_rows(rel, client.open(project / rel)) == [row for row in expected if row[0] == rel], rel
 
 
 def test_legacy_directory_gets_only_what_legacy_allows(project: Path, client: LspClient) -> None:

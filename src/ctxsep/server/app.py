@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +142,7 @@ class CtxsepServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[d for d, _ in pairs], version=document.version)
         )
-        baseline = result.settings.config.baseline_path if result.settings else None
-        if result.problem is not None and baseline is None:
-            baseline = result.problem.culprit
-        self._stamps.update(self.linter.watched(Path(os.path.normpath(path)), baseline))
+        self._stamps.update(result.watched)
         if result.problem is not None:
             self._problems[uri] = result.problem
         else:

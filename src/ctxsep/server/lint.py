@@ -14,15 +14,16 @@ for ``ctxsep check`` run in that folder. A file outside every folder gets
 a resolver rooted at its own directory.
 
 What can change a result without the buffer changing, the config files
-that could govern a document and its baseline, is listed by
-:meth:`Linter.watched` with each file's stat: the server compares the stats
-after a watched-file event and on a slow poll, and re-checks when one moves.
+that could govern a document and its baseline, comes back
+with each result (``LintResult.watched``, each file's stat taken before it
+was read): the server compares the stats after a watched-file event and on
+a slow poll, and re-checks when one moves.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctxsep.config import FileSettings, SettingsResolver, find_config
@@ -55,6 +56,9 @@ class LintResult:
     problem: ConfigProblem | None = None
     excluded: bool = False
     skipped: str | None = None
+    #: the stat of each file that could change this result while the buffer
+    #: stays the same (config candidates, the baseline), taken before it was read
+    watched: dict[Path, Stamp] = field(default_factory=dict)
 
 
 class Linter:
@@ -111,18 +115,24 @@ class Linter:
         """Check ``source`` (the unsaved buffer) as the file at ``path``."""
         path = Path(os.path.normpath(path))
         resolver = self.resolver_for(path)
+        # Each file is stat'ed before it is read: an edit landing meanwhile
+        # shows up as a changed stat on the next look.
+        watched = {candidate: stamp(candidate) for candidate in self.config_chain(path.parent)}
         try:
             settings = resolver.for_path(path)
         except ConfigError as exc:
-            return LintResult(problem=ConfigProblem(self._config_culprit(path, resolver), tuple(exc.problems)))
+            problem = ConfigProblem(self._config_culprit(path, resolver), tuple(exc.problems))
+            return LintResult(problem=problem, watched=watched)
         if not FileCollector(resolver).collect([os.fspath(path)]):
-            return LintResult(settings=settings, excluded=True)
+            return LintResult(settings=settings, excluded=True, watched=watched)
+        baseline_path = settings.config.baseline_path
+        watched[baseline_path] = stamp(baseline_path)
         try:
             baseline = baseline_for(settings.config)
         except BaselineError as exc:
-            return LintResult(problem=ConfigProblem(settings.config.baseline_path, tuple(exc.problems)))
+            return LintResult(problem=ConfigProblem(baseline_path, tuple(exc.problems)), watched=watched)
         result: FileResult = check_path(path, settings, os.fspath(path), source=source, filter_findings=baseline.split)
-        return LintResult(findings=result.findings, settings=settings, skipped=result.skipped)
+        return LintResult(findings=result.findings, settings=settings, skipped=result.skipped, watched=watched)
 
     def _config_culprit(self, path: Path, resolver: SettingsResolver) -> Path:
         if resolver.explicit is not None:
@@ -148,13 +158,6 @@ class Linter:
                 current = parent
             chain = self._chains[directory] = tuple(found)
         return chain
-
-    def watched(self, path: Path, baseline: Path | None) -> dict[Path, Stamp]:
-        """The stat of every file whose change could change ``path``'s
-        result while its buffer stays the same: its config candidates and
-        its baseline (stats only, no reads)."""
-        watched = [*self.config_chain(path.parent), *([baseline] if baseline is not None else [])]
-        return {candidate: stamp(candidate) for candidate in watched}
 
 
 def stamp(path: Path) -> Stamp:
