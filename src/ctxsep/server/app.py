@@ -20,6 +20,7 @@ When it re-checks:
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,10 @@ WATCH_GLOBS = ("**/pyproject.toml", "**/ctxsep.toml", "**/*.json")
 class Checked:
     """One document's last result: the diagnostics published, each with its finding."""
 
-    def __init__(self, result: LintResult, pairs: list[tuple[types.Diagnostic, Finding]]) -> None:
+    def __init__(self, result: LintResult, pairs: list[tuple[types.Diagnostic, Finding]], source: str) -> None:
         self.result = result
         self.pairs = pairs
+        self.source = source
 
 
 class CtxsepServer(LanguageServer):
@@ -77,6 +79,10 @@ class CtxsepServer(LanguageServer):
             self.poll_interval = _milliseconds(options.get("pollIntervalMs"), self.poll_interval)
 
     def start_watching(self) -> None:
+        # Everything imported and built so far lives as long as the server:
+        # keep the garbage collector from re-scanning it on every check
+        # (each check allocates a whole syntax tree, which triggers it).
+        gc.freeze()
         capabilities = self.client_capabilities.workspace
         watching = capabilities.did_change_watched_files if capabilities else None
         if watching is not None and watching.dynamic_registration:
@@ -114,10 +120,12 @@ class CtxsepServer(LanguageServer):
         self._timers.pop(uri, None)
         self.check(uri)
 
-    def check(self, uri: str) -> None:
-        """Check one open document now and publish its diagnostics. Never raises."""
+    def check(self, uri: str, force: bool = False) -> None:
+        """Check one open document now and publish its diagnostics (unless
+        its text is what was last checked and nothing around it changed:
+        ``didSave`` after the edits were already checked). Never raises."""
         try:
-            self._check(uri)
+            self._check(uri, force)
         except Exception as exc:  # a bug in ctxsep must not take the editor's server down
             logger.exception("checking %s failed", uri)
             if not self._reported_crash:
@@ -126,7 +134,7 @@ class CtxsepServer(LanguageServer):
                     types.ShowMessageParams(type=types.MessageType.Error, message=f"ctxsep: {internal_error(exc)}")
                 )
 
-    def _check(self, uri: str) -> None:
+    def _check(self, uri: str, force: bool) -> None:
         document = self.workspace.text_documents.get(uri)
         path = to_fs_path(uri) if uri.startswith("file:") else None
         if document is None or path is None:
@@ -134,11 +142,14 @@ class CtxsepServer(LanguageServer):
         if not (path.endswith(PYTHON_SUFFIXES) or document.language_id == "python"):
             return
         source = document.source
+        last = self.checked.get(uri)
+        if last is not None and not force and last.source == source:
+            return
         result = self.linter.lint(Path(path), source)
         lines = split_lines(source)
         codec = document.position_codec
         pairs = [(to_diagnostic(finding, lines, codec), finding) for finding in result.findings]
-        self.checked[uri] = Checked(result, pairs)
+        self.checked[uri] = Checked(result, pairs, source)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[d for d, _ in pairs], version=document.version)
         )
@@ -160,7 +171,7 @@ class CtxsepServer(LanguageServer):
 
     def check_all(self) -> None:
         for uri in list(self.workspace.text_documents):
-            self.check(uri)
+            self.check(uri, force=True)
 
     # -- config problems -------------------------------------------------------------------
 
