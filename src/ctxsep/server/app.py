@@ -20,7 +20,6 @@ When it re-checks:
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -79,10 +78,6 @@ class CtxsepServer(LanguageServer):
             self.poll_interval = _milliseconds(options.get("pollIntervalMs"), self.poll_interval)
 
     def start_watching(self) -> None:
-        # Everything imported and built so far lives as long as the server:
-        # keep the garbage collector from re-scanning it on every check
-        # (each check allocates a whole syntax tree, which triggers it).
-        gc.freeze()
         capabilities = self.client_capabilities.workspace
         watching = capabilities.did_change_watched_files if capabilities else None
         if watching is not None and watching.dynamic_registration:
