@@ -4,6 +4,8 @@ Real server processes over stdio, real files."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,7 +133,9 @@ def test_multi_root_workspace_each_root_has_its_own_config(tmp_path: Path) -> No
         tmp_path / "old", {"svc/users.py": ROUTE}, pyproject='[tool.ctxsep]\ndefault-phase = "legacy"\n'
     )
     final_root = make_project(
-        tmp_path / "new", {"svc/users.py": ROUTE}, pyproject='[tool.ctxsep]\ndefault-phase = "final"\n'
+        tmp_path / "new",
+        {"svc/users.py": ROUTE, "gen/users.py": ROUTE},
+        pyproject='[tool.ctxsep]\ndefault-phase = "final"\nexclude = ["gen/"]\n',
     )
     bare_root = tmp_path / "bare"  # no config at all: the built-in default, migrated
     (bare_root / ".git").mkdir(parents=True)
@@ -140,7 +144,15 @@ def test_multi_root_workspace_each_root_has_its_own_config(tmp_path: Path) -> No
         assert codes(lsp.open(legacy_root / "svc/users.py")) == [("CTX003", 2)]
         final = codes(lsp.open(final_root / "svc/users.py"))
         assert ("CTX007", 1) in final and ("CTX002", 1) in final
+        assert lsp.open(final_root / "gen/users.py") == []  # excluded, as `ctxsep check` excludes it
         bare = codes(lsp.open(bare_root / "users.py"))
         assert bare == [("CTX001", 1), ("CTX002", 1), ("CTX003", 1), ("CTX005", 1)]
         hover = lsp.hover(legacy_root / "svc/users.py", 8, 0)["contents"]["value"]
         assert f"config: `{legacy_root / 'pyproject.toml'}`" in hover and "phase: **legacy**" in hover
+
+
+def test_server_without_pygls_says_what_to_install(tmp_path: Path) -> None:
+    blocked = "import sys; sys.modules['pygls'] = None; from ctxsep.cli import main; sys.exit(main(['server']))"
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "pip install 'ctxsep[server]'" in done.stderr and "Traceback" not in done.stderr

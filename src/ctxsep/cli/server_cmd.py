@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from typing import Any
 
 from ctxsep.model import CtxsepError
@@ -24,8 +23,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
-        raise CtxsepError("ctxsep server needs pygls and lsprotocol: pip install 'ctxsep[server]'")
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        raise CtxsepError("ctxsep server needs pygls and lsprotocol: pip install 'ctxsep[server]'") from None
     from ctxsep.server import serve  # lazily: other commands never pay for pygls
 
     return serve()
