@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ctxsep.config.fixtable import parse_fix_table
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
@@ -153,6 +154,7 @@ class _Validator:
         phases = self._phases(table.get("phases", {}))
         vocabulary = self._names(table.get("names", {}))
         severities = self._severities(table.get("severity", {}))
+        fix = parse_fix_table(table.get("fix", {}), self.problem)
         phase_map = PhaseMap((), default_phase)
         if phases is not None:
             try:
@@ -172,6 +174,7 @@ class _Validator:
             phase_map=phase_map,
             vocabulary=vocabulary,
             severities=severities,
+            fix=fix,
             raw=table,
         )
 

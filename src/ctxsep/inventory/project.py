@@ -1,0 +1,167 @@
+"""The project-wide index the fixes ask (STYLE §17): the dual-pattern
+callables defined in the project, and (on demand) the call sites of a
+function by name.
+
+A *dual-pattern callable* (SPEC §3, CTX006) has a context parameter typed as
+a union of a legacy and a request-scoped context type, and an optional
+session parameter. Names are matched by their last component, the way the
+vocabulary's bare names match. The index reads only files whose bytes spell
+what it looks for, so building it on a large tree costs one read per file.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctxsep.config import SettingsResolver
+from ctxsep.engine import SkipFile, decode_source, parse
+from ctxsep.runner import FileCollector
+from ctxsep.semantics import Vocabulary
+from ctxsep.semantics.vocabulary import Category
+
+
+@dataclass(frozen=True)
+class DualCallable:
+    """Where a dual-pattern callable takes its context and its session.
+    Indexes count positional parameters after ``self``/``cls``."""
+
+    name: str
+    path: str
+    line: int
+    context_param: str
+    context_index: int | None
+    session_param: str
+    session_index: int | None
+
+    @property
+    def shape(self) -> tuple[str, int | None, str, int | None]:
+        return (self.context_param, self.context_index, self.session_param, self.session_index)
+
+
+@dataclass
+class ProjectIndex:
+    files: list[Path] = field(default_factory=list)
+    dual: dict[str, list[DualCallable]] = field(default_factory=dict)
+    _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
+    #: texts that differ from the disk (fixes applied in memory, an editor's buffers)
+    overlay: dict[Path, str] = field(default_factory=dict)
+
+    def dual_for(self, name: str | None) -> DualCallable | None:
+        """The dual-pattern callable called ``name``, when every definition
+        of that name in the project takes its context and session the same
+        way (otherwise a call cannot be fixed by name)."""
+        if name is None:
+            return None
+        candidates = self.dual.get(name)
+        if not candidates or len({c.shape for c in candidates}) != 1:
+            return None
+        return candidates[0]
+
+    def text(self, path: Path) -> str | None:
+        if path in self.overlay:
+            return self.overlay[path]
+        if path not in self._texts:
+            try:
+                self._texts[path] = decode_source(path.read_bytes())
+            except (OSError, SkipFile):
+                self._texts[path] = None
+        return self._texts[path]
+
+    def files_mentioning(self, name: str) -> list[Path]:
+        """Files whose text spells ``name`` (candidates for its call sites)."""
+        found = []
+        for path in self.files:
+            text = self.text(path)
+            if text is not None and name in text:
+                found.append(path)
+        return found
+
+
+def build_index(paths: Iterable[str], resolver: SettingsResolver, vocabulary: Vocabulary) -> ProjectIndex:
+    """Index every Python file under ``paths``."""
+    files = FileCollector(resolver).collect(list(paths))
+    index = ProjectIndex(files=files)
+    legacy = _last_names(vocabulary, Category.LEGACY_CONTEXT_TYPE)
+    scoped = _last_names(vocabulary, Category.SCOPED_CONTEXT_TYPE)
+    sessions = _last_names(vocabulary, Category.SESSION_TYPE)
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if not any(n.encode() in data for n in legacy) or not any(n.encode() in data for n in scoped):
+            continue
+        try:
+            tree = parse(decode_source(data), str(path))
+        except SkipFile:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = _dual(node, str(path), legacy, scoped, sessions, vocabulary.session_names)
+                if found is not None:
+                    index.dual.setdefault(found.name, []).append(found)
+    return index
+
+
+def _last_names(vocabulary: Vocabulary, category: Category) -> frozenset[str]:
+    return frozenset(name.rsplit(".", 1)[-1] for name in vocabulary.names_in(category))
+
+
+def annotation_names(node: ast.expr | None) -> set[str]:
+    """Identifiers an annotation mentions (also inside string annotations)."""
+    found: set[str] = set()
+    if node is None:
+        return found
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            found.add(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            found.add(sub.attr)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            with contextlib.suppress(SyntaxError):
+                found |= annotation_names(ast.parse(sub.value, mode="eval").body)
+    return found
+
+
+def _dual(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    path: str,
+    legacy: frozenset[str],
+    scoped: frozenset[str],
+    sessions: frozenset[str],
+    session_names: frozenset[str],
+) -> DualCallable | None:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    skip = 1 if positional and positional[0].arg in ("self", "cls") else 0
+    everything = [*positional, *args.kwonlyargs]
+    defaults = dict(
+        zip([a.arg for a in positional][len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None})
+    context = None
+    for arg in everything:
+        mentioned = annotation_names(arg.annotation)
+        if mentioned & legacy and mentioned & scoped:
+            context = arg
+            break
+    if context is None:
+        return None
+    session = None
+    for arg in everything:
+        if arg is context or arg.arg not in defaults:
+            continue
+        if arg.arg in session_names or annotation_names(arg.annotation) & sessions:
+            session = arg
+            break
+    if session is None:
+        return None
+
+    def index_of(arg: ast.arg) -> int | None:
+        return positional.index(arg) - skip if arg in positional and arg not in args.posonlyargs[:0] else None
+
+    return DualCallable(node.name, path, node.lineno, context.arg, index_of(context), session.arg, index_of(session))
