@@ -1,21 +1,277 @@
-"""Code actions: the seam where ``ctxsep fix``'s fixes become editor actions.
+"""Code actions: ``ctxsep fix``'s fixes as editor actions (SPEC §11, §12).
 
-SPEC §12 asks for every fix of §11 as a ``quickfix`` on the finding under
-the cursor (unsafe ones labelled so), ``source.fixAll.ctxsep`` applying the
-safe ones, and fixes that touch other files as one ``WorkspaceEdit``. The
-fixes are data made beside their rules (STYLE 16) by ``ctxsep.fixes``; this
-module only translates them. Until that engine exists the server offers no
-code actions: :func:`register` registers nothing, and the server's
-capabilities do not claim a code action provider.
+The fixes are data made beside their rules (STYLE 16) by ``ctxsep.fixes``;
+this module only asks for them and translates:
+
+- each fix offered for a finding under the cursor is a ``quickfix`` (unsafe
+  ones say so in their title, and are never the preferred action); a fix
+  that edits other files (a new session parameter and its call sites) is
+  one ``WorkspaceEdit`` over every file it touches;
+- ``source.fixAll.ctxsep`` is what ``ctxsep fix`` (safe fixes only) makes of
+  the file, computed from the unsaved buffer by the same applier: choose
+  non-overlapping fixes, apply, verify (compiles, the fixed findings gone,
+  nothing new), loop to a fixed point.
+
+The fixes of one document version are computed once, on the first request
+(editors ask on every cursor move). The project index (dual-pattern
+callables, call sites) is built once per config root, on the first request
+there, and sees open buffers through its overlay; a config or baseline
+change drops it, a save drops the saved file's cached text.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+from ctxsep.config import FileSettings, SettingsResolver
+from ctxsep.fixes import FileState, Fix, FixRun, ProjectIndex, build_index, choose, compute_fixes
+from ctxsep.fixes.apply import MAX_ROUNDS, _apply_round
+from ctxsep.model import Edit, Finding
+from ctxsep.runner import display_path
+
+if TYPE_CHECKING:
+    from ctxsep.server.app import CtxsepServer
+
+FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.ctxsep"
+KINDS = (types.CodeActionKind.QuickFix, FIX_ALL)
+_LINE_START = re.compile(r"\r\n|\r|\n")
 
 
-def register(server: Any) -> None:
-    """Register ``textDocument/codeAction`` on ``server`` when fixes exist."""
+class Positions:
+    """Character offsets of one text as LSP positions in the client's units."""
+
+    def __init__(self, text: str, codec: PositionCodec) -> None:
+        self.text = text
+        self.codec = codec
+        self.starts = [0, *(m.end() for m in _LINE_START.finditer(text))]
+
+    def position(self, offset: int) -> types.Position:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        start = self.starts[line]
+        return types.Position(line=line, character=self.codec.client_num_units(self.text[start:offset]))
+
+    def range(self, start: int, end: int) -> types.Range:
+        return types.Range(start=self.position(start), end=self.position(end))
 
 
-__all__ = ["register"]
+@dataclass
+class _Cached:
+    version: int | None
+    source: str
+    fixes: list[Fix]
+
+
+class FixProvider:
+    """The server's fix state: project indexes and each document's fixes."""
+
+    def __init__(self) -> None:
+        self._projects: dict[tuple[Path, str], ProjectIndex] = {}
+        self._fixes: dict[str, _Cached] = {}
+
+    def forget(self) -> None:
+        """A config, baseline or vocabulary changed: every index may be wrong."""
+        self._projects.clear()
+        self._fixes.clear()
+
+    def saved(self, path: Path) -> None:
+        for project in self._projects.values():
+            project._texts.pop(path, None)
+
+    def closed(self, uri: str) -> None:
+        self._fixes.pop(uri, None)
+
+    def project(self, settings: FileSettings, resolver: SettingsResolver, overlay: dict[Path, str]) -> ProjectIndex:
+        config = settings.config
+        root = config.root if config.path is not None else resolver.cwd
+        key = (root, config.digest)
+        project = self._projects.get(key)
+        if project is None:
+            project = self._projects[key] = build_index([str(root)], resolver, config.vocabulary)
+        project.overlay = dict(overlay)  # fix-all's trial texts never outlive a request
+        return project
+
+    def fixes(
+        self,
+        uri: str,
+        version: int | None,
+        path: Path,
+        source: str,
+        settings: FileSettings,
+        findings: Sequence[Finding],
+        project: ProjectIndex,
+    ) -> list[Fix]:
+        cached = self._fixes.get(uri)
+        if cached is not None and cached.version == version and cached.source == source:
+            return cached.fixes
+        fixes = compute_fixes(path, source, settings, findings, project)
+        self._fixes[uri] = _Cached(version, source, fixes)
+        return fixes
+
+
+def fix_all(
+    path: Path,
+    source: str,
+    settings: FileSettings,
+    findings: Sequence[Finding],
+    resolver: SettingsResolver,
+    project: ProjectIndex,
+) -> dict[Path, tuple[str, str]]:
+    """What ``ctxsep fix`` (safe fixes) makes of ``path`` with this buffer:
+    {file: (text before, text after)} for every file it changes."""
+    state = FileState(
+        path=path,
+        display=display_path(path, resolver.cwd),
+        settings=settings,
+        original=source.encode("utf-8", "surrogatepass"),
+        encoding="utf-8",
+        text=source,
+        findings=list(findings),
+        original_text=source,
+    )
+    run = FixRun(states={path: state})
+    candidates = [path]
+    for _ in range(MAX_ROUNDS):
+        offered = []
+        for file in candidates:
+            current = run.states[file]
+            offered += [
+                f for f in compute_fixes(file, current.text, current.settings, current.findings, project) if f.safe
+            ]
+        applied = _apply_round(run, choose(offered), resolver, project)
+        if not applied:
+            break
+        candidates = sorted(applied)
+    return {s.path: (s.original_text, s.text) for s in run.changed}
+
+
+def minimal_edit(before: str, after: str, codec: PositionCodec) -> types.TextEdit:
+    """One edit replacing only the span where ``before`` and ``after`` differ."""
+    prefix = 0
+    limit = min(len(before), len(after))
+    while prefix < limit and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    return types.TextEdit(
+        range=Positions(before, codec).range(prefix, len(before) - suffix),
+        new_text=after[prefix : len(after) - suffix],
+    )
+
+
+def _text_edits(edits: Sequence[Edit], text: str, codec: PositionCodec) -> list[types.TextEdit]:
+    positions = Positions(text, codec)
+    unique = sorted(set(edits), key=lambda e: (e.start, e.end, e.replacement))
+    return [types.TextEdit(range=positions.range(e.start, e.end), new_text=e.replacement) for e in unique]
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def _kind(kind: types.CodeActionKind | str) -> str:
+    return kind.value if isinstance(kind, types.CodeActionKind) else kind
+
+
+def _wants(only: Sequence[str] | None, kind: types.CodeActionKind | str) -> bool:
+    name = _kind(kind)
+    return only is None or any(name == k or name.startswith(f"{k}.") for k in only)
+
+
+def code_actions(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    """The quick fixes under ``params.range`` and the file's fix-all."""
+    uri = params.text_document.uri
+    checked = ls.checked.get(uri)
+    document = ls.workspace.text_documents.get(uri)
+    if checked is None or document is None or checked.result.settings is None or not checked.pairs:
+        return None
+    only = [_kind(kind) for kind in params.context.only] if params.context.only else None
+    settings = checked.result.settings
+    path = Path(checked.path)
+    source = checked.source
+    if document.source != source:
+        return None  # the buffer moved on; its diagnostics (and fixes) follow shortly
+    resolver = ls.linter.resolver_for(path)
+    project = ls.fixer.project(settings, resolver, ls.open_buffers())
+    codec = document.position_codec
+    findings = [finding for _, finding in checked.pairs]
+    actions: list[types.CodeAction] = []
+    if _wants(only, types.CodeActionKind.QuickFix):
+        fixes = ls.fixer.fixes(uri, document.version, path, source, settings, findings, project)
+        for fix in fixes:
+            action = _quick_fix(fix, checked.pairs, params.range, path, uri, source, project, codec)
+            if action is not None:
+                actions.append(action)
+    if _wants(only, FIX_ALL):
+        changed = fix_all(path, source, settings, findings, resolver, project)
+        if changed:
+            edit = types.WorkspaceEdit(
+                changes={
+                    file.as_uri(): [minimal_edit(before, after, codec)] for file, (before, after) in changed.items()
+                }
+            )
+            actions.append(types.CodeAction(title="ctxsep: fix all safe fixes", kind=FIX_ALL, edit=edit))
+    return actions
+
+
+def _quick_fix(
+    fix: Fix,
+    pairs: Sequence[tuple[types.Diagnostic, Finding]],
+    cursor: types.Range,
+    path: Path,
+    uri: str,
+    source: str,
+    project: ProjectIndex,
+    codec: PositionCodec,
+) -> types.CodeAction | None:
+    fixed = set(fix.fixes)
+    diagnostics = [d for d, f in pairs if (f.code, f.line, f.col) in fixed]
+    if diagnostics:
+        if not any(_overlaps(d.range, cursor) for d in diagnostics):
+            return None
+    else:  # a fix for what only mypy reports (CTX006): offered where it edits
+        here = [e for e in fix.edits if Path(e.path) == path]
+        if not here or not any(_overlaps(Positions(source, codec).range(e.start, e.end), cursor) for e in here):
+            return None
+    changes: dict[str, list[types.TextEdit]] = {}
+    for name in sorted(fix.paths):
+        file = Path(name)
+        text = source if file == path else project.text(file)
+        if text is None:
+            return None  # a file it needs cannot be read: not offered
+        changes[uri if file == path else file.as_uri()] = _text_edits(
+            [e for e in fix.edits if e.path == name], text, codec
+        )
+    title = fix.title if fix.safe else f"{fix.title} (unsafe: may change behaviour)"
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=diagnostics or None,
+        is_preferred=fix.safe,
+        edit=types.WorkspaceEdit(changes=changes),
+    )
+
+
+def register(server: CtxsepServer) -> None:
+    """Register ``textDocument/codeAction`` on ``server``."""
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False),
+    )
+    def code_action(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        return code_actions(ls, params)
+
+
+__all__ = ["FIX_ALL", "FixProvider", "code_actions", "fix_all", "minimal_edit", "register"]

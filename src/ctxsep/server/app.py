@@ -43,7 +43,10 @@ WATCH_GLOBS = ("**/pyproject.toml", "**/ctxsep.toml", "**/*.json")
 class Checked:
     """One document's last result: the diagnostics published, each with its finding."""
 
-    def __init__(self, result: LintResult, pairs: list[tuple[types.Diagnostic, Finding]], source: str) -> None:
+    def __init__(
+        self, path: str, result: LintResult, pairs: list[tuple[types.Diagnostic, Finding]], source: str
+    ) -> None:
+        self.path = path
         self.result = result
         self.pairs = pairs
         self.source = source
@@ -53,6 +56,7 @@ class CtxsepServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("ctxsep", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.linter = Linter()
+        self.fixer = actions.FixProvider()
         self.debounce = 0.03
         self.poll_interval = 1.0
         self.checked: dict[str, Checked] = {}
@@ -144,7 +148,7 @@ class CtxsepServer(LanguageServer):
         lines = split_lines(source)
         codec = document.position_codec
         pairs = [(to_diagnostic(finding, lines, codec), finding) for finding in result.findings]
-        self.checked[uri] = Checked(result, pairs, source)
+        self.checked[uri] = Checked(path, result, pairs, source)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[d for d, _ in pairs], version=document.version)
         )
@@ -160,9 +164,25 @@ class CtxsepServer(LanguageServer):
         if timer is not None:
             timer.cancel()
         self.checked.pop(uri, None)
+        self.fixer.closed(uri)
         self._problems.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self._publish_problems()
+
+    def open_buffers(self) -> dict[Path, str]:
+        """The open documents' texts by path (they may differ from the disk)."""
+        buffers = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = to_fs_path(uri) if uri.startswith("file:") else None
+            if path is not None:
+                buffers[Path(path)] = document.source
+        return buffers
+
+    def saved(self, uri: str) -> None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path is not None:
+            self.fixer.saved(Path(path))
+        self.check(uri)
 
     def check_all(self) -> None:
         for uri in list(self.workspace.text_documents):
@@ -209,6 +229,7 @@ class CtxsepServer(LanguageServer):
         if not changed:
             return False
         self.linter.forget_configs()
+        self.fixer.forget()
         self._stamps.clear()
         self.check_all()
         return True
@@ -276,7 +297,7 @@ def create_server() -> CtxsepServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: CtxsepServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.check(params.text_document.uri)
+        ls.saved(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CtxsepServer, params: types.DidCloseTextDocumentParams) -> None:
