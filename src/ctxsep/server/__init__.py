@@ -5,7 +5,8 @@ A front end like the CLI and the plugins (STYLE 18): it owns the open
 documents and asks the same engine. ``lint`` checks one buffer as
 ``ctxsep check`` checks the file (no LSP there); ``convert`` turns findings
 and config problems into diagnostics; ``hover`` explains a finding;
-``app`` is the pygls server; ``actions`` is where fixes become code actions.
+``app`` is the pygls server; ``actions`` turns ``ctxsep fix``'s fixes into code
+actions.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ this module only asks for them and translates:
   non-overlapping fixes, apply, verify (compiles, the fixed findings gone,
   nothing new), loop to a fixed point.
 
-The fixes of one document version are computed once, on the first request
-(editors ask on every cursor move). The project index (dual-pattern
+The fixes of one document version (and its fix-all) are computed once, on
+the first request that needs them (editors ask on every cursor move). The project index (dual-pattern
 callables, call sites) is built once per config root, on the first request
 there, and sees open buffers through its overlay; a config or baseline
 change drops it, a save drops the saved file's cached text.
@@ -67,6 +67,8 @@ class _Cached:
     version: int | None
     source: str
     fixes: list[Fix]
+    #: fix-all's result for this text, once asked: {file: (before, after)}
+    fixed_all: dict[Path, tuple[str, str]] | None = None
 
 
 class FixProvider:
@@ -108,12 +110,40 @@ class FixProvider:
         findings: Sequence[Finding],
         project: ProjectIndex,
     ) -> list[Fix]:
+        return self._entry(uri, version, path, source, settings, findings, project).fixes
+
+    def fixed_all(
+        self,
+        uri: str,
+        version: int | None,
+        path: Path,
+        source: str,
+        settings: FileSettings,
+        findings: Sequence[Finding],
+        resolver: SettingsResolver,
+        project: ProjectIndex,
+    ) -> dict[Path, tuple[str, str]]:
+        entry = self._entry(uri, version, path, source, settings, findings, project)
+        if entry.fixed_all is None:
+            entry.fixed_all = fix_all(path, source, settings, findings, resolver, project)
+        return entry.fixed_all
+
+    def _entry(
+        self,
+        uri: str,
+        version: int | None,
+        path: Path,
+        source: str,
+        settings: FileSettings,
+        findings: Sequence[Finding],
+        project: ProjectIndex,
+    ) -> _Cached:
         cached = self._fixes.get(uri)
-        if cached is not None and cached.version == version and cached.source == source:
-            return cached.fixes
-        fixes = compute_fixes(path, source, settings, findings, project)
-        self._fixes[uri] = _Cached(version, source, fixes)
-        return fixes
+        if cached is None or cached.version != version or cached.source != source:
+            cached = self._fixes[uri] = _Cached(
+                version, source, compute_fixes(path, source, settings, findings, project)
+            )
+        return cached
 
 
 def fix_all(
@@ -214,7 +244,7 @@ def code_actions(ls: CtxsepServer, params: types.CodeActionParams) -> list[types
             if action is not None:
                 actions.append(action)
     if _wants(only, FIX_ALL):
-        changed = fix_all(path, source, settings, findings, resolver, project)
+        changed = ls.fixer.fixed_all(uri, document.version, path, source, settings, findings, resolver, project)
         if changed:
             edit = types.WorkspaceEdit(
                 changes={
