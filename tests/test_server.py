@@ -188,7 +188,7 @@ def test_unsaved_edit_is_linted_and_close_clears(project: Path, client: LspClien
 
 def test_debounced_changes_are_linted_once_with_the_last_text(project: Path) -> None:
     path = project / "app/routes/clean.py"
-    with LspClient([project], initialization_options={"debounceMs": 300, "pollIntervalMs": 0}) as lsp:
+    with LspClient([project], initialization_options={"debounceMs": 600, "pollIntervalMs": 0}) as lsp:
         assert lsp.open(path) == []
         mark = lsp.mark()
         for version in range(2, 6):  # typing: four changes inside the quiet time

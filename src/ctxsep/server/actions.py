@@ -22,6 +22,7 @@ change drops it, a save drops the saved file's cached text.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from ctxsep.runner import display_path
 if TYPE_CHECKING:
     from ctxsep.server.app import CtxsepServer
 
+logger = logging.getLogger(__name__)
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.ctxsep"
 KINDS = (types.CodeActionKind.QuickFix, FIX_ALL)
 _LINE_START = re.compile(r"\r\n|\r|\n")
@@ -301,7 +303,11 @@ def register(server: CtxsepServer) -> None:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False),
     )
     def code_action(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        return code_actions(ls, params)
+        try:
+            return code_actions(ls, params)
+        except Exception:  # a bug in a fix must not cost the editor its diagnostics
+            logger.exception("code actions for %s failed", params.text_document.uri)
+            return None
 
 
 __all__ = ["FIX_ALL", "FixProvider", "code_actions", "fix_all", "minimal_edit", "register"]
