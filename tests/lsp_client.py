@@ -91,7 +91,9 @@ class LspClient:
                 continue
             message = json.loads(stream.read(length))
             if "id" in message and "method" in message:  # a request of the server's
-                self.server_requests.append(message)
+                with self._changed:
+                    self.server_requests.append(message)
+                    self._changed.notify_all()
                 self._send({"id": message["id"], "result": None})
             elif "id" in message:
                 self._responses.setdefault(message["id"], queue.Queue()).put(message)
@@ -131,6 +133,19 @@ class LspClient:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"no {method} for {uri} within {timeout} s; stderr: {self._stderr_so_far()}")
+                self._changed.wait(remaining)
+
+    def wait_for_request(self, method: str, after: int = 0, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """A request the server made of the client (the ``after``-th on)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for message in self.server_requests[after:]:
+                    if message["method"] == method:
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no {method} request within {timeout} s")
                 self._changed.wait(remaining)
 
     def diagnostics(self, uri: str, after: int, timeout: float = TIMEOUT) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pygls")
 from lsp_client import LspClient
-from test_server import FAST, PYPROJECT, ROUTE, ctxsep, make_project
+from test_server import FAST, PYPROJECT, ROUTE, as_rows, check_json, ctxsep, make_project
 
 WATCHING = {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}
 
@@ -156,3 +156,38 @@ def test_server_without_pygls_says_what_to_install(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "pip install 'ctxsep[server]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_client_that_pulls_gets_the_same_diagnostics_and_is_asked_to_pull_again(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"app/routes/users.py": ROUTE, "legacy/users.py": ROUTE})
+    path = root / "app/routes/users.py"
+    pulling = {
+        "textDocument": {"diagnostic": {"dynamicRegistration": False}},
+        "workspace": {"diagnostics": {"refreshSupport": True}},
+    }
+    with LspClient([root], initialization_options=FAST, capabilities=pulling) as lsp:
+        assert lsp.initialize_result["capabilities"]["diagnosticProvider"]["identifier"] == "ctxsep"
+        lsp.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": path.as_uri(), "languageId": "python", "version": 1, "text": ROUTE}},
+        )
+
+        def pull() -> list[dict]:
+            report = lsp.request("textDocument/diagnostic", {"textDocument": {"uri": path.as_uri()}})
+            assert report["kind"] == "full"
+            return list(report["items"])
+
+        pulled = pull()
+        assert as_rows("app/routes/users.py", pulled) == check_json(root, "app/routes/users.py")
+        requests = len(lsp.server_requests)
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(PYPROJECT + '"app/routes" = "legacy"\n', encoding="utf-8")
+        changed(lsp, pyproject)
+        lsp.wait_for_request("workspace/diagnostic/refresh", requests)
+        assert codes(pull()) == [("CTX003", 2)]
+        # nothing was pushed for the document: a pulling client would show it twice
+        assert not [
+            m
+            for m in lsp.notifications
+            if m["method"] == "textDocument/publishDiagnostics" and m["params"]["uri"] == path.as_uri()
+        ]

@@ -9,7 +9,10 @@ When it re-checks:
 
 - ``didOpen`` and ``didSave``: at once; ``didChange``: after ``debounceMs``
   of quiet (initialization option, default 30), from the unsaved buffer;
-  ``didClose``: its diagnostics are cleared.
+  ``didClose``: its diagnostics are cleared. A client that can pull
+  diagnostics (``textDocument/diagnostic``, LSP 3.17) pulls them instead
+  (unless its ``pullDiagnostics`` option is false) and is asked to pull
+  again (``workspace/diagnostic/refresh``) when the config changes.
 - a config, baseline or vocabulary edit: every open document, when a
   watched-file event arrives (registered when the client can) or when the
   poll (``pollIntervalMs``, default 1000; 0 turns it off) sees a config
@@ -44,12 +47,18 @@ class Checked:
     """One document's last result: the diagnostics published, each with its finding."""
 
     def __init__(
-        self, path: str, result: LintResult, pairs: list[tuple[types.Diagnostic, Finding]], source: str
+        self,
+        path: str,
+        result: LintResult,
+        pairs: list[tuple[types.Diagnostic, Finding]],
+        source: str,
+        version: int | None = None,
     ) -> None:
         self.path = path
         self.result = result
         self.pairs = pairs
         self.source = source
+        self.version = version
 
 
 class CtxsepServer(LanguageServer):
@@ -66,6 +75,10 @@ class CtxsepServer(LanguageServer):
         self._stamps: dict[Path, Stamp] = {}
         self._poller: asyncio.Task[None] | None = None
         self._reported_crash = False
+        #: the client pulls diagnostics (textDocument/diagnostic) instead of
+        #: being sent them; decided at initialize from its capabilities
+        self.pull = False
+        self._refresh_support = False
 
     # -- options ---------------------------------------------------------------------------
 
@@ -76,10 +89,13 @@ class CtxsepServer(LanguageServer):
         for folder in folders:
             if folder:
                 self.linter.add_folder(Path(folder))
-        options = params.initialization_options
-        if isinstance(options, dict):
-            self.debounce = _milliseconds(options.get("debounceMs"), self.debounce)
-            self.poll_interval = _milliseconds(options.get("pollIntervalMs"), self.poll_interval)
+        options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+        self.debounce = _milliseconds(options.get("debounceMs"), self.debounce)
+        self.poll_interval = _milliseconds(options.get("pollIntervalMs"), self.poll_interval)
+        text_document = params.capabilities.text_document
+        workspace = params.capabilities.workspace
+        self.pull = bool(text_document and text_document.diagnostic) and options.get("pullDiagnostics", True) is True
+        self._refresh_support = bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
     def start_watching(self) -> None:
         capabilities = self.client_capabilities.workspace
@@ -106,7 +122,10 @@ class CtxsepServer(LanguageServer):
     # -- checking --------------------------------------------------------------------------
 
     def schedule(self, uri: str) -> None:
-        """Check ``uri`` once its buffer has been quiet for the debounce time."""
+        """Check ``uri`` once its buffer has been quiet for the debounce time
+        (a pulling client asks when it wants them instead)."""
+        if self.pull:
+            return
         previous = self._timers.pop(uri, None)
         if previous is not None:
             previous.cancel()
@@ -120,11 +139,18 @@ class CtxsepServer(LanguageServer):
         self.check(uri)
 
     def check(self, uri: str, force: bool = False) -> None:
-        """Check one open document now and publish its diagnostics (unless
-        its text is what was last checked and nothing around it changed:
-        ``didSave`` after the edits were already checked). Never raises."""
+        """Check one open document now and, unless the client pulls, publish
+        its diagnostics (not when its text is what was last checked and
+        nothing around it changed: ``didSave`` after the edits were already
+        checked). Never raises."""
         try:
-            self._check(uri, force)
+            fresh = self._check(uri, force)
+            if fresh is not None and not self.pull:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(
+                        uri=uri, diagnostics=[d for d, _ in fresh.pairs], version=fresh.version
+                    )
+                )
         except Exception as exc:  # a bug in ctxsep must not take the editor's server down
             logger.exception("checking %s failed", uri)
             if not self._reported_crash:
@@ -133,31 +159,38 @@ class CtxsepServer(LanguageServer):
                     types.ShowMessageParams(type=types.MessageType.Error, message=f"ctxsep: {internal_error(exc)}")
                 )
 
-    def _check(self, uri: str, force: bool) -> None:
+    def pulled(self, uri: str) -> list[types.Diagnostic]:
+        """The answer to ``textDocument/diagnostic``: the document's current
+        diagnostics, checked now unless its text was already checked."""
+        self.check(uri)
+        checked = self.checked.get(uri)
+        return [d for d, _ in checked.pairs] if checked is not None else []
+
+    def _check(self, uri: str, force: bool) -> Checked | None:
+        """Check ``uri`` and remember the result; None when there was
+        nothing to do (not a Python file, or its text already checked)."""
         document = self.workspace.text_documents.get(uri)
         path = to_fs_path(uri) if uri.startswith("file:") else None
         if document is None or path is None:
-            return
+            return None
         if not (path.endswith(PYTHON_SUFFIXES) or document.language_id == "python"):
-            return
+            return None
         source = document.source
         last = self.checked.get(uri)
         if last is not None and not force and last.source == source:
-            return
+            return None
         result = self.linter.lint(Path(path), source)
         lines = split_lines(source)
         codec = document.position_codec
         pairs = [(to_diagnostic(finding, lines, codec), finding) for finding in result.findings]
-        self.checked[uri] = Checked(path, result, pairs, source)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[d for d, _ in pairs], version=document.version)
-        )
+        checked = self.checked[uri] = Checked(path, result, pairs, source, document.version)
         self._stamps.update(result.watched)
         if result.problem is not None:
             self._problems[uri] = result.problem
         else:
             self._problems.pop(uri, None)
         self._publish_problems()
+        return checked
 
     def close(self, uri: str) -> None:
         timer = self._timers.pop(uri, None)
@@ -166,7 +199,8 @@ class CtxsepServer(LanguageServer):
         self.checked.pop(uri, None)
         self.fixer.closed(uri)
         self._problems.pop(uri, None)
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        if not self.pull:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self._publish_problems()
 
     def open_buffers(self) -> dict[Path, str]:
@@ -232,6 +266,8 @@ class CtxsepServer(LanguageServer):
         self.fixer.forget()
         self._stamps.clear()
         self.check_all()
+        if self.pull and self._refresh_support:
+            self.workspace_diagnostic_refresh(None)  # "pull again": the results changed
         return True
 
     async def _poll(self) -> None:
@@ -278,6 +314,18 @@ def create_server() -> CtxsepServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: CtxsepServer, params: types.InitializeParams) -> None:
         ls.configure(params)
+        if ls.pull:  # registered before pygls computes the capabilities it announces
+            ls.feature(
+                types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(
+                    identifier="ctxsep", inter_file_dependencies=False, workspace_diagnostics=False
+                ),
+            )(diagnostic)
+
+    def diagnostic(
+        ls: CtxsepServer, params: types.DocumentDiagnosticParams
+    ) -> types.RelatedFullDocumentDiagnosticReport:
+        return types.RelatedFullDocumentDiagnosticReport(items=ls.pulled(params.text_document.uri))
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: CtxsepServer, params: types.InitializedParams) -> None:
