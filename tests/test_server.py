@@ -186,9 +186,9 @@ def test_unsaved_edit_is_linted_and_close_clears(project: Path, client: LspClien
     assert client.diagnostics(path.as_uri(), mark) == []
 
 
-def test_debounced_changes_are_linted_once_with_the_last_text(project: Path) -> None:
+def test_debounced_changes_are_linted_once_with_the_last_text_and_shutdown_is_clean(project: Path) -> None:
     path = project / "app/routes/clean.py"
-    with LspClient([project], initialization_options={"debounceMs": 600, "pollIntervalMs": 0}) as lsp:
+    with LspClient([project], initialization_options={"debounceMs": 600, "pollIntervalMs": 50}) as lsp:
         assert lsp.open(path) == []
         mark = lsp.mark()
         for version in range(2, 6):  # typing: four changes inside the quiet time
@@ -202,6 +202,10 @@ def test_debounced_changes_are_linted_once_with_the_last_text(project: Path) -> 
         assert len(message["params"]["diagnostics"]) == 4
         published = [m for m in lsp.notifications[mark:] if m["method"] == "textDocument/publishDiagnostics"]
         assert len(published) == 1
+        # and a clean shutdown: exit status 0, nothing on stderr
+        assert lsp.shutdown() == 0
+        assert lsp.process.stderr is not None
+        assert lsp.process.stderr.read() == b""
 
 
 def test_hover_names_rule_phase_key_and_config(project: Path, client: LspClient) -> None:
@@ -220,19 +224,30 @@ def test_hover_names_rule_phase_key_and_config(project: Path, client: LspClient)
     assert client.hover(path, 0, 0) is None  # no finding there
 
 
-def test_hover_names_a_severity_override(tmp_path: Path) -> None:
+def test_hover_names_a_severity_override(workspace: Path, client: LspClient) -> None:
     root = make_project(
-        tmp_path / "p",
+        workspace / "override",
         {"app/routes/users.py": ROUTE},
         pyproject=PYPROJECT + '\n[tool.ctxsep.severity.migrated]\nCTX005 = "warn"\n',
     )
-    with LspClient([root], initialization_options=FAST) as lsp:
-        path = root / "app/routes/users.py"
-        ctx005 = next(d for d in lsp.open(path) if d["code"] == "CTX005")
-        assert ctx005["severity"] == 2
-        text = lsp.hover(path, ctx005["range"]["start"]["line"], ctx005["range"]["start"]["character"])["contents"]
-        assert "CTX005 is **warn** here: [tool.ctxsep.severity.migrated] overrides the default error" in text["value"]
-        assert "phase: **migrated**, from the config's `default-phase`" in text["value"]
+    path = root / "app/routes/users.py"
+    ctx005 = next(d for d in client.open(path) if d["code"] == "CTX005")
+    assert ctx005["severity"] == 2
+    start = ctx005["range"]["start"]
+    text = client.hover(path, start["line"], start["character"])["contents"]["value"]
+    assert "CTX005 is **warn** here: [tool.ctxsep.severity.migrated] overrides the default error" in text
+    assert "phase: **migrated**, from the config's `default-phase`" in text
+
+
+def test_broken_baseline_is_shown_on_the_baseline_file(workspace: Path, client: LspClient) -> None:
+    root = make_project(
+        workspace / "broken-baseline", {"app/routes/users.py": ROUTE, "ctxsep-baseline.json": "{\n  not json\n"}
+    )
+    mark = client.mark()
+    assert client.open(root / "app/routes/users.py") == []
+    (problem,) = client.diagnostics((root / "ctxsep-baseline.json").as_uri(), mark)
+    assert "not valid JSON" in problem["message"]
+    assert problem["range"]["start"]["line"] == 1
 
 
 def test_syntax_error_is_one_not_checked_diagnostic(project: Path, client: LspClient) -> None:
@@ -255,11 +270,3 @@ def test_non_ascii_columns_are_utf16(project: Path, client: LspClient) -> None:
     # 18 characters before the name; "😋" is 2 UTF-16 units (4 bytes), "é" one (2 bytes)
     assert diagnostic["range"]["start"] == {"line": 0, "character": 19}
     assert check_json(project, "app/routes/emoji.py")[0][2] == 23  # the CLI's 1-based byte column
-
-
-def test_shutdown_is_clean(project: Path) -> None:
-    with LspClient([project], initialization_options={"debounceMs": 30, "pollIntervalMs": 50}) as lsp:
-        lsp.open(project / "app/routes/users.py")
-        assert lsp.shutdown() == 0
-        assert lsp.process.stderr is not None
-        assert lsp.process.stderr.read() == b""

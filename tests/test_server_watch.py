@@ -118,16 +118,6 @@ def test_config_error_is_shown_once_on_the_config_file_and_fixed_without_restart
         assert lsp.shutdown() == 0
 
 
-def test_broken_baseline_is_shown_on_the_baseline_file(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"app/routes/users.py": ROUTE, "ctxsep-baseline.json": "{\n  not json\n"})
-    with LspClient([root], initialization_options=FAST) as lsp:
-        mark = lsp.mark()
-        assert lsp.open(root / "app/routes/users.py") == []
-        (problem,) = lsp.diagnostics((root / "ctxsep-baseline.json").as_uri(), mark)
-        assert "not valid JSON" in problem["message"]
-        assert problem["range"]["start"]["line"] == 1
-
-
 def test_multi_root_workspace_each_root_has_its_own_config(tmp_path: Path) -> None:
     legacy_root = make_project(
         tmp_path / "old", {"svc/users.py": ROUTE}, pyproject='[tool.ctxsep]\ndefault-phase = "legacy"\n'
