@@ -128,15 +128,28 @@ def test_multi_root_workspace_each_root_has_its_own_config(tmp_path: Path) -> No
         pyproject='[tool.ctxsep]\ndefault-phase = "final"\nexclude = ["gen/"]\n',
     )
     bare_root = tmp_path / "bare"  # no config at all: the built-in default, migrated
-    (bare_root / ".git").mkdir(parents=True)
-    (bare_root / "users.py").write_text(ROUTE, encoding="utf-8")
+    (bare_root / "svc").mkdir(parents=True)
+    (bare_root / ".git").mkdir()
+    (bare_root / "svc/users.py").write_text(ROUTE, encoding="utf-8")
+    (bare_root / "svc/other.py").write_text(ROUTE, encoding="utf-8")
+    # without a config, `ctxsep check` run in the folder uses the folder's baseline
+    assert ctxsep("baseline", "create", "svc/other.py", cwd=bare_root).returncode == 0
     with LspClient([legacy_root, final_root, bare_root], cwd=tmp_path, initialization_options=FAST) as lsp:
         assert codes(lsp.open(legacy_root / "svc/users.py")) == [("CTX003", 2)]
         final = codes(lsp.open(final_root / "svc/users.py"))
         assert ("CTX007", 1) in final and ("CTX002", 1) in final
         assert lsp.open(final_root / "gen/users.py") == []  # excluded, as `ctxsep check` excludes it
-        bare = codes(lsp.open(bare_root / "users.py"))
+        bare = codes(lsp.open(bare_root / "svc/users.py"))
         assert bare == [("CTX001", 1), ("CTX002", 1), ("CTX003", 1), ("CTX005", 1)]
+        other = bare_root / "svc/other.py"
+        assert lsp.open(other) == []  # hidden by the folder's baseline
+        # the folder leaves the workspace: its files are checked as from their own directory
+        mark = lsp.mark()
+        lsp.notify(
+            "workspace/didChangeWorkspaceFolders",
+            {"event": {"added": [], "removed": [{"uri": bare_root.as_uri(), "name": "bare"}]}},
+        )
+        assert len(lsp.diagnostics(other.as_uri(), mark)) == 4
         hover = lsp.hover(legacy_root / "svc/users.py", 8, 0)["contents"]["value"]
         assert f"config: `{legacy_root / 'pyproject.toml'}`" in hover and "phase: **legacy**" in hover
 
