@@ -1,9 +1,11 @@
 """The language server: open documents in, diagnostics and hovers out.
 
 State the server keeps to itself (STYLE 18): the open buffers (pygls's
-workspace), the last result per document (for hovers and, later, code
-actions), which config files currently carry a problem, and the stats of
-the files that could change a result without its buffer changing.
+workspace), the last result per document (for hovers and code actions),
+the fixes computed per document version and the project indexes
+(``actions.FixProvider``), which config files currently carry a problem,
+and the stats of the files that could change a result without its buffer
+changing.
 
 When it re-checks:
 
@@ -367,7 +369,11 @@ def create_server() -> CtxsepServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: CtxsepServer, params: types.HoverParams) -> types.Hover | None:
-        return ls.hover(params.text_document.uri, params.position)
+        try:
+            return ls.hover(params.text_document.uri, params.position)
+        except Exception:  # a hover is never worth an error in the editor
+            logger.exception("hover on %s failed", params.text_document.uri)
+            return None
 
     actions.register(server)
     return server
