@@ -16,7 +16,9 @@ The fixes of one document version (and its fix-all) are computed once, on
 the first request that needs them (editors ask on every cursor move). The project index (dual-pattern
 callables, call sites) is built once per config root, on the first request
 there, and sees open buffers through its overlay; a config or baseline
-change drops it, a save drops the saved file's cached text.
+change drops it, a save drops its cached file texts (a file or a
+dual-pattern callable added since it was built is seen after the next
+config change or restart).
 """
 
 from __future__ import annotations
@@ -86,8 +88,12 @@ class FixProvider:
         self._fixes.clear()
 
     def saved(self, path: Path) -> None:
+        """A file was written: read every file afresh when next needed (a
+        save is also when tools such as formatters rewrite others). The
+        index of dual-pattern callables and files stays until the config
+        changes or the server restarts."""
         for project in self._projects.values():
-            project._texts.pop(path, None)
+            project._texts.clear()
 
     def closed(self, uri: str) -> None:
         self._fixes.pop(uri, None)
