@@ -56,9 +56,14 @@ def apply_workspace_edit(edit: dict[str, Any], buffers: dict[str, str]) -> dict[
 
 
 def code_actions(
-    lsp: LspClient, path: Path, rng: dict[str, Any], diagnostics: list[dict], only: list[str] | None = None
+    lsp: LspClient,
+    path: Path,
+    rng: dict[str, Any],
+    diagnostics: list[dict],
+    only: list[str] | None = None,
+    automatic: bool = False,
 ) -> list[dict[str, Any]]:
-    context: dict[str, Any] = {"diagnostics": diagnostics}
+    context: dict[str, Any] = {"diagnostics": diagnostics, "triggerKind": 2 if automatic else 1}
     if only is not None:
         context["only"] = only
     return lsp.request(
@@ -112,7 +117,11 @@ def test_quick_fix_under_the_cursor_on_an_unsaved_buffer(tmp_path: Path) -> None
         # the legacy route exists only in the editor's buffer
         diagnostics = lsp.change(route, ROUTE_BEFORE, version=2)
         ctx002 = next(d for d in diagnostics if d["code"] == "CTX002")
+        # the lightbulb's automatic request gets the quick fix, not the (costly) fix-all
+        automatic = code_actions(lsp, route, ctx002["range"], [ctx002], automatic=True)
+        assert [a["kind"] for a in automatic] == ["quickfix"]
         actions = code_actions(lsp, route, ctx002["range"], [ctx002])
+        assert sorted(a["kind"] for a in actions) == ["quickfix", "source.fixAll.ctxsep"]  # asked by the user
         quick = [a for a in actions if a["kind"] == "quickfix"]
         assert len(quick) == 1
         assert quick[0]["title"].startswith(

@@ -12,8 +12,12 @@ this module only asks for them and translates:
   non-overlapping fixes, apply, verify (compiles, the fixed findings gone,
   nothing new), loop to a fixed point.
 
-The fixes of one document version (and its fix-all) are computed once, on
-the first request that needs them (editors ask on every cursor move). The project index (dual-pattern
+Only the findings under the cursor are fixed for a quick fix (with the
+other findings of their functions), and fix-all only when asked for: libcst
+takes seconds on a long file dense with findings. Both run in a worker
+thread, one at a time, and are kept for the document version (editors ask
+on every cursor move); a result for a version the buffer has left is
+dropped. The project index (dual-pattern
 callables, call sites) is built once per config root, on the first request
 there, and sees open buffers through its overlay; a config or baseline
 change drops it, a save drops its cached file texts (a file or a
@@ -23,11 +27,11 @@ config change or restart).
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,64 +70,79 @@ class Positions:
         return types.Range(start=self.position(start), end=self.position(end))
 
 
-@dataclass
-class _Cached:
-    version: int | None
-    source: str
-    fixes: list[Fix]
-    #: fix-all's result for this text, once asked: {file: (before, after)}
-    fixed_all: dict[Path, tuple[str, str]] | None = None
-
-
 class FixProvider:
-    """The server's fix state: project indexes and each document's fixes."""
+    """The server's fix state: project indexes, and each document's last
+    quick fixes and fix-all. Computing runs in a worker thread, one request
+    at a time (``lock``), so the event loop keeps answering (libcst takes
+    seconds on a long, dense file)."""
 
     def __init__(self) -> None:
         self._projects: dict[tuple[Path, str], ProjectIndex] = {}
-        self._fixes: dict[str, _Cached] = {}
+        self._quick: dict[str, tuple[tuple[object, ...], list[Fix]]] = {}
+        self._all: dict[str, tuple[tuple[object, ...], dict[Path, tuple[str, str]]]] = {}
+        self._texts_stale = False
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
 
     def forget(self) -> None:
         """A config, baseline or vocabulary changed: every index may be wrong."""
-        self._projects.clear()
-        self._fixes.clear()
+        self._projects = {}
+        self._quick.clear()
+        self._all.clear()
 
     def saved(self, path: Path) -> None:
         """A file was written: read every file afresh when next needed (a
         save is also when tools such as formatters rewrite others). The
         index of dual-pattern callables and files stays until the config
         changes or the server restarts."""
-        for project in self._projects.values():
-            project._texts.clear()
+        self._texts_stale = True
 
     def closed(self, uri: str) -> None:
-        self._fixes.pop(uri, None)
+        self._quick.pop(uri, None)
+        self._all.pop(uri, None)
 
     def project(self, settings: FileSettings, resolver: SettingsResolver, overlay: dict[Path, str]) -> ProjectIndex:
+        """The index for ``settings``' project (built on first use), with the
+        open buffers as its overlay. Runs in the worker, under ``lock``."""
         config = settings.config
         root = config.root if config.path is not None else resolver.cwd
         key = (root, config.digest)
         project = self._projects.get(key)
         if project is None:
             project = self._projects[key] = build_index([str(root)], resolver, config.vocabulary)
+        if self._texts_stale:
+            self._texts_stale = False
+            for known in self._projects.values():
+                known._texts.clear()
         project.overlay = dict(overlay)  # fix-all's trial texts never outlive a request
         return project
 
-    def fixes(
+    def quick_fixes(
         self,
         uri: str,
-        version: int | None,
+        key: tuple[object, ...],
         path: Path,
         source: str,
         settings: FileSettings,
         findings: Sequence[Finding],
         project: ProjectIndex,
     ) -> list[Fix]:
-        return self._entry(uri, version, path, source, settings, findings, project).fixes
+        cached = self._quick.get(uri)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        fixes = compute_fixes(path, source, settings, findings, project)
+        self._quick[uri] = (key, fixes)
+        return fixes
 
     def fixed_all(
         self,
         uri: str,
-        version: int | None,
+        key: tuple[object, ...],
         path: Path,
         source: str,
         settings: FileSettings,
@@ -131,27 +150,12 @@ class FixProvider:
         resolver: SettingsResolver,
         project: ProjectIndex,
     ) -> dict[Path, tuple[str, str]]:
-        entry = self._entry(uri, version, path, source, settings, findings, project)
-        if entry.fixed_all is None:
-            entry.fixed_all = fix_all(path, source, settings, findings, resolver, project)
-        return entry.fixed_all
-
-    def _entry(
-        self,
-        uri: str,
-        version: int | None,
-        path: Path,
-        source: str,
-        settings: FileSettings,
-        findings: Sequence[Finding],
-        project: ProjectIndex,
-    ) -> _Cached:
-        cached = self._fixes.get(uri)
-        if cached is None or cached.version != version or cached.source != source:
-            cached = self._fixes[uri] = _Cached(
-                version, source, compute_fixes(path, source, settings, findings, project)
-            )
-        return cached
+        cached = self._all.get(uri)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        changed = fix_all(path, source, settings, findings, resolver, project)
+        self._all[uri] = (key, changed)
+        return changed
 
 
 def fix_all(
@@ -227,39 +231,59 @@ def _wants(only: Sequence[str] | None, kind: types.CodeActionKind | str) -> bool
     return only is None or any(name == k or name.startswith(f"{k}.") for k in only)
 
 
-def code_actions(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-    """The quick fixes under ``params.range`` and the file's fix-all."""
+async def code_actions(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    """The quick fixes for the findings under ``params.range``, and the
+    file's fix-all when asked for by kind or by the user (not on every
+    cursor move: an automatic request with no ``only``)."""
     uri = params.text_document.uri
     checked = ls.checked.get(uri)
     document = ls.workspace.text_documents.get(uri)
     if checked is None or document is None or checked.result.settings is None or not checked.pairs:
         return None
-    only = [_kind(kind) for kind in params.context.only] if params.context.only else None
-    settings = checked.result.settings
-    path = Path(checked.path)
     source = checked.source
     if document.source != source:
         return None  # the buffer moved on; its diagnostics (and fixes) follow shortly
+    only = [_kind(kind) for kind in params.context.only] if params.context.only else None
+    automatic = params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
+    under = [(d, f) for d, f in checked.pairs if _overlaps(d.range, params.range)]
+    want_quick = _wants(only, types.CodeActionKind.QuickFix) and bool(under)
+    want_all = _wants(only, FIX_ALL) and (only is not None or not automatic)
+    if not want_quick and not want_all:
+        return []
+    settings = checked.result.settings
+    path = Path(checked.path)
+    version = document.version
     resolver = ls.linter.resolver_for(path)
-    project = ls.fixer.project(settings, resolver, ls.open_buffers())
-    codec = document.position_codec
     findings = [finding for _, finding in checked.pairs]
-    actions: list[types.CodeAction] = []
-    if _wants(only, types.CodeActionKind.QuickFix):
-        fixes = ls.fixer.fixes(uri, document.version, path, source, settings, findings, project)
-        for fix in fixes:
-            action = _quick_fix(fix, checked.pairs, params.range, path, uri, source, project, codec)
-            if action is not None:
-                actions.append(action)
-    if _wants(only, FIX_ALL):
-        changed = ls.fixer.fixed_all(uri, document.version, path, source, settings, findings, resolver, project)
-        if changed:
-            edit = types.WorkspaceEdit(
-                changes={
-                    file.as_uri(): [minimal_edit(before, after, codec)] for file, (before, after) in changed.items()
-                }
+    # The fixes of the findings under the cursor come from their functions'
+    # findings (a fix replaces every session read of its function).
+    scopes = {finding.scope for _, finding in under}
+    near = [finding for finding in findings if finding.scope in scopes]
+    fixes: list[Fix] = []
+    changed: dict[Path, tuple[str, str]] = {}
+    async with ls.fixer.lock:
+        project = await asyncio.to_thread(ls.fixer.project, settings, resolver, ls.open_buffers())
+        if want_quick:
+            near_key: tuple[object, ...] = (version, source, tuple(near))
+            fixes = await asyncio.to_thread(ls.fixer.quick_fixes, uri, near_key, path, source, settings, near, project)
+        if want_all:
+            all_key: tuple[object, ...] = (version, source)
+            changed = await asyncio.to_thread(
+                ls.fixer.fixed_all, uri, all_key, path, source, settings, findings, resolver, project
             )
-            actions.append(types.CodeAction(title="ctxsep: fix all safe fixes", kind=FIX_ALL, edit=edit))
+    if ls.workspace.text_documents.get(uri) is not document or document.version != version:
+        return None  # edited meanwhile: these edits would land in the wrong places
+    codec = document.position_codec
+    actions: list[types.CodeAction] = []
+    for fix in fixes:
+        action = _quick_fix(fix, checked.pairs, params.range, path, uri, source, project, codec)
+        if action is not None:
+            actions.append(action)
+    if changed:
+        edit = types.WorkspaceEdit(
+            changes={file.as_uri(): [minimal_edit(before, after, codec)] for file, (before, after) in changed.items()}
+        )
+        actions.append(types.CodeAction(title="ctxsep: fix all safe fixes", kind=FIX_ALL, edit=edit))
     return actions
 
 
@@ -308,9 +332,9 @@ def register(server: CtxsepServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False),
     )
-    def code_action(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    async def code_action(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         try:
-            return code_actions(ls, params)
+            return await code_actions(ls, params)
         except Exception:  # a bug in a fix must not cost the editor its diagnostics
             logger.exception("code actions for %s failed", params.text_document.uri)
             return None
