@@ -138,7 +138,7 @@ def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None
     before = snapshot(root)
     code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
     assert (code, snapshot(root)) == (0, before), err
-    assert "app/profiles.py:11: 'get_user_profile' call sites: 1 call site needs a hand" in out
+    assert "app/profiles.py:11: no session-parameter fix for 'get_user_profile': 1 call site needs a hand" in out
     assert "unknown.py:2" in out
 
 
@@ -158,3 +158,13 @@ def test_an_existing_session_parameter_is_reused_only_with_unsafe_fixes(tmp_path
     code, _, err = ctxsep(root, "fix", "--unsafe-fixes", "--select", "CTX005", "app/existing.py")
     assert code == 0, err
     assert read(root, "app/existing.py") == dedent(EXISTING).replace("user_context.db_session.execute", "db.execute")
+
+
+def test_the_annotation_is_imported_the_way_the_project_imports_it(tmp_path: Path) -> None:
+    profiles = dedent(PROFILES).replace("from sqlalchemy.ext.asyncio import AsyncSession\n", "")
+    root = make(tmp_path, **{"app/profiles.py": profiles})
+    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    assert code == 0, out + err
+    text = read(root, "app/profiles.py")
+    assert "from app.models import User\nfrom sqlalchemy.ext.asyncio import AsyncSession\n" in text
+    assert "user_context: UserExecutionContext, db_session: AsyncSession):" in text

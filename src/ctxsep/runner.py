@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
-from ctxsep.model import ConfigError, Finding, Severity
+from ctxsep.model import ConfigError, Finding, Fix, Severity
 
 if TYPE_CHECKING:
     import pathspec
@@ -55,6 +55,12 @@ class RunResult:
     #: how each file's result was obtained: "cached" (unchanged stamp),
     #: "rehashed" (same bytes, new stamp) and "checked"
     cache_stats: dict[str, int] = field(default_factory=dict)
+    #: the fix offered for a shown finding, by (path, line, col, code); filled
+    #: by ``ctxsep check`` (``ctxsep.fixes.marks``), read by the formats
+    fixes: dict[tuple[str, int, int, str], Fix] = field(default_factory=dict)
+
+    def fix_for(self, finding: Finding) -> Fix | None:
+        return self.fixes.get((finding.path, finding.line, finding.col, finding.code))
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
@@ -83,7 +89,14 @@ class RunResult:
             "warnings": sum(1 for f in findings if f.severity is Severity.WARN),
             "baselined": sum(len(r.baselined) for r in self.results),
             "by_code": dict(sorted(by_code.items())),
+            **({"fixable": self.fixable()} if self.fixes else {}),
         }
+
+    def fixable(self) -> dict[str, int]:
+        """How many shown findings ``ctxsep fix`` would fix ("safe"), and how
+        many more ``--unsafe-fixes`` would ("unsafe")."""
+        safe = sum(1 for fix in self.fixes.values() if fix.safe)
+        return {"safe": safe, "unsafe": len(self.fixes) - safe}
 
     @property
     def failed(self) -> bool:

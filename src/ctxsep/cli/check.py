@@ -11,6 +11,7 @@ from typing import Any
 from ctxsep.cache import ResultCache
 from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver
+from ctxsep.fixes.marks import attach_fixes
 from ctxsep.output import FORMATS
 from ctxsep.runner import run_check
 
@@ -49,5 +50,6 @@ def run(args: argparse.Namespace) -> int:
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
     result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
     result.show_baselined = args.show_baselined
+    attach_fixes(result, args.paths, resolver)
     sys.stdout.write(FORMATS[args.format](result, args.quiet))
     return 1 if result.failed else 0

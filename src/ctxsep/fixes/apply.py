@@ -89,14 +89,14 @@ def _codes(fix: Fix) -> set[str]:
     return {fix.code, *(code for code, _, _ in fix.fixes)}
 
 
-def project_index(paths: list[str], resolver: SettingsResolver) -> ProjectIndex:
+def project_index(paths: list[str], resolver: SettingsResolver, keep_bytes: bool = False) -> ProjectIndex:
     """The index of the project holding the first PATH: the tree of its config
     file (or the cwd when there is none)."""
     first = resolver.cwd / (paths[0] if paths else ".")
     anchor = first / "__init__.py" if first.is_dir() else first
     config = resolver.for_path(anchor).config
     root = config.root if config.path is not None else resolver.cwd
-    return build_index([str(root)], resolver, config.vocabulary)
+    return build_index([str(root)], resolver, config.vocabulary, keep_bytes)
 
 
 def run_fixes(
@@ -110,7 +110,7 @@ def run_fixes(
     """Fix every file under ``paths`` in memory (see :func:`write`).
     Raises ConfigError before touching anything."""
     checked = run_check(paths, resolver, jobs=jobs)
-    project = project_index(paths, resolver)
+    project = project_index(paths, resolver, keep_bytes=True)
     run = FixRun(files_checked=len(checked.results))
     wanted = _wanted(_codes, set(select), set(ignore))
     candidates: list[Path] = []

@@ -15,7 +15,7 @@ import re
 
 import libcst as cst
 
-from ctxsep.fixes.base import FixProvider
+from ctxsep.fixes.base import FixExample, FixProvider
 from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names
 from ctxsep.model import SAFE, UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
@@ -23,6 +23,55 @@ from ctxsep.semantics.vocabulary import Category
 
 class CleanupFix(FixProvider):
     name = "final-cleanup"
+    summary = (
+        "In the final phase: an import of a legacy name nothing else in the module mentions is removed (safe); "
+        "`Union[Legacy, Scoped]` / `Legacy | Scoped` annotations are narrowed to the request-scoped type and "
+        "`if isinstance(x, Legacy):` branches are dropped, keeping the other branch (unsafe)."
+    )
+    examples = (
+        FixExample(
+            before="""
+                from app.context import RequestScopedContext, UserExecutionContext
+
+
+                def user_of(context: RequestScopedContext) -> str:
+                    return context.user_id
+                """,
+            after="""
+                from app.context import RequestScopedContext
+
+
+                def user_of(context: RequestScopedContext) -> str:
+                    return context.user_id
+                """,
+            phase="final",
+        ),
+        FixExample(
+            before="""
+                from typing import Union
+
+                from app.context import RequestScopedContext, UserExecutionContext
+
+
+                def user_of(context: Union[UserExecutionContext, RequestScopedContext]) -> str:
+                    if isinstance(context, UserExecutionContext):
+                        return context.legacy_user_id
+                    else:
+                        return context.user_id
+                """,
+            after="""
+                from typing import Union
+
+                from app.context import RequestScopedContext
+
+
+                def user_of(context: RequestScopedContext) -> str:
+                    return context.user_id
+                """,
+            unsafe=True,
+            phase="final",
+        ),
+    )
     codes = ("CTX007",)
     applicability = SAFE
     conditions = (
@@ -106,7 +155,7 @@ def _narrow(view: FileView, name: cst.Name, finding: Finding, scoped: frozenset[
     """``Union[Legacy, Scoped]`` -> ``Scoped``; ``Legacy | Scoped`` -> ``Scoped``."""
     parent = view.parent(name)
     fixed = ((finding.code, finding.line, finding.col),)
-    title = f"Narrow the annotation to drop {name.value} (unsafe)"
+    title = f"Narrow the annotation to drop {name.value}"
     if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.BitOr):
         other = parent.right if parent.left is name else parent.left
         if not mentioned_names(other) & scoped:
@@ -148,7 +197,7 @@ def _drop_branch(view: FileView, name: cst.Name, finding: Finding) -> Fix | None
     ):
         return None
     fixed = ((finding.code, finding.line, finding.col),)
-    title = f"Drop the isinstance(..., {name.value}) branch (unsafe)"
+    title = f"Drop the isinstance(..., {name.value}) branch"
     orelse = statement.orelse
     if orelse is None:
         block = view.parent(statement)

@@ -14,11 +14,14 @@ from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Finding, Fix
 
+#: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with)
+_VIEW_CODES = frozenset({"CTX002", "CTX003", "CTX005", "CTX007"})
+
 
 def needs_view(findings: Sequence[Finding], source: str, project: ProjectIndex, settings: FileSettings) -> bool:
     """Whether any fix could apply: a shown finding, or a call of a
     dual-pattern callable where CTX006 is on."""
-    if any(f.code != "CTX900" for f in findings):
+    if any(f.code in _VIEW_CODES for f in findings):
         return True
     return bool(project.dual) and "CTX006" in settings.enabled_codes() and any(name in source for name in project.dual)
 

@@ -17,7 +17,7 @@ import re
 
 import libcst as cst
 
-from ctxsep.fixes.base import FixProvider, NotOffered
+from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.route_handler import is_store, names_in, session_arg_edit
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import SAFE, Fix
@@ -149,6 +149,49 @@ def _assigned_from(view: FileView, function: cst.FunctionDef, call: cst.Call, fa
 
 class DualCallFix(FixProvider):
     name = "dual-pattern-call"
+    summary = (
+        "A call of a dual-pattern callable defined in the project that passes a request-scoped context and no "
+        "session gets the one session in scope as its session argument (positionally when the session "
+        "parameter follows the context parameter, else by keyword)."
+    )
+    examples = (
+        FixExample(
+            before="""
+                from typing import Optional, Union
+
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.context import RequestScopedContext, UserExecutionContext
+
+
+                async def process(
+                    context: Union[UserExecutionContext, RequestScopedContext],
+                    db_session: Optional[AsyncSession] = None,
+                ): ...
+
+
+                async def handler(context: RequestScopedContext, db: AsyncSession):
+                    return await process(context)
+                """,
+            after="""
+                from typing import Optional, Union
+
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.context import RequestScopedContext, UserExecutionContext
+
+
+                async def process(
+                    context: Union[UserExecutionContext, RequestScopedContext],
+                    db_session: Optional[AsyncSession] = None,
+                ): ...
+
+
+                async def handler(context: RequestScopedContext, db: AsyncSession):
+                    return await process(context, db)
+                """,
+        ),
+    )
     codes = ("CTX006",)
     applicability = SAFE
     conditions = (

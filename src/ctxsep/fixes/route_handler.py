@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ctxsep.fixes.base import FixProvider, NotOffered
+from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.view import FileView, join_tail, last_name
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
@@ -161,6 +161,40 @@ class _Plan:
 
 class RouteHandlerFix(FixProvider):
     name = "route-handler"
+    summary = (
+        "In an `async def`, the legacy constructor call becomes `await <scoped factory>(...)` without the "
+        "session keyword; `.db_session` reads of the context become the session that was passed; calls of "
+        "dual-pattern callables get that session; renamed identifier fields follow `[tool.ctxsep.fix] "
+        "renamed-fields`; the factory's import is added from `[tool.ctxsep.fix] scoped-factory`."
+    )
+    examples = (
+        FixExample(
+            before="""
+                from app.context import create_user_execution_context
+                from app.queries import query_for
+
+
+                async def post_message(body, db):
+                    # one context per request
+                    ctx = create_user_execution_context(user_id=body.user_id, thread_id="t", db_session=db)
+                    rows = await ctx.db_session.execute(query_for(ctx.user_id))
+                    return rows
+                """,
+            after="""
+                from app.context import create_user_execution_context
+                from app.context import get_request_scoped_user_context
+                from app.queries import query_for
+
+
+                async def post_message(body, db):
+                    # one context per request
+                    ctx = await get_request_scoped_user_context(user_id=body.user_id, thread_id="t")
+                    rows = await db.execute(query_for(ctx.user_id))
+                    return rows
+                """,
+            config='[fix]\nscoped-factory = "app.context.get_request_scoped_user_context"\n',
+        ),
+    )
     codes = ("CTX002", "CTX001", "CTX005")
     applicability = SAFE
     conditions = (

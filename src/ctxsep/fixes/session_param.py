@@ -21,13 +21,20 @@ from pathlib import Path
 
 import libcst as cst
 
-from ctxsep.fixes.base import FixProvider, NotOffered
+from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.dual_call import _functions, _params, sessions_in_scope
-from ctxsep.fixes.route_handler import is_store, module_binds, names_in
+from ctxsep.fixes.route_handler import import_edit, is_store, module_binds, names_in
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
+
+class Note(NotOffered):
+    """Not offered, and worth telling the user (with --unsafe-fixes)."""
+
+
+#: a function called (by name) from more files than this is not threaded through
+MAX_CALLER_FILES = 50
 #: parsed views of other files, by path, for the text they were parsed from
 _VIEWS: dict[Path, tuple[str, FileView]] = {}
 
@@ -41,6 +48,44 @@ class _Target:
 
 class SessionParameterFix(FixProvider):
     name = "session-parameter"
+    summary = (
+        "A function reading its session out of a context parameter takes the session as a parameter: an "
+        "existing session parameter replaces the reads; otherwise `[tool.ctxsep.fix] session-parameter` "
+        "(default `db: AsyncSession`) is added, replaces the reads, and every call site in the project passes "
+        "a session by keyword (the caller's one session in scope, or a legacy caller's context's `.db_session`). "
+        "Unsafe; not offered when a call site cannot be resolved or cannot provide a session."
+    )
+    examples = (
+        FixExample(
+            before="""
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.context import UserExecutionContext
+
+
+                async def load_profile(user_context: UserExecutionContext):
+                    return await user_context.db_session.get(Profile, user_context.user_id)
+
+
+                async def route(user_context: UserExecutionContext, db: AsyncSession):
+                    return await load_profile(user_context)
+                """,
+            after="""
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                from app.context import UserExecutionContext
+
+
+                async def load_profile(user_context: UserExecutionContext, db: AsyncSession):
+                    return await db.get(Profile, user_context.user_id)
+
+
+                async def route(user_context: UserExecutionContext, db: AsyncSession):
+                    return await load_profile(user_context, db=db)
+                """,
+            unsafe=True,
+        ),
+    )
     codes = ("CTX005", "CTX003")
     applicability = UNSAFE
     conditions = (
@@ -67,9 +112,11 @@ class SessionParameterFix(FixProvider):
         for function, findings in functions.items():
             try:
                 result.append(self._fix(view, function, findings))
-            except NotOffered as why:
-                if str(why).startswith("call sites:"):
-                    view.notes.append(f"{view.positions[function].start.line}: '{function.name.value}' {why}")
+            except Note as why:
+                line = view.positions[function].start.line
+                view.notes.append(f"{line}: no session-parameter fix for '{function.name.value}': {why}")
+            except NotOffered:
+                continue
         return result
 
     def _fix(self, view: FileView, function: cst.FunctionDef, findings: list[Finding]) -> Fix:
@@ -100,7 +147,7 @@ class SessionParameterFix(FixProvider):
         )
         if len(existing) == 1:
             edits = [view.replace(r, cst.Name(existing[0], lpar=r.lpar, rpar=r.rpar)) for r in reads]
-            title = f"Use the session parameter `{existing[0]}` instead of the context's session (unsafe)"
+            title = f"Use the session parameter `{existing[0]}` instead of the context's session"
             return Fix(findings[0].code, UNSAFE, title, tuple(edits), fixed)
         if existing:
             raise NotOffered("more than one session parameter")
@@ -113,12 +160,16 @@ class SessionParameterFix(FixProvider):
             for n in mentioned_names(cst.parse_expression(annotation))
             if not module_binds(view.module, n) and n not in dir(builtins)
         )
-        if unbound:
-            raise NotOffered(f"call sites: not offered: {', '.join(unbound)} is not imported in this module")
-        edits = [view.replace(r, cst.Name(name, lpar=r.lpar, rpar=r.rpar)) for r in reads]
+        imports = []
+        for missing in unbound:
+            module = view.project.import_source(missing)
+            if module is None:
+                raise Note(f"{missing} is not imported in this module, nor anywhere in the project")
+            imports.append(import_edit(view, f"{module}.{missing}", None))
+        edits = [view.replace(r, cst.Name(name, lpar=r.lpar, rpar=r.rpar)) for r in reads] + imports
         edits.append(self._param_edit(view, function, f"{name}: {annotation}"))
         edits.extend(self._call_sites(view, function, contexts, name, reads[0].attr.value))
-        title = f"Add a `{name}: {annotation}` parameter, use it, and pass a session at every call site (unsafe)"
+        title = f"Add a `{name}: {annotation}` parameter, use it, and pass a session at every call site"
         return Fix(findings[0].code, UNSAFE, title, tuple(edits), fixed)
 
     def _context_params(self, view: FileView, function: cst.FunctionDef) -> tuple[str, ...]:
@@ -145,7 +196,18 @@ class SessionParameterFix(FixProvider):
     ) -> list[Edit]:
         fname = function.name.value
         owner = _class_of(view, function)
-        views = [v for path in view.project.files_mentioning(fname) if (v := self._view_of(view, path)) is not None]
+        candidates = []
+        call_re = re.compile(rf"\b{re.escape(fname)}\s*\(")
+        for path in view.project.files_mentioning(fname):
+            text = view.project.text(path)
+            if text is not None and call_re.search(text):
+                candidates.append(path)
+        if len(candidates) > MAX_CALLER_FILES:
+            raise Note(
+                f"{len(candidates)} files call a function named '{fname}'; "
+                f"more than {MAX_CALLER_FILES} is too many to resolve, so the call sites need a hand"
+            )
+        views = [v for path in candidates if (v := self._view_of(view, path)) is not None]
         if not any(v.path == view.path for v in views):
             views.append(view)
         definitions = sum(len(re.findall(rf"\bdef\s+{re.escape(fname)}\b", v.source)) for v in views)
@@ -172,8 +234,8 @@ class SessionParameterFix(FixProvider):
                 edits.append(other.insert_after(call.args[-1].value, f", {name}={session}"))
         if unresolved:
             count = len(unresolved)
-            raise NotOffered(
-                f"call sites: {count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
+            raise Note(
+                f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
                 f"before a session parameter can be added ({', '.join(unresolved[:5])})"
             )
         return edits

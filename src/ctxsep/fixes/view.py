@@ -10,13 +10,14 @@ nodes stays byte for byte.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ctxsep.config import FileSettings
 from ctxsep.inventory.project import ProjectIndex
@@ -42,7 +43,7 @@ class FileView:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = module
         self.positions = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.parents = parent_map(module)
 
     # -- vocabulary ----------------------------------------------------------------
 
@@ -180,6 +181,32 @@ class FileView:
             return self.insert_at(end_line + 1, 0, text + self.newline)
         last = len(self._lines)
         return self.insert_at(last, len(self._lines[-1]), self.newline + text)
+
+
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent, from the nodes' own fields (what libcst's
+    ParentNodeProvider gives, several times faster)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        names = _FIELDS.get(type(node))
+        if names is None:
+            names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                parents[value] = node
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        parents[child] = node
+                        stack.append(child)
+    return parents
 
 
 def last_name(node: cst.BaseExpression) -> str | None:

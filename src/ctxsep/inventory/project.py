@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,11 +45,27 @@ class DualCallable:
 
 @dataclass
 class ProjectIndex:
+    """The project's files; what is known about them is worked out on first
+    use (``dual``) and kept."""
+
     files: list[Path] = field(default_factory=list)
-    dual: dict[str, list[DualCallable]] = field(default_factory=dict)
+    vocabulary: Vocabulary | None = None
+    #: keep every file's bytes after the first search (faster for many
+    #: searches; ``ctxsep fix`` does, ``check`` does not: its memory is bounded)
+    keep_bytes: bool = False
+    _dual: dict[str, list[DualCallable]] | None = field(default=None, repr=False)
     _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
     #: texts that differ from the disk (fixes applied in memory, an editor's buffers)
     overlay: dict[Path, str] = field(default_factory=dict)
+    _mentions: dict[str, list[Path]] = field(default_factory=dict, repr=False)
+    _bytes: dict[Path, bytes] | None = field(default=None, repr=False)
+
+    @property
+    def dual(self) -> dict[str, list[DualCallable]]:
+        """Dual-pattern callables by name (empty without a vocabulary)."""
+        if self._dual is None:
+            self._dual = _dual_callables(self) if self.vocabulary is not None else {}
+        return self._dual
 
     def dual_for(self, name: str | None) -> DualCallable | None:
         """The dual-pattern callable called ``name``, when every definition
@@ -61,6 +78,42 @@ class ProjectIndex:
             return None
         return candidates[0]
 
+    def _each_bytes(self) -> Iterator[tuple[Path, bytes]]:
+        """Every file's bytes (the in-memory text where there is one)."""
+        if self._bytes is not None:
+            for path, data in self._bytes.items():
+                yield path, self.overlay[path].encode("utf-8", "surrogatepass") if path in self.overlay else data
+            return
+        kept: dict[Path, bytes] = {}
+        for path in self.files:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if self.keep_bytes:
+                kept[path] = data
+            yield path, self.overlay[path].encode("utf-8", "surrogatepass") if path in self.overlay else data
+        if self.keep_bytes:
+            self._bytes = kept
+
+    def import_source(self, name: str) -> str | None:
+        """The module the project most often imports ``name`` from
+        (``from M import name``), for adding that import elsewhere."""
+        pattern = re.compile(rb"^\s*from\s+([\w.]+)\s+import\s+[^\n]*\b" + re.escape(name.encode()) + rb"\b", re.M)
+        counts: dict[str, int] = {}
+        for path in self.files_mentioning(name):
+            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+            for match in pattern.finditer(data):
+                module = match.group(1).decode()
+                if not module.startswith("."):
+                    counts[module] = counts.get(module, 0) + 1
+        return max(counts, key=lambda m: (counts[m], m)) if counts else None
+
     def text(self, path: Path) -> str | None:
         if path in self.overlay:
             return self.overlay[path]
@@ -72,27 +125,33 @@ class ProjectIndex:
         return self._texts[path]
 
     def files_mentioning(self, name: str) -> list[Path]:
-        """Files whose text spells ``name`` (candidates for its call sites)."""
-        found = []
-        for path in self.files:
-            text = self.text(path)
-            if text is not None and name in text:
-                found.append(path)
-        return found
+        """Files whose text spells ``name`` (candidates for its call sites).
+        Only those files' texts are kept."""
+        found = self._mentions.get(name)
+        if found is None:
+            needle = name.encode()
+            found = [path for path, data in self._each_bytes() if needle in data]
+            self._mentions[name] = found
+        return [p for p in {*found, *(p for p, t in self.overlay.items() if name in t)}]
 
 
-def build_index(paths: Iterable[str], resolver: SettingsResolver, vocabulary: Vocabulary) -> ProjectIndex:
-    """Index every Python file under ``paths``."""
+def build_index(
+    paths: Iterable[str], resolver: SettingsResolver, vocabulary: Vocabulary, keep_bytes: bool = False
+) -> ProjectIndex:
+    """Index every Python file under ``paths`` (cheap: files are read when
+    the index is first asked something)."""
     files = FileCollector(resolver).collect(list(paths))
-    index = ProjectIndex(files=files)
+    return ProjectIndex(files=files, vocabulary=vocabulary, keep_bytes=keep_bytes)
+
+
+def _dual_callables(index: ProjectIndex) -> dict[str, list[DualCallable]]:
+    vocabulary = index.vocabulary
+    assert vocabulary is not None
+    found: dict[str, list[DualCallable]] = {}
     legacy = _last_names(vocabulary, Category.LEGACY_CONTEXT_TYPE)
     scoped = _last_names(vocabulary, Category.SCOPED_CONTEXT_TYPE)
     sessions = _last_names(vocabulary, Category.SESSION_TYPE)
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
+    for path, data in index._each_bytes():
         if not any(n.encode() in data for n in legacy) or not any(n.encode() in data for n in scoped):
             continue
         try:
@@ -101,10 +160,10 @@ def build_index(paths: Iterable[str], resolver: SettingsResolver, vocabulary: Vo
             continue
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found = _dual(node, str(path), legacy, scoped, sessions, vocabulary.session_names)
-                if found is not None:
-                    index.dual.setdefault(found.name, []).append(found)
-    return index
+                dual = _dual(node, str(path), legacy, scoped, sessions, vocabulary.session_names)
+                if dual is not None:
+                    found.setdefault(dual.name, []).append(dual)
+    return found
 
 
 def _last_names(vocabulary: Vocabulary, category: Category) -> frozenset[str]:
