@@ -18,11 +18,9 @@ takes seconds on a long file dense with findings. Both run in a worker
 thread, one at a time, and are kept for the document version (editors ask
 on every cursor move); a result for a version the buffer has left is
 dropped. The project index (dual-pattern
-callables, call sites) is built once per config root, on the first request
-there, and sees open buffers through its overlay; a config or baseline
-change drops it, a save drops its cached file texts (a file or a
-dual-pattern callable added since it was built is seen after the next
-config change or restart).
+callables, call sites) is made per config root on the first request there,
+sees open buffers through its overlay, and is made afresh after a save or
+a config change.
 """
 
 from __future__ import annotations
@@ -80,7 +78,7 @@ class FixProvider:
         self._projects: dict[tuple[Path, str], ProjectIndex] = {}
         self._quick: dict[str, tuple[tuple[object, ...], list[Fix]]] = {}
         self._all: dict[str, tuple[tuple[object, ...], dict[Path, tuple[str, str]]]] = {}
-        self._texts_stale = False
+        self._stale = False
         self._lock: asyncio.Lock | None = None
 
     @property
@@ -96,11 +94,10 @@ class FixProvider:
         self._all.clear()
 
     def saved(self, path: Path) -> None:
-        """A file was written: read every file afresh when next needed (a
-        save is also when tools such as formatters rewrite others). The
-        index of dual-pattern callables and files stays until the config
-        changes or the server restarts."""
-        self._texts_stale = True
+        """A file was written (a save is also when formatters rewrite
+        others): build the index afresh when next needed. Building it only
+        lists the files (the index reads them lazily), in the worker."""
+        self._stale = True
 
     def closed(self, uri: str) -> None:
         self._quick.pop(uri, None)
@@ -112,13 +109,12 @@ class FixProvider:
         config = settings.config
         root = config.root if config.path is not None else resolver.cwd
         key = (root, config.digest)
+        if self._stale:
+            self._stale = False
+            self._projects = {}
         project = self._projects.get(key)
         if project is None:
             project = self._projects[key] = build_index([str(root)], resolver, config.vocabulary)
-        if self._texts_stale:
-            self._texts_stale = False
-            for known in self._projects.values():
-                known._texts.clear()
         project.overlay = dict(overlay)  # fix-all's trial texts never outlive a request
         return project
 
