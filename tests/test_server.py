@@ -239,6 +239,16 @@ def test_hover_names_a_severity_override(workspace: Path, client: LspClient) -> 
     assert "phase: **migrated**, from the config's `default-phase`" in text
 
 
+def test_invalid_toml_is_shown_at_its_line(workspace: Path, client: LspClient) -> None:
+    broken = '[tool.ctxsep]\ndefault-phase = "legacy"\nbaseline = \n'
+    root = make_project(workspace / "bad-toml", {"app/users.py": ROUTE}, pyproject=broken)
+    mark = client.mark()
+    assert client.open(root / "app/users.py") == []
+    (problem,) = client.diagnostics((root / "pyproject.toml").as_uri(), mark)
+    assert problem["message"].startswith("ctxsep config error: invalid TOML")
+    assert problem["range"]["start"]["line"] == 2
+
+
 def test_broken_baseline_is_shown_on_the_baseline_file(workspace: Path, client: LspClient) -> None:
     root = make_project(
         workspace / "broken-baseline", {"app/routes/users.py": ROUTE, "ctxsep-baseline.json": "{\n  not json\n"}
