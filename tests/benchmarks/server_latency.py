@@ -157,17 +157,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--reps", type=int, default=40)
+    parser.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="time this real file instead (in place, with its own config; it is never written)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to FILE")
     args = parser.parse_args()
-    text = dense_buffer(args.lines)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / ".git").mkdir()
-        (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-        path = root / "app" / "billing" / "routes.py"
-        path.parent.mkdir(parents=True)
-        path.write_text(text, encoding="utf-8")
+        if args.file is not None:
+            path = args.file.resolve()
+            root = path.parent
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = dense_buffer(args.lines)
+            root = Path(tmp)
+            (root / ".git").mkdir()
+            (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+            path = root / "app" / "billing" / "routes.py"
+            path.parent.mkdir(parents=True)
+            path.write_text(text, encoding="utf-8")
         results = {
+            "file": str(args.file) if args.file is not None else "synthetic",
             "lines": text.count("\n"),
             "engine_only_cpu_median_ms": engine_only(path, text, 20),
             "no_debounce": measure(root, path, text, 0, args.reps),
