@@ -181,6 +181,26 @@ def test_unsaved_edit_is_linted_and_close_clears(project: Path, client: LspClien
     diagnostics = client.change(path, edited, version=2)
     assert sorted((d["code"], d["range"]["start"]["line"]) for d in diagnostics) == [("CTX001", 9), ("CTX002", 9)]
     assert path.read_text(encoding="utf-8") == CLEAN  # linted from the buffer, not the disk
+    # as editors send edits: incremental ranges (here: drop the session keyword)
+    line = edited.splitlines()[9]
+    start = line.index(", db_session=db")
+    mark = client.mark()
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": path.as_uri(), "version": 3},
+            "contentChanges": [
+                {
+                    "range": {
+                        "start": {"line": 9, "character": start},
+                        "end": {"line": 9, "character": start + len(", db_session=db")},
+                    },
+                    "text": "",
+                }
+            ],
+        },
+    )
+    assert [d["code"] for d in client.diagnostics(path.as_uri(), mark)] == ["CTX002"]
     mark = client.mark()
     client.notify("textDocument/didClose", {"textDocument": {"uri": path.as_uri()}})
     assert client.diagnostics(path.as_uri(), mark) == []
