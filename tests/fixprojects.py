@@ -39,8 +39,8 @@ def create_user_execution_context(user_id, thread_id, db_session=None):
     return UserExecutionContext(user_id, thread_id, db_session)
 
 
-async def get_request_scoped_user_context(user_id, thread_id):
-    return RequestScopedContext(user_id, thread_id)
+async def get_request_scoped_user_context(user_id, thread_id, websocket_connection_id=None):
+    return RequestScopedContext(user_id, thread_id, websocket_connection_id)
 """
 
 SERVICE = """

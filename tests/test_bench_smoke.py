@@ -42,3 +42,4 @@ def test_the_benchmark_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
     names = [row["name"] for row in json.loads(results.read_text(encoding="utf-8"))["rows"]]
     assert "ctxsep check, cold" in names and "flake8 + ctxsep" in names
     assert "mypy + mypy_ctxsep" in names  # the test extras install mypy: the row is measured, not skipped
+    assert "ctxsep fix --unsafe-fixes --diff" in names

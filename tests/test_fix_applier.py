@@ -66,3 +66,29 @@ def test_edits_apply_in_order_and_overlaps_wait() -> None:
     assert chosen == [one, three]
     edits = [e for fix in chosen for e in fix.edits]
     assert apply_edits(source, edits) == "^aXd+ef"
+
+
+def test_a_symlinked_file_is_not_rewritten(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (tmp_path / "proj").mkdir()
+    root = project(tmp_path / "proj", {})
+    outside.mkdir()
+    (outside / "message.py").write_text(textwrap.dedent(ROUTE_BEFORE).lstrip("\n"))
+    link = root / "app/routes/message.py"
+    link.symlink_to(outside / "message.py")
+    code, out, _ = ctxsep_cli(root, "fix", ".")
+    assert code == 1
+    assert "app/routes/message.py: not fixed: a symbolic link; fix the file it points to" in out
+    assert link.is_symlink()
+    assert (outside / "message.py").read_text() == textwrap.dedent(ROUTE_BEFORE).lstrip("\n")
+
+
+def test_line_endings_and_a_byte_order_mark_survive(tmp_path: Path) -> None:
+    root = project(tmp_path, {})
+    before = textwrap.dedent(ROUTE_BEFORE).lstrip("\n").replace("\n", "\r\n")
+    after = textwrap.dedent(ROUTE_AFTER).lstrip("\n").replace("\n", "\r\n")
+    route = root / "app/routes/message.py"
+    route.write_bytes(b"\xef\xbb\xbf" + before.encode())
+    code, out, err = ctxsep_cli(root, "fix", ".")
+    assert code == 0, out + err
+    assert route.read_bytes() == b"\xef\xbb\xbf" + after.encode()

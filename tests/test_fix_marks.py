@@ -8,21 +8,22 @@ import json
 import textwrap
 from pathlib import Path
 
-from fixprojects import ROUTE_AFTER, ROUTE_BEFORE, ctxsep, project
+from fixprojects import CONFIG, ROUTE_AFTER, ROUTE_BEFORE, ctxsep, project
 
 UNSAFE_ONLY = """
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Union
 
-from app.context import UserExecutionContext
+from app.context import RequestScopedContext, UserExecutionContext
 
 
-async def rename(user_context: UserExecutionContext, db: AsyncSession):
-    await user_context.db_session.execute("update ...")
+def user_of(context: Union[UserExecutionContext, RequestScopedContext]) -> str:
+    return context.user_id
 """
 
 
 def test_text_json_and_sarif_carry_the_fix(tmp_path: Path) -> None:
-    root = project(tmp_path, {"message.py": ROUTE_BEFORE, "rename.py": UNSAFE_ONLY})
+    config = CONFIG + '\n[phases]\n"app/routes/rename.py" = "final"\n'
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE, "rename.py": UNSAFE_ONLY}, config=config)
     code, out, err = ctxsep(root, "check", "--no-cache", ".")
     assert code == 1, err
     lines = out.splitlines()
@@ -50,12 +51,13 @@ def test_text_json_and_sarif_carry_the_fix(tmp_path: Path) -> None:
         assert edit["path"] == "app/routes/message.py"
         result = result[: offset(edit["location"])] + edit["content"] + result[offset(edit["end_location"]) :]
     assert result == textwrap.dedent(ROUTE_AFTER).lstrip("\n")
-    assert by_code[("app/routes/rename.py", "CTX005")]["fix"]["applicability"] == "unsafe"
+    narrowed = [f for f in document["findings"] if f["path"] == "app/routes/rename.py" and "fix" in f]
+    assert [f["fix"]["applicability"] for f in narrowed] == ["unsafe"]
 
     code, out, err = ctxsep(root, "check", "--no-cache", "--format", "sarif", ".")
     results = json.loads(out)["runs"][0]["results"]
     fixed = [r for r in results if r.get("fixes")]
-    assert {r["ruleId"] for r in fixed} == {"CTX001", "CTX002", "CTX005"}
+    assert {r["ruleId"] for r in fixed} == {"CTX001", "CTX002", "CTX007"}
     change = fixed[0]["fixes"][0]["artifactChanges"][0]
     assert change["artifactLocation"]["uri"].startswith("app/routes/")
     assert {"deletedRegion", "insertedContent"} <= set(change["replacements"][0])

@@ -157,7 +157,7 @@ def test_select_ignore_and_shown_findings_only(tmp_path: Path) -> None:
     assert ctxsep(root, "fix", ".")[0] == 0
     assert snapshot(root) == before
     code, _, err = ctxsep(root, "fix", "--select", "CTX999", ".")
-    assert code == 2 and "unknown rule code 'CTX999'" in err
+    assert code == 2 and "--select CTX999: matches no ctxsep rule" in err
 
 
 STALE_V1 = """
@@ -198,11 +198,24 @@ def test_baselined_findings_are_not_fixed_and_entries_a_fix_removed_are_stale(tm
 
 
 def test_config_table_is_validated(tmp_path: Path) -> None:
-    root = project(
-        tmp_path, {"message.py": ROUTE_BEFORE}, config='[fix]\nscoped-factroy = "a.b"\nsession-parameter = "db"\n'
-    )
+    config = '[fix]\nscoped-factroy = "a.b"\nsession-parameter = "db"\nrenamed-fields = { a = 1 }\n'
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE}, config=config)
     code, _, err = ctxsep(root, "fix", ".")
     assert code == 2
     assert "[fix] 'scoped-factroy': unknown key (did you mean 'scoped-factory'?)" in err
     assert "[fix] 'session-parameter': must be 'name: Annotation'" in err
+    assert "[fix.renamed-fields] 'a': must map an identifier to an identifier, not 1" in err
+    code, _, err = ctxsep(root, "check", ".")
+    assert code == 2 and "scoped-factroy" in err  # every command reads the same validated config
+    (root / "ctxsep.toml").write_text('[fix]\nscoped-factory = "get_ctx"\n')
+    code, _, err = ctxsep(root, "fix", ".")
+    assert code == 2 and "[fix] 'scoped-factory': must be a dotted name 'package.module.function', not 'get_ctx'" in err
     assert snapshot(root)["app/routes/message.py"] == textwrap.dedent(ROUTE_BEFORE).lstrip("\n").encode()
+
+
+def test_not_offered_when_the_scoped_factory_takes_no_such_argument(tmp_path: Path) -> None:
+    route = ROUTE_BEFORE.replace("thread_id=request.thread_id,", 'thread_id=request.thread_id,\n        tenant="acme",')
+    root = project(tmp_path, {"message.py": route})
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", ".")
+    assert (code, snapshot(root)) == (0, before), out + err

@@ -168,3 +168,22 @@ def test_the_annotation_is_imported_the_way_the_project_imports_it(tmp_path: Pat
     text = read(root, "app/profiles.py")
     assert "from app.models import User\nfrom sqlalchemy.ext.asyncio import AsyncSession\n" in text
     assert "user_context: UserExecutionContext, db_session: AsyncSession):" in text
+
+
+def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: Path) -> None:
+    callback = "from app.profiles import LegacyUserService\n\nHANDLERS = [LegacyUserService.get_user_profile]\n"
+    root = make(tmp_path, **{"app/registry.py": callback})
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    assert (code, snapshot(root)) == (0, before), err
+    assert "'get_user_profile' is named without being called in 1 place" in out
+
+    decorated = dedent(PROFILES).replace(
+        "    async def get_user_profile", "    @cached\n    async def get_user_profile"
+    )
+    (tmp_path / "b").mkdir()
+    root = make(tmp_path / "b", **{"app/profiles.py": decorated})
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    assert (code, snapshot(root)) == (0, before), err
+    assert "no session-parameter fix for 'get_user_profile': it is decorated" in out

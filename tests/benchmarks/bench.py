@@ -140,6 +140,9 @@ def run_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> dict[str, 
         table.append(pair(ruff, cold, 1.0, "x ruff") if ruff else (cold, "", ""))
     if cold and warm:
         table.append(pair(cold, warm, 0.10, "x cold"))
+    fix = next((r for r in rows if r.name.startswith("ctxsep fix")), None)
+    if cold and fix:
+        table.append(pair(cold, fix, 3.0, "x cold"))
     if cold:
         verdict_rss = verdict(cold.rss / 200, 1.0)
         print(f"  ctxsep peak RSS {cold.rss:.0f} MB (target <= 200 MB: {verdict_rss})")

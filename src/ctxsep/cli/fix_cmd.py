@@ -7,24 +7,10 @@ import difflib
 import sys
 from typing import Any
 
-from ctxsep.cli.options import add_common_options
-from ctxsep.config import SettingsResolver
+from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
+from ctxsep.cli.selection import Selection, add_selection_options
 from ctxsep.fixes import FixRun, run_fixes, write
-from ctxsep.model import CtxsepError
-from ctxsep.rules import rule_for
-
-
-def _codes(text: str) -> list[str]:
-    codes = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        rule = rule_for(item)
-        if rule is None:
-            raise argparse.ArgumentTypeError(f"unknown rule code {item!r}")
-        codes.append(rule.code)
-    return codes
+from ctxsep.output.escape import escape
 
 
 def add_parser(subparsers: Any) -> None:
@@ -38,37 +24,24 @@ def add_parser(subparsers: Any) -> None:
         "--diff", action="store_true", help="print a unified diff and write nothing (exit 1 if it would change a file)"
     )
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
-    parser.add_argument(
-        "--select",
-        type=_codes,
-        action="extend",
-        default=[],
-        metavar="CODES",
-        help="only fix these codes (comma-separated)",
-    )
-    parser.add_argument(
-        "--ignore", type=_codes, action="extend", default=[], metavar="CODES", help="do not fix these codes"
-    )
+    add_selection_options(parser)
     add_common_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config, recheck=False)
-    for path in args.paths:
-        if not (resolver.cwd / path).exists():
-            raise CtxsepError(f"{path}: no such file or directory")
-    result = run_fixes(
-        args.paths, resolver, unsafe=args.unsafe_fixes, select=args.select, ignore=args.ignore, jobs=args.jobs
-    )
+    selection = Selection.from_args(args)
+    resolver = cli_resolver(args, recheck=False)
+    require_paths(resolver, args.paths)
+    result = run_fixes(args.paths, resolver, unsafe=args.unsafe_fixes, selects=selection.selects, jobs=args.jobs)
     if args.diff:
         for state in result.changed:
             sys.stdout.writelines(
                 difflib.unified_diff(
                     state.original_text.splitlines(keepends=True),
                     state.text.splitlines(keepends=True),
-                    fromfile=f"a/{state.display}",
-                    tofile=f"b/{state.display}",
+                    fromfile=f"a/{escape(state.display)}",
+                    tofile=f"b/{escape(state.display)}",
                 )
             )
         _summary(result, sys.stderr, would=True)
@@ -86,11 +59,13 @@ def _summary(result: FixRun, out: Any, would: bool) -> None:
                 f"{state.display}: {'would pass' if would else 'passes'} a session at call sites of a fixed function\n"
             )
             continue
-        out.write(f"{state.display}: {'would fix' if would else 'fixed'} {sum(state.fixed.values())} ({codes})\n")
+        out.write(
+            f"{escape(state.display)}: {'would fix' if would else 'fixed'} {sum(state.fixed.values())} ({codes})\n"
+        )
     for note in result.notes:
-        out.write(f"{note}\n")
+        out.write(f"{escape(note)}\n")
     for path, reason in sorted(result.failed.items()):
-        out.write(f"{path}: not fixed: {reason}; left as it was\n")
+        out.write(f"{escape(path)}: not fixed: {escape(reason)}; left as it was\n")
     total = sum(result.fixed.values())
     files = len(result.changed)
     verb = "Would fix" if would else "Fixed"

@@ -10,7 +10,7 @@ import io
 import tokenize
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,16 +75,6 @@ class FixRun:
         return sum(max(0, s.baselined_before - s.baselined_after) for s in self.changed)
 
 
-def _wanted(codes_of: Callable[[Fix], Iterable[str]], select: set[str], ignore: set[str]) -> Callable[[Fix], bool]:
-    def wanted(fix: Fix) -> bool:
-        codes = set(codes_of(fix))
-        if select and not codes & select:
-            return False
-        return not codes <= ignore if ignore else True
-
-    return wanted
-
-
 def _codes(fix: Fix) -> set[str]:
     return {fix.code, *(code for code, _, _ in fix.fixes)}
 
@@ -103,8 +93,7 @@ def run_fixes(
     paths: list[str],
     resolver: SettingsResolver,
     unsafe: bool = False,
-    select: Iterable[str] = (),
-    ignore: Iterable[str] = (),
+    selects: Callable[[str], bool] | None = None,
     jobs: int | None = None,
 ) -> FixRun:
     """Fix every file under ``paths`` in memory (see :func:`write`).
@@ -112,10 +101,17 @@ def run_fixes(
     checked = run_check(paths, resolver, jobs=jobs)
     project = project_index(paths, resolver, keep_bytes=True)
     run = FixRun(files_checked=len(checked.results))
-    wanted = _wanted(_codes, set(select), set(ignore))
+
+    def wanted(fix: Fix) -> bool:  # a fix is wanted when a code it fixes is selected
+        return selects is None or any(selects(code) for code in _codes(fix))
+
     candidates: list[Path] = []
     for file, result in zip(checked.files, checked.results, strict=True):
         if result.skipped:
+            continue
+        if file.is_symlink() and any(f.code != SKIPPED_CODE for f in result.findings):
+            # writing would replace the link with a file (or write where it points): fix the target instead
+            run.failed[display_path(file, resolver.cwd)] = "a symbolic link; fix the file it points to"
             continue
         state = _load(file, resolver, list(result.findings), len(result.baselined))
         if state is None:

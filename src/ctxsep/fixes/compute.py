@@ -9,7 +9,7 @@ from pathlib import Path
 import libcst as cst
 
 from ctxsep.config import FileSettings
-from ctxsep.fixes.base import NotOffered
+from ctxsep.fixes.base import FixProvider, NotOffered
 from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Finding, Fix
@@ -33,6 +33,7 @@ def compute_fixes(
     findings: Sequence[Finding],
     project: ProjectIndex | None = None,
     notes: list[str] | None = None,
+    providers: Sequence[FixProvider] | None = None,
 ) -> list[Fix]:
     """Every fix offered for ``source`` (the text of ``path``, saved or not),
     given its shown ``findings`` (not baselined, not suppressed, not off),
@@ -41,6 +42,7 @@ def compute_fixes(
     need a hand"), each starting with the line number."""
     from ctxsep.fixes.registry import PROVIDERS
 
+    providers = PROVIDERS if providers is None else providers
     project = project if project is not None else ProjectIndex()
     if not needs_view(findings, source, project, settings):
         return []
@@ -49,7 +51,7 @@ def compute_fixes(
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return []
     fixes: list[Fix] = []
-    for provider in PROVIDERS:
+    for provider in providers:
         try:
             fixes.extend(provider.fixes(view))
         except (NotOffered, RecursionError):

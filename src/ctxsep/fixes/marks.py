@@ -1,7 +1,14 @@
-"""``ctxsep check``'s fix marks: the fix offered for each shown finding."""
+"""``ctxsep check``'s fix marks: the fix offered for each shown finding.
+
+``check`` must stay fast, so it marks what one file can show: the
+route-handler, dual-pattern-call and cleanup fixes, on files whose flagged
+lines could take them. The session-parameter fix (unsafe, and it needs every
+call site in the project) is left to ``ctxsep fix --unsafe-fixes --diff``.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ctxsep.config import SettingsResolver
@@ -9,14 +16,23 @@ from ctxsep.engine import SkipFile, decode_source
 from ctxsep.fixes.apply import project_index
 from ctxsep.fixes.compute import compute_fixes
 from ctxsep.fixes.registry import PROVIDERS
+from ctxsep.fixes.session_param import SessionParameterFix
 from ctxsep.inventory.project import ProjectIndex
-from ctxsep.model import SKIPPED_CODE
+from ctxsep.model import SKIPPED_CODE, Finding
 from ctxsep.runner import RunResult
 
-#: codes some fix may remove (CTX006 is never shown by the CLI)
-FIXABLE = frozenset(code for provider in PROVIDERS for code in provider.codes)
-#: codes whose fixes need the project index (dual-pattern callables, call sites)
-_NEEDS_PROJECT = frozenset({"CTX002", "CTX003", "CTX005"})
+#: the fixes ``check`` marks
+MARKED = tuple(p for p in PROVIDERS if not isinstance(p, SessionParameterFix))
+#: a legacy constructor call the route-handler fix could take: ``name = f(``
+_BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
+
+
+def _could_fix(finding: Finding, lines: list[str]) -> bool:
+    if finding.code == "CTX007":
+        return True
+    if finding.code != "CTX002" or not 0 < finding.line <= len(lines):
+        return False
+    return bool(_BOUND_CALL.match(lines[finding.line - 1]))
 
 
 def attach_fixes(run: RunResult, paths: list[str], resolver: SettingsResolver) -> None:
@@ -24,20 +40,22 @@ def attach_fixes(run: RunResult, paths: list[str], resolver: SettingsResolver) -
     todo = [
         (file, result)
         for file, result in zip(run.files, run.results, strict=True)
-        if not result.skipped and any(f.code in FIXABLE for f in result.findings)
+        if not result.skipped and any(f.code in ("CTX002", "CTX007") for f in result.findings)
     ]
-    if not todo:
-        return
-    needs_project = any(f.code in _NEEDS_PROJECT for _, result in todo for f in result.findings)
-    project = project_index(paths, resolver) if needs_project else ProjectIndex()
+    project: ProjectIndex | None = None
     for file, result in todo:
         try:
             text = decode_source(Path(file).read_bytes())
         except (OSError, SkipFile):
             continue
+        lines = text.splitlines()
+        if not any(_could_fix(f, lines) for f in result.findings):
+            continue
+        if project is None:  # lazy: the index reads files only when a fix asks it something
+            project = project_index(paths, resolver)
         findings = [f for f in result.findings if f.code != SKIPPED_CODE]
         settings = resolver.for_path(file)
-        for fix in compute_fixes(file, text, settings, findings, project):
+        for fix in compute_fixes(file, text, settings, findings, project, providers=MARKED):
             for code, line, col in fix.fixes:
                 key = (result.path, line, col, code)
                 current = run.fixes.get(key)

@@ -291,6 +291,11 @@ class RouteHandlerFix(FixProvider):
                 continue
             self._use(view, use, session, renames, plan, function)
         factory = self._factory_name(view)
+        accepted = view.project.keywords_of(factory)
+        if accepted is not None and "*" not in accepted:
+            unknown = [a.keyword.value for a in new_args if a.keyword is not None and a.keyword.value not in accepted]
+            if unknown:
+                raise NotOffered(f"{factory}() takes no {', '.join(unknown)} argument")
         new_call = call.with_changes(func=cst.Name(factory), args=new_args, lpar=[], rpar=[])
         plan.edits.append(view.replace(call, cst.Await(expression=new_call, lpar=call.lpar, rpar=call.rpar)))
         if not module_binds(view.module, factory):

@@ -91,7 +91,9 @@ class SessionParameterFix(FixProvider):
     conditions = (
         "never safe: the session the caller holds may not be the one the context carried. Offered when every "
         "read is `param.<session name>` on a context parameter; with no session parameter, also when the new "
-        "parameter's name is free in the function and every call site in the project is resolved (a plain "
+        "parameter's name is free in the function, the function is not decorated (other than staticmethod or "
+        "classmethod), its name never appears in the project except in calls and its definition, and every "
+        "call site in the project is resolved (a plain "
         "call of a name defined once, `self.m(...)` in the class, or `C(...).m` / a name bound to `C(...)`) "
         "and can provide a session"
     )
@@ -151,6 +153,9 @@ class SessionParameterFix(FixProvider):
             return Fix(findings[0].code, UNSAFE, title, tuple(edits), fixed)
         if existing:
             raise NotOffered("more than one session parameter")
+        decorators = [last_name(d.decorator) for d in function.decorators]
+        if any(d not in ("staticmethod", "classmethod") for d in decorators):
+            raise Note("it is decorated, so something else (a framework, a fixture) may call it")
         settings = view.settings.config.fix
         name, annotation = settings.session_name, settings.session_annotation
         if names_in(function, name):
@@ -207,13 +212,30 @@ class SessionParameterFix(FixProvider):
                 f"{len(candidates)} files call a function named '{fname}'; "
                 f"more than {MAX_CALLER_FILES} is too many to resolve, so the call sites need a hand"
             )
-        views = [v for path in candidates if (v := self._view_of(view, path)) is not None]
-        if not any(v.path == view.path for v in views):
-            views.append(view)
-        definitions = sum(len(re.findall(rf"\bdef\s+{re.escape(fname)}\b", v.source)) for v in views)
+        name_re = re.compile(rf"\b{re.escape(fname)}\b")
+        references = 0
+        for path in view.project.files_mentioning(fname):
+            text = view.project.text(path) or ""
+            references += len(name_re.findall(text)) - len(call_re.findall(text))
+        if references:
+            raise Note(
+                f"'{fname}' is named without being called in {references} place{'s' * (references != 1)} "
+                "(passed as a callback, in a docstring or a string?), so its callers cannot all be found"
+            )
+        texts = {path: view.project.text(path) or "" for path in candidates}
+        def_re = re.compile(rf"\bdef\s+{re.escape(fname)}\b")
+        definitions = sum(len(def_re.findall(text)) for text in texts.values())
+        if not any(str(path.absolute()) == view.path for path in candidates):
+            definitions += len(def_re.findall(view.source))
+        # the defining file first; each other file is parsed only while every call so far resolves
+        order = sorted(candidates, key=lambda path: str(path.absolute()) != view.path)
         edits: list[Edit] = []
         unresolved: list[str] = []
-        for other in views:
+        for index, path in enumerate(order):
+            other = self._view_of(view, path)
+            if other is None:
+                unresolved.append(f"{path.name} (unreadable)")
+                break
             for call in _calls_named(other, fname):
                 where = f"{Path(other.path).name}:{other.positions[call].start.line}"
                 verdict = _resolve(other, call, owner, definitions)
@@ -232,12 +254,14 @@ class SessionParameterFix(FixProvider):
                     unresolved.append(where)
                     continue
                 edits.append(other.insert_after(call.args[-1].value, f", {name}={session}"))
-        if unresolved:
-            count = len(unresolved)
-            raise Note(
-                f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
-                f"before a session parameter can be added ({', '.join(unresolved[:5])})"
-            )
+            if unresolved:
+                rest = sum(len(call_re.findall(texts[p])) - len(def_re.findall(texts[p])) for p in order[index + 1 :])
+                more = f"; {rest} more call{'s' * (rest != 1)} of '{fname}' not examined" if rest else ""
+                count = len(unresolved)
+                raise Note(
+                    f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
+                    f"before a session parameter can be added ({', '.join(unresolved[:5])}){more}"
+                )
         return edits
 
     def _view_of(self, view: FileView, path: Path) -> FileView | None:
@@ -295,7 +319,8 @@ def _resolve(view: FileView, call: cst.Call, owner: str | None, definitions: int
 
 def _instance_class(view: FileView, call: cst.Call, receiver: cst.BaseExpression) -> str | None:
     if isinstance(receiver, cst.Call):
-        return last_name(receiver.func)
+        called = last_name(receiver.func)
+        return None if called in ("super", "type") else called
     if not isinstance(receiver, cst.Name):
         return None
     scopes: list[cst.CSTNode] = [*_functions(view, call)[:1], view.module]

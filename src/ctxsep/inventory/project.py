@@ -96,6 +96,32 @@ class ProjectIndex:
         if self.keep_bytes:
             self._bytes = kept
 
+    def keywords_of(self, name: str) -> frozenset[str] | None:
+        """The keyword arguments the project's function ``name`` accepts
+        (``{"*"}`` with ``**kwargs``); None when the project defines no such
+        function or several that disagree."""
+        pattern = re.compile(rb"\bdef\s+" + re.escape(name.encode()) + rb"\s*\(")
+        shapes: set[frozenset[str]] = set()
+        for path in self.files_mentioning(name):
+            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+            if not pattern.search(data):
+                continue
+            try:
+                tree = parse(decode_source(data), str(path))
+            except SkipFile:
+                return None
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                    args = node.args
+                    names = {a.arg for a in (*args.args, *args.kwonlyargs)}
+                    shapes.add(frozenset({*names, "*"} if args.kwarg else names))
+        return next(iter(shapes)) if len(shapes) == 1 else None
+
     def import_source(self, name: str) -> str | None:
         """The module the project most often imports ``name`` from
         (``from M import name``), for adding that import elsewhere."""
