@@ -98,6 +98,11 @@ class FileCollector:
         self.resolver = resolver
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
 
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        """Whether ``path``'s config excludes it (the history walk asks this
+        of paths listed from a git tree, which need not exist on disk)."""
+        return self._excluded(path, is_dir)
+
     def _excluded(self, path: Path, is_dir: bool) -> bool:
         config = self.resolver.config_for_dir(path if is_dir else path.parent)
         if not config.exclude:

@@ -1,0 +1,124 @@
+"""``report --history`` on a real git repository: every sampled point is what
+a plain ``ctxsep report`` says on a checkout of that commit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from history_demo import STEPS, build_demo, ctxsep_bin, git
+
+
+def ctxsep(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ctxsep_bin(), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def without_source(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key != "source"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    repo = tmp_path_factory.mktemp("demo") / "shop"
+    return repo, build_demo(repo)
+
+
+@pytest.fixture(scope="module")
+def history(demo: tuple[Path, list[str]]) -> dict[str, Any]:
+    repo, _ = demo
+    proc = ctxsep(repo, "report", "--history", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no progress in a pipe
+    document: dict[str, Any] = json.loads(proc.stdout)
+    return document
+
+
+def test_each_point_equals_a_plain_report_of_a_checkout(
+    demo: tuple[Path, list[str]], history: dict[str, Any], tmp_path: Path
+) -> None:
+    repo, commits = demo
+    # one point a day, the last commit of the day: the morning commit of 03-04 is passed over
+    assert [p["commit"] for p in history["points"]] == [commits[i] for i in (0, 2, 3, 4, 5, 6, 7)]
+    reported = 0
+    for n, point in enumerate(history["points"]):
+        checkout = tmp_path / f"checkout{n}"
+        git(repo, "worktree", "add", "-q", "--detach", str(checkout), point["commit"])
+        plain = ctxsep(checkout, "report", "--format", "json")
+        if point["report"] is None:
+            # the broken config: the plain report refuses it too, for the same key
+            assert plain.returncode == 2, plain.stdout
+            assert point["problems"] and all("colour" in p for p in point["problems"])
+            assert "colour" in plain.stderr and "pyproject.toml" in point["problems"][0]
+            continue
+        assert plain.returncode == 0, plain.stderr
+        expected = json.loads(plain.stdout)
+        assert expected["source"]["commit"] == point["commit"]
+        assert without_source(point["report"]) == without_source(expected), point["date"]
+        reported += 1
+    assert reported == 6
+
+
+def test_the_config_and_phase_map_of_each_commit_apply(history: dict[str, Any]) -> None:
+    by_subject = {p["subject"]: p for p in history["points"]}
+    before = by_subject["Record the debt in a baseline (evening)"]["report"]
+    after = by_subject["Promote app/routes; exclude generated code"]["report"]
+    phases_before = {d["directory"]: d["phase"] for d in before["directories"]}
+    phases_after = {d["directory"]: d["phase"] for d in after["directories"]}
+    assert phases_before["app/routes"] == "legacy" and phases_after["app/routes"] == "migrated"
+    # the baseline committed on 03-04 hides the debt there; promotion un-hides it
+    assert before["totals"]["baselined"] == 3 and before["totals"]["errors"] == 0
+    assert after["totals"]["errors"] == 3
+    # build/ is never walked, and the new exclude drops app/generated
+    assert "app/generated" not in phases_after and not any(d.startswith("build") for d in phases_after)
+
+
+def test_unchanged_files_are_never_checked_again(history: dict[str, Any]) -> None:
+    points = {p["subject"]: p for p in history["points"]}
+    first = points["Start: legacy everywhere"]
+    assert (first["checked_files"], first["reused_files"]) == (4, 0)
+    docs_only = points["Docs only"]  # no source file changed, nor the config
+    assert (docs_only["checked_files"], docs_only["reused_files"]) == (0, 4)
+    one_file = points["Migrate the billing service"]
+    assert (one_file["checked_files"], one_file["reused_files"]) == (1, 3)
+    promoted = points["Promote app/routes; exclude generated code"]  # a new config: everything again
+    assert promoted["checked_files"] == 4
+
+
+def test_projection_and_sampling_options(demo: tuple[Path, list[str]], history: dict[str, Any]) -> None:
+    repo, commits = demo
+    legacy = history["projection"]["legacy_calls"]
+    assert legacy["now"] == 0 and legacy["status"] == "done"
+    every = json.loads(ctxsep(repo, "report", "--history", "--every", "3", "--format", "json").stdout)
+    assert [p["commit"] for p in every["points"]] == [commits[1], commits[4], commits[7]]
+    since = json.loads(ctxsep(repo, "report", "--history", "--since", commits[5], "--format", "json").stdout)
+    assert [p["commit"] for p in since["points"]] == commits[5:]
+    since_day = json.loads(ctxsep(repo, "report", "--history", "--since", "2025-03-10", "--format", "json").stdout)
+    assert [p["commit"] for p in since_day["points"]] == commits[6:]
+
+
+def test_projection_dates_at_the_recent_pace(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    build_demo(repo, steps=len(STEPS) - 1)  # stop before the last routes are migrated
+    document = json.loads(ctxsep(repo, "report", "--history", "--format", "json", "--pace-weeks", "2").stdout)
+    legacy = document["projection"]["legacy_calls"]
+    # 4 calls on 03-03 down to 2 on 03-11: about -1.5 a week, so zero near the end of the month
+    assert legacy["now"] == 2 and legacy["status"] == "on" and legacy["per_week"] < 0
+    assert "2025-03-12" <= legacy["zero_on"] <= "2025-04-30"
+    routes = next(d for d in document["projection"]["directories"] if d["directory"] == "app/routes")
+    assert routes["next_phase"] == "final"
+
+
+def test_history_errors_are_clear(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    proc = ctxsep(tmp_path / "plain", "report", "--history")
+    assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    repo = tmp_path / "shop"
+    build_demo(repo, steps=2)
+    proc = ctxsep(repo, "report", "--history", "--since", "no-such-rev")
+    assert proc.returncode == 2 and "--since 'no-such-rev'" in proc.stderr
+    proc = ctxsep(repo, "report", "--every", "2")
+    assert proc.returncode == 2 and "only apply with --history" in proc.stderr
