@@ -159,12 +159,16 @@ class BlobReader:
             raise GitError(f"cannot run git: {exc.strerror or exc}") from None
         self.reads = 0
 
-    def read(self, sha: str) -> bytes:
+    def read(self, sha: str) -> bytes | None:
+        """The blob's bytes; None when the repository lacks it (a partial
+        clone, a pruned object)."""
         stdin, stdout = self._proc.stdin, self._proc.stdout
         assert stdin is not None and stdout is not None
         stdin.write(sha.encode("ascii") + b"\n")
         stdin.flush()
         header = stdout.readline().decode("ascii", "replace").split()
+        if len(header) == 2 and header[1] == "missing":
+            return None
         if len(header) != 3 or header[1] != "blob":
             raise GitError(f"git cat-file: cannot read blob {sha}: {' '.join(header) or 'no answer'}")
         data = stdout.read(int(header[2]))

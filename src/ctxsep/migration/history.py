@@ -101,11 +101,15 @@ class _Skeleton:
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         # A new inode each time: the baseline store knows a file by inode, mtime and size.
-        write_atomic_bytes(target, reader.read(blob))
+        data = reader.read(blob)
+        if data is None:  # the repository lacks it: as if the file were not there
+            target.unlink(missing_ok=True)
+        else:
+            write_atomic_bytes(target, data)
         self._written[path] = blob
 
 
-def _report_blob(item: tuple[Path, bytes], resolver: SettingsResolver) -> ReportFile:
+def _report_blob(item: tuple[Path, bytes | None], resolver: SettingsResolver) -> ReportFile:
     path, data = item
     return report_file(path, resolver, data=data, baseline=False)
 
@@ -142,13 +146,14 @@ class _Walker:
         except ConfigError as exc:
             return HistoryPoint(commit, None, tuple(self._relative(p) for p in exc.problems))
         files: list[ReportFile | None] = []
-        todo: list[tuple[int, tuple[str, str, str], tuple[Path, bytes]]] = []
+        todo: list[tuple[int, tuple[str, str, str], tuple[Path, bytes | None]]] = []
         for i, (entry, settings) in enumerate(found):
             key = (entry.path, entry.sha, settings.config.digest)
             known = self.memo.get(key)
             files.append(known)
             if known is None:
                 todo.append((i, key, (self.skeleton.root / entry.path, self.reader.read(entry.sha))))
+                # (a blob the repository lacks is read as None: the file is reported as not checked)
         results = map_files([item for _, _, item in todo], resolver, _report_blob, self.jobs)
         for (i, key, _), result in zip(todo, results, strict=True):
             self.memo[key] = files[i] = result

@@ -73,7 +73,10 @@ def report_file(
     current = check_file(path, resolver, source=source, display_path=display, tree=tree, baseline=baseline)
     directory = posixpath.dirname(settings.rel_path)
     directory_phase, _ = settings.config.phase_map.lookup(directory)
-    target = directory_phase.next()
+    # A file outside its config's directory (``--config`` from elsewhere) has
+    # no phase-map key that could promote it: no gate.
+    outside = settings.rel_path.startswith("../")
+    target = None if outside else directory_phase.next()
     gate: tuple[Finding, ...] = ()
     if target is not None and source is not None:
         after = promoted(settings, directory, target)
@@ -155,11 +158,18 @@ class SourceInfo:
 
 
 def source_info(path: Path) -> SourceInfo:
-    """The project (``[project] name`` of the repository's or PATH's
-    ``pyproject.toml``, else the directory's name) and the checked-out commit."""
+    """The project (``[project] name`` of the nearest ``pyproject.toml``
+    from PATH up to the repository's root, else the root directory's name)
+    and the checked-out commit."""
     repo = toplevel(path)
-    base = repo if repo is not None else (path if path.is_dir() else path.parent).resolve()
-    project = _project_name(base / "pyproject.toml") or base.name
+    start = (path if path.is_dir() else path.parent).resolve()
+    base = repo if repo is not None else start
+    project = None
+    for directory in (start, *start.parents):
+        project = _project_name(directory / "pyproject.toml")
+        if project is not None or directory == base or base not in directory.parents:
+            break
+    project = project or base.name
     if repo is None:
         return SourceInfo(project)
     head = head_commit(repo)

@@ -116,7 +116,7 @@ def render_history_md(history: History, projection: Projection, source: SourceIn
         "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for point in history.points:
-        day, short = point.commit.date.date().isoformat(), point.commit.sha[:10]
+        day, short = point.commit.day, point.commit.sha[:10]
         if point.report is None:
             problem = md_cell(point.problems[0] if point.problems else "not reported")
             more = f" (+{len(point.problems) - 1} more)" if len(point.problems) > 1 else ""
