@@ -86,7 +86,7 @@ def outlook_text(trend: Trend, target: str | None) -> str:
 def pace_text(trend: Trend) -> str:
     if trend.per_week is None:
         return "n/a"
-    return f"{trend.per_week:+g}/week"
+    return "±0/week" if trend.per_week == 0 else f"{trend.per_week:+g}/week"
 
 
 def legacy_headline(projection: Projection) -> str:

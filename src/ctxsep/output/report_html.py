@@ -45,7 +45,7 @@ tr.total td { font-weight: 600; border-top: 2px solid #1f2328; }
 .phase-migrated { background: #dafbe1; } .phase-final { background: #cfe5ff; }
 .ok { color: #1a7f37; } .fail { color: #cf222e; } .muted { color: #59636e; }
 pre { background: #f6f8fa; padding: .75rem; overflow-x: auto; }
-details > summary { cursor: pointer; }
+details > summary { cursor: pointer; } details.dir[open] { min-width: 30rem; } td.pct { white-space: nowrap; }
 td details ul { margin: .3rem 0 .3rem .5rem; padding: 0; } td details li { list-style: none; margin: .15rem 0; }
 .finding { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .8em; }
 .sev-error { color: #cf222e; } .sev-warn { color: #9a6700; } .sev-baselined { color: #59636e; }
@@ -144,7 +144,7 @@ def _row(row: DirectoryRow, files: list[ReportFile]) -> str:
         f"<tr>{_directory_cell(row, files)}"
         f'<td><span class="phase phase-{row.phase.label}">{escape(phase_text(row))}</span></td>'
         f'<td class="num">{row.files}</td>'
-        f"<td>{bar(row.percent_migrated)}{escape(percent_text(row.percent_migrated))}</td>"
+        f'<td class="pct">{bar(row.percent_migrated)}{escape(percent_text(row.percent_migrated))}</td>'
         f'<td class="num">{row.legacy_uses}</td><td class="num">{row.scoped_uses}</td>'
         f"{counts}{_own_phase_cell(row)}{_gate_cell(row)}</tr>"
     )
@@ -166,7 +166,7 @@ def render_html(report: Report, graph_kind: str | None = None) -> str:
     total_counts = "".join(f'<td class="num">{totals.count(kind)}</td>' for kind in KINDS)
     total_row = (
         f'<tr class="total"><td>total</td><td></td><td class="num">{totals.files}</td>'
-        f"<td>{bar(totals.percent_migrated)}{escape(percent_text(totals.percent_migrated))}</td>"
+        f'<td class="pct">{bar(totals.percent_migrated)}{escape(percent_text(totals.percent_migrated))}</td>'
         f'<td class="num">{totals.legacy_uses}</td><td class="num">{totals.scoped_uses}</td>'
         f"{total_counts}<td>{_failing_text(report)}</td><td>{escape(totals_gate_text(report))}</td></tr>"
     )
