@@ -9,10 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import ctxsep_cli
 from history_demo import STEPS, build_demo, ctxsep_bin, git
 
 
 def ctxsep(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``ctxsep ARGS`` in-process (fast); ``ctxsep_process`` runs the installed command."""
+    code, out, err = ctxsep_cli(cwd, *args)
+    return subprocess.CompletedProcess(["ctxsep", *args], code, out, err)
+
+
+def ctxsep_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ctxsep_bin(), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
@@ -29,7 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 @pytest.fixture(scope="module")
 def history(demo: tuple[Path, list[str]]) -> dict[str, Any]:
     repo, _ = demo
-    proc = ctxsep(repo, "report", "--history", "--format", "json")
+    proc = ctxsep_process(repo, "report", "--history", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # no progress in a pipe
     document: dict[str, Any] = json.loads(proc.stdout)
@@ -113,7 +120,7 @@ def test_projection_dates_at_the_recent_pace(tmp_path: Path) -> None:
 
 def test_history_errors_are_clear(tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
-    proc = ctxsep(tmp_path / "plain", "report", "--history")
+    proc = ctxsep_process(tmp_path / "plain", "report", "--history")
     assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
     assert "Traceback" not in proc.stderr
     repo = tmp_path / "shop"
