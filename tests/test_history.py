@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import ctxsep_cli
 from history_demo import STEPS, build_demo, ctxsep_bin, git
+from support import ctxsep_cli
 
 
 def ctxsep(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

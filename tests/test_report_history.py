@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from support import ctxsep_cli
 from history_demo import STEPS, build_demo, ctxsep_bin, git
+from support import ctxsep_cli
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "src/ctxsep/output/report.schema.json").read_text(encoding="utf-8")
@@ -74,7 +74,8 @@ def test_compare_says_what_got_better_and_worse(shop: Path, tmp_path: Path) -> N
     orders.write_text(
         text.replace(
             "def refunds(user_id, db):\n    return create_user_execution_context(user_id=user_id)",
-            'async def refunds(user_id, db):\n    return await get_request_scoped_user_context(user_id=user_id, thread_id="t")',
+            "async def refunds(user_id, db):\n"
+            '    return await get_request_scoped_user_context(user_id=user_id, thread_id="t")',
         ),
         encoding="utf-8",
     )

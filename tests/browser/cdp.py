@@ -4,6 +4,7 @@ JSON): no driver binary, no websocket library."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -38,6 +39,7 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="ctxsep-chromium-")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
+
         # The child must see our pipe ends as fds 3 (its input) and 4 (its
         # output). Python's own descriptors are not inheritable (PEP 446), so
         # close_fds=False leaks nothing else; dup2 makes 3 and 4 inheritable.
@@ -97,10 +99,8 @@ class Browser:
         return parsed
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             self.send("Browser.close")
-        except (RuntimeError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

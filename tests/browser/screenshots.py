@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cdp import Browser, Page, chromium_binary  # noqa: E402
-from history_demo import STEPS, build_demo, ctxsep_bin, git  # noqa: E402
+from cdp import Browser, Page, chromium_binary
+from history_demo import STEPS, build_demo, ctxsep_bin, git
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "docs" / "images"

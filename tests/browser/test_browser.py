@@ -41,7 +41,8 @@ def render(tmp_path: Path, cwd: Path, *args: str) -> Path:
 
 def svg_sizes(page: Page) -> list[list[float]]:
     sizes: list[list[float]] = page.evaluate(
-        "[...document.querySelectorAll('svg')].map(s => {const r = s.getBoundingClientRect(); return [r.width, r.height]})"
+        "[...document.querySelectorAll('svg')]"
+        ".map(s => {const r = s.getBoundingClientRect(); return [r.width, r.height]})"
     )
     return sizes
 
@@ -65,8 +66,10 @@ def test_report_renders_draws_and_drills_down(browser: Browser, tmp_path: Path) 
     assert rows >= 5
     sizes = svg_sizes(page)
     assert sizes and all(w > 0 and h > 0 for w, h in sizes)
-    graph = page.evaluate("(() => { const r = document.querySelector('svg.graph').getBoundingClientRect(); "
-                          "return [r.width, r.height, document.querySelectorAll('svg.graph path').length]; })()")
+    graph = page.evaluate(
+        "(() => { const r = document.querySelector('svg.graph').getBoundingClientRect(); "
+        "return [r.width, r.height, document.querySelectorAll('svg.graph path').length]; })()"
+    )
     assert graph[0] > 300 and graph[1] > 50 and graph[2] >= 3
     # the own-phase column flags a failing directory
     assert "✗ fails" in page.evaluate("document.body.innerText")
@@ -94,7 +97,8 @@ def test_history_page_draws_the_burn_down_and_sparklines(browser: Browser, tmp_p
     assert page.requested_urls() == [html.as_uri()]
     chart = page.evaluate(
         "(() => { const s = document.querySelector('svg.chart'); const r = s.getBoundingClientRect(); "
-        "return [r.width, r.height, s.querySelectorAll('polyline').length, s.querySelectorAll('line[stroke-dasharray]').length]; })()"
+        "return [r.width, r.height, s.querySelectorAll('polyline').length, "
+        "s.querySelectorAll('line[stroke-dasharray]').length]; })()"
     )
     assert chart[0] > 400 and chart[1] > 150
     assert chart[2] == 5 and chart[3] >= 1  # five series, and the projection's dashed line

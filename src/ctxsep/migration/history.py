@@ -132,8 +132,10 @@ class _Walker:
         by_path = {entry.path: entry for entry in entries}
         configs = {e.path: e.sha for e in entries if e.regular and e.path.rsplit("/", 1)[-1] in CONFIG_FILES}
         self.skeleton.place({} if self.explicit is not None else configs, self.reader)
-        if self.path_rel and self.path_rel not in by_path and not any(
-            path.startswith(self.path_rel + "/") for path in by_path
+        if (
+            self.path_rel
+            and self.path_rel not in by_path
+            and not any(path.startswith(self.path_rel + "/") for path in by_path)
         ):
             return HistoryPoint(commit, None, (f"{self.path_arg}: no such file or directory at this commit",))
         explicit = self.skeleton.root / self.explicit.name if self.explicit is not None else None
@@ -185,7 +187,9 @@ class _Walker:
                 if not entry.path.startswith(prefix) or not entry.path.endswith(SOURCE_SUFFIXES):
                     continue
                 parts = entry.path.split("/")
-                if any(self._skipped_dir("/".join(parts[: n + 1]), collector, skipped) for n in range(top, len(parts) - 1)):
+                if any(
+                    self._skipped_dir("/".join(parts[: n + 1]), collector, skipped) for n in range(top, len(parts) - 1)
+                ):
                     continue
                 if not collector.excluded(root / entry.path, False):
                     chosen.append(entry)
@@ -268,9 +272,7 @@ def walk_history(
     sampled = sample(commits, every)
     history = History(path_arg, repo, sampling_text(every), len(commits))
     with _skeleton_dir() as directory, BlobReader(repo) as reader:
-        walker = _Walker(
-            repo, path_rel, cwd_rel, path_arg, explicit_config, jobs, reader, _Skeleton(directory)
-        )
+        walker = _Walker(repo, path_rel, cwd_rel, path_arg, explicit_config, jobs, reader, _Skeleton(directory))
         for number, commit in enumerate(sampled, 1):
             history.points.append(walker.point(commit))
             if on_commit is not None:

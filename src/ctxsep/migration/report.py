@@ -45,9 +45,7 @@ class ReportFile:
         return posixpath.dirname(self.path) or "."
 
 
-def report_file(
-    path: Path, resolver: SettingsResolver, data: bytes | None = None, baseline: bool = True
-) -> ReportFile:
+def report_file(path: Path, resolver: SettingsResolver, data: bytes | None = None, baseline: bool = True) -> ReportFile:
     """One file's numbers. ``data`` is the file's content when the caller
     holds it (the history walk reads blobs from git); ``baseline=False``
     leaves every finding in ``findings`` (see ``with_report_baseline``)."""
@@ -257,9 +255,7 @@ def build_report(root: str, files: list[ReportFile]) -> Report:
     return Report(root, relevant, sorted(files, key=lambda f: f.path), len(ordered) - len(relevant))
 
 
-def run_report(
-    root: str, resolver: SettingsResolver, jobs: int | None = None, typed: TypedRun | None = None
-) -> Report:
+def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, typed: TypedRun | None = None) -> Report:
     """Raises ConfigError for a broken config or baseline before checking.
     ``typed`` (``--typed FILE``) adds the CTX006 findings mypy or pylint
     recorded for the files reported, the file's baseline applied."""

@@ -128,5 +128,7 @@ def render_svg(report: Report) -> str:
         )
     parts.append("</svg>")
     hidden = len(module_weight) - len(modules)
-    note = f"<p class=muted>and {hidden} more modules with fewer uses (all of them are in the table)</p>" if hidden else ""
+    note = (
+        f"<p class=muted>and {hidden} more modules with fewer uses (all of them are in the table)</p>" if hidden else ""
+    )
     return "".join(parts) + note

@@ -26,7 +26,7 @@ _TOTAL_FIELDS = (
     ("baselined", "baselined", False),
     ("gates_passed", "directories ready for their next phase", True),
 )
-_DIRECTORY_FIELDS = _TOTAL_FIELDS[:5] + (("gate_errors", "errors before the next phase", False),)
+_DIRECTORY_FIELDS = (*_TOTAL_FIELDS[:5], ("gate_errors", "errors before the next phase", False))
 
 
 def load_previous(path: Path) -> dict[str, Any]:
@@ -88,7 +88,9 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             debt = _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
             status = "new in the report" if before_row is None else "no longer in the report"
             # A directory leaving the report has nothing left to migrate; one arriving with debt is worse.
-            found.append(Change(where, status, "", f"{debt} errors/warnings/legacy calls", before_row is not None or not debt))
+            found.append(
+                Change(where, status, "", f"{debt} errors/warnings/legacy calls", before_row is not None or not debt)
+            )
             continue
         old_phase, new_phase = before_row.get("phase"), after_row.get("phase")
         if old_phase != new_phase and old_phase in PHASE_NAMES and new_phase in PHASE_NAMES:

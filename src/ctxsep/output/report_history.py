@@ -106,8 +106,7 @@ def render_history_md(history: History, projection: Projection, source: SourceIn
     out = [
         f"# ctxsep migration history: {md_cell(title)}",
         "",
-        f"{len(history.points)} commits sampled ({history.sampling}) of {history.commits_walked} "
-        f"first-parent commits.",
+        f"{len(history.points)} commits sampled ({history.sampling}) of {history.commits_walked} first-parent commits.",
         "",
         legacy_headline(projection),
         "",

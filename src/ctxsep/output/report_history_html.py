@@ -4,7 +4,6 @@ Inline CSS and SVG only (see ``report_html``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 
 from ctxsep.migration.history import History, HistoryPoint
@@ -46,7 +45,8 @@ def _point_row(point: HistoryPoint) -> str:
     subject = escape(point.commit.subject)
     if point.report is None:
         problems = "<br>".join(escape(p) for p in point.problems)
-        return f'<tr><td>{day}</td><td>{commit}</td><td>{subject}</td><td colspan="8" class="fail">not reported: {problems}</td></tr>'
+        problem_cell = f'<td colspan="8" class="fail">not reported: {problems}</td>'
+        return f"<tr><td>{day}</td><td>{commit}</td><td>{subject}</td>{problem_cell}</tr>"
     totals = point.report.totals
     passed, gated = point.report.gates_passed
     cells = [
@@ -59,7 +59,8 @@ def _point_row(point: HistoryPoint) -> str:
         f"{passed} of {gated}",
     ]
     numbers = "".join(f'<td class="num">{escape(str(c))}</td>' for c in cells)
-    return f"<tr><td>{day}</td><td>{commit}</td><td>{subject}</td>{numbers}<td class=num>{point.checked} / {point.reused}</td></tr>"
+    reuse = f"<td class=num>{point.checked} / {point.reused}</td>"
+    return f"<tr><td>{day}</td><td>{commit}</td><td>{subject}</td>{numbers}{reuse}</tr>"
 
 
 def render_history_html(history: History, projection: Projection, source: SourceInfo | None) -> str:
@@ -97,7 +98,8 @@ def render_history_html(history: History, projection: Projection, source: Source
         outlook = outlooks.get(row.directory)
         target = row.gate_target.label if row.gate_target else None
         trend_cells = (
-            f'<td class="num">{outlook.gate_errors.now}</td><td class="num">{escape(pace_text(outlook.gate_errors))}</td>'
+            f'<td class="num">{outlook.gate_errors.now}</td>'
+            f'<td class="num">{escape(pace_text(outlook.gate_errors))}</td>'
             f"<td>{escape(outlook_text(outlook.gate_errors, target))}</td>"
             if outlook is not None
             else '<td></td><td></td><td class="muted">nothing left to report</td>'

@@ -81,7 +81,9 @@ def page(title: str, body: list[str]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )
 
 
@@ -100,15 +102,15 @@ def _gate_cell(row: DirectoryRow) -> str:
 
 def _own_phase_cell(row: DirectoryRow) -> str:
     if row.fails_own_phase:
-        return f'<td class="fail" title="errors at its own phase: ctxsep check fails here">✗ fails {row.phase.label}</td>'
+        return (
+            f'<td class="fail" title="errors at its own phase: ctxsep check fails here">✗ fails {row.phase.label}</td>'
+        )
     return f'<td class="ok">✓ passes {row.phase.label}</td>'
 
 
 def _finding_item(finding: Finding) -> str:
     kind = "baselined" if finding.baselined else finding.severity.label
-    return (
-        f'<li class="finding sev-{kind}">{finding.line}:{finding.col + 1} [{kind}] {escape(finding.message)}</li>'
-    )
+    return f'<li class="finding sev-{kind}">{finding.line}:{finding.col + 1} [{kind}] {escape(finding.message)}</li>'
 
 
 def _has_something(file: ReportFile) -> bool:
@@ -124,7 +126,8 @@ def _file_item(file: ReportFile) -> str:
         return f"<li>{name} <span class=muted>({usage}; no findings)</span></li>"
     counts = f"{len(file.findings)} shown, {len(file.baselined)} baselined"
     items = "".join(_finding_item(f) for f in findings)
-    return f"<li><details><summary>{name} <span class=muted>({counts}; {usage})</span></summary><ul>{items}</ul></details></li>"
+    summary = f"<summary>{name} <span class=muted>({counts}; {usage})</span></summary>"
+    return f"<li><details>{summary}<ul>{items}</ul></details></li>"
 
 
 def _directory_cell(row: DirectoryRow, files: list[ReportFile]) -> str:
@@ -219,7 +222,9 @@ def _graph_section(report: Report, graph_kind: str | None) -> list[str]:
         "<th>legacy symbol</th><th>how</th></tr></thead><tbody>"
     )
     for module, name, kinds in edges:
-        body.append(f"<tr><td>{escape(module)}</td><td>{escape(name)}</td><td>{escape(graph.edge_label(kinds))}</td></tr>")
+        body.append(
+            f"<tr><td>{escape(module)}</td><td>{escape(name)}</td><td>{escape(graph.edge_label(kinds))}</td></tr>"
+        )
     body.append("</tbody></table></details>")
     if graph_kind is not None:
         renderer = "GitHub Markdown or mermaid.live" if graph_kind == "mermaid" else "Graphviz (dot -Tsvg)"
