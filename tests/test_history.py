@@ -3,6 +3,8 @@ a plain ``ctxsep report`` says on a checkout of that commit."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -129,3 +131,31 @@ def test_history_errors_are_clear(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--since 'no-such-rev'" in proc.stderr
     proc = ctxsep(repo, "report", "--every", "2")
     assert proc.returncode == 2 and "only apply with --history" in proc.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("extra", "env", "shown"), [((), {}, True), (("-q",), {}, False), ((), {"CI": "true"}, False)])
+def test_progress_only_on_a_terminal(
+    demo: tuple[Path, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: tuple[str, ...],
+    env: dict[str, str],
+    shown: bool,
+) -> None:
+    from ctxsep.cli import main, report_cmd
+
+    repo, _ = demo
+    monkeypatch.setattr(report_cmd, "PROGRESS_AFTER_S", 0.0)  # as if every commit took long
+    monkeypatch.delenv("CI", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(repo)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["report", "--history", *extra]) == 0
+    assert ("ctxsep: history 7/7 commits (2025-03-13 " in terminal.getvalue()) is shown

@@ -124,7 +124,8 @@ class _Walker:
     jobs: int | None
     reader: BlobReader
     skeleton: _Skeleton
-    #: (path, blob, config digest) -> the file's result before the baseline
+    #: (path, blob, config digest) -> the file's result before the baseline,
+    #: for the files of the last commit walked (the next one shares most of them)
     memo: dict[tuple[str, str, str], ReportFile] = field(default_factory=dict)
 
     def point(self, commit: Commit) -> HistoryPoint:
@@ -159,6 +160,10 @@ class _Walker:
         results = map_files([item for _, _, item in todo], resolver, _report_blob, self.jobs)
         for (i, key, _), result in zip(todo, results, strict=True):
             self.memo[key] = files[i] = result
+        # Only this commit's results can be wanted again soon: a file changed
+        # and changed back is checked again, and memory stays one tree's worth.
+        wanted = {(entry.path, entry.sha, settings.config.digest) for entry, settings in found}
+        self.memo = {key: value for key, value in self.memo.items() if key in wanted}
         reported = []
         for (_, settings), raw in zip(found, files, strict=True):
             assert raw is not None
@@ -232,6 +237,8 @@ class _Walker:
 
     def _relative(self, problem: str) -> str:
         """A problem as a checkout would name it: paths relative to the repository."""
+        if self.explicit is not None:  # --config: name the user's own file
+            problem = problem.replace(os.fspath(self.skeleton.root / self.explicit.name), os.fspath(self.explicit))
         prefix = os.fspath(self.skeleton.root) + os.sep
         return problem.replace(prefix, "")
 

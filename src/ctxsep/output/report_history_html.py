@@ -11,7 +11,7 @@ from ctxsep.migration.projection import Projection
 from ctxsep.migration.report import Report, SourceInfo
 from ctxsep.output.report import percent_text
 from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text
-from ctxsep.output.report_html import page, source_line, title_text
+from ctxsep.output.report_html import own_phase_cell, page, source_line, title_text
 from ctxsep.output.svg import Series, line_chart, sparkline
 
 
@@ -82,11 +82,13 @@ def render_history_html(history: History, projection: Projection, source: Source
     body += ["<h2>Burn-down</h2>", f'<div class="graphbox">{burn_down(history.points, projection)}</div>']
     body += [
         f"<h2>Directories, and their next gate at the pace of the last {projection.weeks} weeks</h2>",
-        "<table><thead><tr><th>directory</th><th>phase</th><th>legacy calls over time</th>"
+        "<table><thead><tr><th>directory</th><th>phase</th><th>own phase (newest)</th><th>legacy calls over time</th>"
         "<th>findings over time</th><th class=num>errors before next phase</th><th class=num>pace</th>"
         "<th>projection</th></tr></thead><tbody>",
     ]
     outlooks = {o.directory: o for o in projection.directories}
+    newest_report = reported[-1].report
+    newest = {row.directory for row in newest_report.rows} if newest_report is not None else set()
     rows = {row.directory: row for point in reported if point.report is not None for row in point.report.rows}
     for row in (rows[directory] for directory in sorted(rows)):
         legacy_series, finding_series = [], []
@@ -107,6 +109,7 @@ def render_history_html(history: History, projection: Projection, source: Source
         body.append(
             f"<tr><td>{escape(row.directory)}</td>"
             f'<td><span class="phase phase-{row.phase.label}">{row.phase.label}</span></td>'
+            f"{own_phase_cell(row) if row.directory in newest else '<td></td>'}"
             f"<td>{sparkline(legacy_series, 'legacy calls', colour='#cf222e')} {legacy_series[-1]}</td>"
             f"<td>{sparkline(finding_series, 'findings', colour='#8250df')} {finding_series[-1]}</td>"
             f"{trend_cells}</tr>"

@@ -100,7 +100,7 @@ def _gate_cell(row: DirectoryRow) -> str:
     return f'<td class="{css}">{escape(gate_text(row))}</td>'
 
 
-def _own_phase_cell(row: DirectoryRow) -> str:
+def own_phase_cell(row: DirectoryRow) -> str:
     if row.fails_own_phase:
         return (
             f'<td class="fail" title="errors at its own phase: ctxsep check fails here">✗ fails {row.phase.label}</td>'
@@ -149,7 +149,7 @@ def _row(row: DirectoryRow, files: list[ReportFile]) -> str:
         f'<td class="num">{row.files}</td>'
         f'<td class="pct">{bar(row.percent_migrated)}{escape(percent_text(row.percent_migrated))}</td>'
         f'<td class="num">{row.legacy_uses}</td><td class="num">{row.scoped_uses}</td>'
-        f"{counts}{_own_phase_cell(row)}{_gate_cell(row)}</tr>"
+        f"{counts}{own_phase_cell(row)}{_gate_cell(row)}</tr>"
     )
 
 
