@@ -53,5 +53,22 @@ def main() -> None:
             browser.close()
 
 
+def page_top(html_file: Path, out: Path, height: int) -> None:
+    """The top ``height`` pixels of a page (its title, headline and chart)."""
+    binary = chromium_binary()
+    assert binary is not None, "install chromium"
+    browser = Browser(binary)
+    try:
+        page = Page(browser, width=1100, height=height)
+        page.open(html_file.resolve().as_uri())
+        out.write_bytes(page.screenshot(full_page=False))
+    finally:
+        browser.close()
+
+
 if __name__ == "__main__":
-    main()
+    # python tests/browser/screenshots.py [--top HTML PNG HEIGHT]
+    if sys.argv[1:2] == ["--top"]:
+        page_top(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+    else:
+        main()

@@ -169,6 +169,9 @@ class _Walker:
             assert raw is not None
             reported.append(with_report_baseline(raw, settings))
         report = build_report(self.path_arg, reported)
+        # A point keeps its numbers, not its files: forty trees of results
+        # would cost hundreds of megabytes on a large repository.
+        report.files = []
         return HistoryPoint(commit, report, checked=len(todo), reused=len(found) - len(todo))
 
     def _collect(

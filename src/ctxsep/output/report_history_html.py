@@ -110,8 +110,8 @@ def render_history_html(history: History, projection: Projection, source: Source
             f"<tr><td>{escape(row.directory)}</td>"
             f'<td><span class="phase phase-{row.phase.label}">{row.phase.label}</span></td>'
             f"{own_phase_cell(row) if row.directory in newest else '<td></td>'}"
-            f"<td>{sparkline(legacy_series, 'legacy calls', colour='#cf222e')} {legacy_series[-1]}</td>"
-            f"<td>{sparkline(finding_series, 'findings', colour='#8250df')} {finding_series[-1]}</td>"
+            f"<td class=nowrap>{sparkline(legacy_series, 'legacy calls', colour='#cf222e')} {legacy_series[-1]}</td>"
+            f"<td class=nowrap>{sparkline(finding_series, 'findings', colour='#8250df')} {finding_series[-1]}</td>"
             f"{trend_cells}</tr>"
         )
     body.append("</tbody></table>")
