@@ -130,7 +130,7 @@ def test_history_errors_are_clear(tmp_path: Path) -> None:
     proc = ctxsep(repo, "report", "--history", "--since", "no-such-rev")
     assert proc.returncode == 2 and "--since 'no-such-rev'" in proc.stderr
     proc = ctxsep(repo, "report", "--every", "2")
-    assert proc.returncode == 2 and "only apply with --history" in proc.stderr
+    assert proc.returncode == 2 and "--every: only with --history" in proc.stderr
 
 
 class _Terminal(io.StringIO):

@@ -77,7 +77,7 @@ def add_parser(subparsers: Any) -> None:
     history.add_argument(
         "--pace-weeks",
         type=positive_int,
-        default=4,
+        default=None,
         metavar="N",
         help="project the completion dates at the pace of the last N weeks of samples (default: 4)",
     )
@@ -89,9 +89,13 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     resolver = resolver_for_path(args)
-    history_only = [flag for flag, value in (("--since", args.since), ("--every", args.every)) if value is not None]
+    history_only = [
+        flag
+        for flag, value in (("--since", args.since), ("--every", args.every), ("--pace-weeks", args.pace_weeks))
+        if value is not None
+    ]
     if history_only and not args.history:
-        raise CtxsepError(f"{' and '.join(history_only)} only apply with --history")
+        raise CtxsepError(f"{', '.join(history_only)}: only with --history")
     if args.history and (args.compare is not None or args.typed is not None or args.graph is not None):
         raise CtxsepError("--compare, --typed and --graph apply to a report of the tree, not to --history")
     text = _history(args, resolver.cwd) if args.history else _report(args, resolver)
@@ -129,7 +133,7 @@ def _report(args: argparse.Namespace, resolver: Any) -> str:
 def _history(args: argparse.Namespace, cwd: Path) -> str:
     from ctxsep.migration.gitrepo import GitError, toplevel
     from ctxsep.migration.history import walk_history
-    from ctxsep.migration.projection import project
+    from ctxsep.migration.projection import DEFAULT_WEEKS, project
     from ctxsep.migration.report import source_info
     from ctxsep.output.report_history import render_history_json, render_history_md
     from ctxsep.output.report_history_html import render_history_html
@@ -152,7 +156,7 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     )
     if progress is not None:
         progress.done()
-    projection = project(history, args.pace_weeks)
+    projection = project(history, args.pace_weeks or DEFAULT_WEEKS)
     source = source_info(target)
     renderers = {"md": render_history_md, "json": render_history_json, "html": render_history_html}
     return renderers[args.format](history, projection, source)

@@ -111,22 +111,24 @@ def render_history_md(history: History, projection: Projection, source: SourceIn
         legacy_headline(projection),
         "",
         "| date | commit | legacy calls | scoped calls | migrated | errors | warnings | baselined "
-        "| ready for next phase | checked / reused files |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| ready for next phase | directories legacy / transitional / migrated / final | checked / reused files |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|",
     ]
     for point in history.points:
         day, short = point.commit.day, point.commit.sha[:10]
         if point.report is None:
             problem = md_cell(point.problems[0] if point.problems else "not reported")
             more = f" (+{len(point.problems) - 1} more)" if len(point.problems) > 1 else ""
-            out.append(f"| {day} | {short} | not reported: {problem}{more} | | | | | | | |")
+            out.append(f"| {day} | {short} | not reported: {problem}{more} | | | | | | | | |")
             continue
         totals = point.report.totals
         passed, gated = point.report.gates_passed
         out.append(
             f"| {day} | {short} | {totals.legacy_uses} | {totals.scoped_uses} "
             f"| {percent_text(totals.percent_migrated)} | {totals.count('error')} | {totals.count('warn')} "
-            f"| {totals.count('baselined')} | {passed} of {gated} | {point.checked} / {point.reused} |"
+            f"| {totals.count('baselined')} | {passed} of {gated} "
+            f"| {' / '.join(str(n) for n in point.report.directories_per_phase().values())} "
+            f"| {point.checked} / {point.reused} |"
         )
     if projection.directories:
         out += [
