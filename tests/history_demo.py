@@ -117,8 +117,8 @@ def built(db):
     return create_user_execution_context(user_id="b", db_session=db)
 """
 
-#: (day, message, files written (None: deleted), make a baseline after)
-STEPS: list[tuple[str, str, dict[str, str | None], bool]] = [
+#: (date, message, files written (None: deleted), `ctxsep baseline` arguments to run before committing)
+STEPS: list[tuple[str, str, dict[str, str | None], tuple[str, ...]]] = [
     (
         "2025-03-03T10:00:00+00:00",
         "Start: legacy everywhere",
@@ -130,20 +130,22 @@ STEPS: list[tuple[str, str, dict[str, str | None], bool]] = [
             "app/util/text.py": "def slug(s):\n    return s.lower()\n",
             "build/lib/app/routes/orders.py": BUILD,
         },
-        False,
+        (),
     ),
-    ("2025-03-04T09:00:00+00:00", "Migrate orders() (morning)", {"app/routes/orders.py": ROUTE_HALF}, False),
-    ("2025-03-04T17:30:00+00:00", "Record the debt in a baseline (evening)", {}, True),
-    ("2025-03-05T11:00:00+00:00", "A typo breaks the config", {"pyproject.toml": BROKEN}, False),
+    ("2025-03-04T09:00:00+00:00", "Migrate orders() (morning)", {"app/routes/orders.py": ROUTE_HALF}, ()),
+    ("2025-03-04T17:30:00+00:00", "Record the debt in a baseline (evening)", {}, ("create",)),
+    ("2025-03-05T11:00:00+00:00", "A typo breaks the config", {"pyproject.toml": BROKEN}, ()),
     (
         "2025-03-06T11:00:00+00:00",
         "Promote app/routes; exclude generated code",
         {"pyproject.toml": CONFIG_V2, "app/generated/models.py": GENERATED},
-        False,
+        (),
     ),
-    ("2025-03-09T15:00:00+00:00", "Migrate the billing service", {"app/services/billing.py": SERVICE_NEW}, False),
-    ("2025-03-11T15:00:00+00:00", "Docs only", {"README.md": "# demo shop\n"}, False),
-    ("2025-03-13T15:00:00+00:00", "Migrate the last routes", {"app/routes/orders.py": ROUTE_NEW}, False),
+    ("2025-03-09T15:00:00+00:00", "Migrate the billing service", {"app/services/billing.py": SERVICE_NEW}, ()),
+    # the promotion's debt accepted into the baseline: no source file changes
+    ("2025-03-10T10:00:00+00:00", "Re-record the baseline after the promotion", {}, ("create", "--force")),
+    ("2025-03-11T15:00:00+00:00", "Docs only", {"README.md": "# demo shop\n"}, ()),
+    ("2025-03-13T15:00:00+00:00", "Migrate the last routes", {"app/routes/orders.py": ROUTE_NEW}, ()),
 ]
 
 
@@ -170,7 +172,7 @@ def build_demo(repo: Path, steps: int | None = None) -> list[str]:
     repo.mkdir(parents=True, exist_ok=True)
     git(repo, "init", "-q", "-b", "main")
     commits = []
-    for date, message, files, make_baseline in STEPS[:steps]:
+    for date, message, files, baseline in STEPS[:steps]:
         for name, content in files.items():
             path = repo / name
             if content is None:
@@ -178,8 +180,8 @@ def build_demo(repo: Path, steps: int | None = None) -> list[str]:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
-        if make_baseline:
-            subprocess.run([ctxsep_bin(), "baseline", "create"], cwd=repo, check=True, capture_output=True)
+        if baseline:
+            subprocess.run([ctxsep_bin(), "baseline", *baseline], cwd=repo, check=True, capture_output=True)
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", message, date=date)
         commits.append(git(repo, "rev-parse", "HEAD").strip())

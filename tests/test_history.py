@@ -50,7 +50,7 @@ def test_each_point_equals_a_plain_report_of_a_checkout(
 ) -> None:
     repo, commits = demo
     # one point a day, the last commit of the day: the morning commit of 03-04 is passed over
-    assert [p["commit"] for p in history["points"]] == [commits[i] for i in (0, 2, 3, 4, 5, 6, 7)]
+    assert [p["commit"] for p in history["points"]] == [commits[i] for i in (0, 2, 3, 4, 5, 6, 7, 8)]
     reported = 0
     for n, point in enumerate(history["points"]):
         checkout = tmp_path / f"checkout{n}"
@@ -67,7 +67,7 @@ def test_each_point_equals_a_plain_report_of_a_checkout(
         assert expected["source"]["commit"] == point["commit"]
         assert without_source(point["report"]) == without_source(expected), point["date"]
         reported += 1
-    assert reported == 6
+    assert reported == 7
 
 
 def test_the_config_and_phase_map_of_each_commit_apply(history: dict[str, Any]) -> None:
@@ -94,6 +94,12 @@ def test_unchanged_files_are_never_checked_again(history: dict[str, Any]) -> Non
     assert (one_file["checked_files"], one_file["reused_files"]) == (1, 3)
     promoted = points["Promote app/routes; exclude generated code"]  # a new config: everything again
     assert promoted["checked_files"] == 4
+    # a new baseline and no source change: nothing checked, the new baseline applied to the reused results
+    rebaselined = points["Re-record the baseline after the promotion"]
+    assert (rebaselined["checked_files"], rebaselined["reused_files"]) == (0, 4)
+    before, after = one_file["report"]["totals"], rebaselined["report"]["totals"]
+    assert (before["errors"], before["baselined"]) == (3, 0)
+    assert (after["errors"], after["baselined"]) == (0, 3)
 
 
 def test_projection_and_sampling_options(demo: tuple[Path, list[str]], history: dict[str, Any]) -> None:
@@ -101,7 +107,7 @@ def test_projection_and_sampling_options(demo: tuple[Path, list[str]], history: 
     legacy = history["projection"]["legacy_calls"]
     assert legacy["now"] == 0 and legacy["status"] == "done"
     every = json.loads(ctxsep(repo, "report", "--history", "--every", "3", "--format", "json").stdout)
-    assert [p["commit"] for p in every["points"]] == [commits[1], commits[4], commits[7]]
+    assert [p["commit"] for p in every["points"]] == [commits[2], commits[5], commits[8]]
     since = json.loads(ctxsep(repo, "report", "--history", "--since", commits[5], "--format", "json").stdout)
     assert [p["commit"] for p in since["points"]] == commits[5:]
     since_day = json.loads(ctxsep(repo, "report", "--history", "--since", "2025-03-10", "--format", "json").stdout)
@@ -115,7 +121,7 @@ def test_projection_dates_at_the_recent_pace(tmp_path: Path) -> None:
     legacy = document["projection"]["legacy_calls"]
     # 4 calls on 03-03 down to 2 on 03-11: about -1.5 a week, so zero near the end of the month
     assert legacy["now"] == 2 and legacy["status"] == "on" and legacy["per_week"] < 0
-    assert "2025-03-12" <= legacy["zero_on"] <= "2025-04-30"
+    assert "2025-03-12" <= legacy["zero_on"] <= "2025-04-30", legacy
     routes = next(d for d in document["projection"]["directories"] if d["directory"] == "app/routes")
     assert routes["next_phase"] == "final"
 
@@ -158,4 +164,4 @@ def test_progress_only_on_a_terminal(
     monkeypatch.setattr("sys.stderr", terminal)
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["report", "--history", *extra]) == 0
-    assert ("ctxsep: history 7/7 commits (2025-03-13 " in terminal.getvalue()) is shown
+    assert ("ctxsep: history 8/8 commits (2025-03-13 " in terminal.getvalue()) is shown

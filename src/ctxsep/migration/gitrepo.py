@@ -91,35 +91,42 @@ def branch(repo: Path) -> str | None:
 
 
 def first_parent_history(repo: Path, since: str | None = None) -> list[Commit]:
-    """HEAD's first-parent history, oldest first. ``since`` is a date git
-    understands (``2025-08-01``) or a revision: a revision's own commit is
-    included."""
+    """HEAD's first-parent history, oldest first. ``since`` is a revision
+    (its own commit included) or an ISO 8601 date or time: commits dated
+    (committer date) at or after it; a date or time without a zone is UTC
+    (``2025-08-01`` is its midnight, UTC)."""
     args = ["log", "--first-parent", _FORMAT]
     start: str | None = None
+    after: datetime | None = None
     if since is not None:
         resolved = _git(repo, "rev-parse", "--verify", "--quiet", f"{since}^{{commit}}", check=False).strip()
         if resolved:
             start = resolved
             args.append(f"{resolved}..HEAD")
-        elif _looks_like_date(since):
-            args += [f"--since={since}", "HEAD"]
         else:
-            raise GitError(f"--since {since!r}: neither a date (YYYY-MM-DD) nor a revision of {repo}")
+            after = _parse_date(since)
+            if after is None:
+                raise GitError(f"--since {since!r}: neither a date (YYYY-MM-DD) nor a revision of {repo}")
+            args.append("HEAD")
     else:
         args.append("HEAD")
     commits = _parse_commits(_git(repo, *args))
     if start is not None:
         commits += _parse_commits(_git(repo, "log", "-1", _FORMAT, start))
+    if after is not None:
+        # Filtered here, not with `git log --since`: git reads a bare date as
+        # that day at the current time of day.
+        commits = [commit for commit in commits if commit.date >= after]
     commits.reverse()
     return commits
 
 
-def _looks_like_date(text: str) -> bool:
+def _parse_date(text: str) -> datetime | None:
     try:
-        datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -88,14 +88,19 @@ class _Skeleton:
         (root / ".git").mkdir()
         self._written: dict[str, str] = {}  # path -> blob
 
-    def place(self, wanted: dict[str, str], reader: BlobReader) -> None:
-        """Make the files on disk exactly ``wanted`` (path -> blob)."""
-        for path in [p for p in self._written if p not in wanted]:
+    def place(self, wanted: dict[str, str], tree: dict[str, TreeEntry], reader: BlobReader) -> None:
+        """Make the files on disk ``wanted`` (path -> blob), keeping the
+        others written before (baselines) only while ``tree`` still has them
+        unchanged: a baseline is then not read again."""
+        for path in [p for p, blob in self._written.items() if p not in wanted and _blob(tree, p) != blob]:
             (self.root / path).unlink(missing_ok=True)
             del self._written[path]
         for path, blob in wanted.items():
             if self._written.get(path) != blob:
                 self.add(path, blob, reader)
+
+    def written(self, path: str) -> str | None:
+        return self._written.get(path)
 
     def add(self, path: str, blob: str, reader: BlobReader) -> None:
         target = self.root / path
@@ -107,6 +112,11 @@ class _Skeleton:
         else:
             write_atomic_bytes(target, data)
         self._written[path] = blob
+
+
+def _blob(tree: dict[str, TreeEntry], path: str) -> str | None:
+    entry = tree.get(path)
+    return entry.sha if entry is not None and entry.regular else None
 
 
 def _report_blob(item: tuple[Path, bytes | None], resolver: SettingsResolver) -> ReportFile:
@@ -132,7 +142,7 @@ class _Walker:
         entries = list_tree(self.repo, commit.sha)
         by_path = {entry.path: entry for entry in entries}
         configs = {e.path: e.sha for e in entries if e.regular and e.path.rsplit("/", 1)[-1] in CONFIG_FILES}
-        self.skeleton.place({} if self.explicit is not None else configs, self.reader)
+        self.skeleton.place({} if self.explicit is not None else configs, by_path, self.reader)
         if (
             self.path_rel
             and self.path_rel not in by_path
@@ -215,8 +225,9 @@ class _Walker:
         if not problems:
             for config in configs.values():
                 baseline = relative_posix(config.baseline_path, root)
-                if baseline in by_path:
-                    self.skeleton.add(baseline, by_path[baseline].sha, self.reader)
+                blob = _blob(by_path, baseline)
+                if blob is not None and self.skeleton.written(baseline) != blob:
+                    self.skeleton.add(baseline, blob, self.reader)
                 try:
                     baseline_for(config)
                 except ConfigError as exc:
