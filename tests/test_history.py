@@ -165,3 +165,17 @@ def test_progress_only_on_a_terminal(
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["report", "--history", *extra]) == 0
     assert ("ctxsep: history 8/8 commits (2025-03-13 " in terminal.getvalue()) is shown
+
+
+def test_a_path_that_did_not_exist_yet(demo: tuple[Path, list[str]]) -> None:
+    repo, _ = demo
+    (repo / "app/generated").mkdir(exist_ok=True)  # PATH must exist now; it is excluded by then
+    document = json.loads(ctxsep(repo, "report", "--history", "app/generated", "--format", "json").stdout)
+    first = document["points"][0]
+    assert first["report"] is None
+    assert first["problems"] == ["app/generated: no such file or directory at this commit"]
+    promoted = next(p for p in document["points"] if p["subject"].startswith("Promote"))
+    # it exists from then on, and the config of that commit excludes it: nothing to report
+    assert promoted["report"] is not None and promoted["report"]["directories"] == []
+    plain = json.loads(ctxsep(repo, "report", "app/generated", "--format", "json").stdout)
+    assert without_source(document["points"][-1]["report"]) == without_source(plain)

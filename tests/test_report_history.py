@@ -50,7 +50,8 @@ def test_every_kind_of_document_matches_the_schema(shop: Path, tmp_path: Path) -
     history = json.loads(ok(shop, "report", "--history", "--format", "json"))
     (tmp_path / "old.json").write_text(json.dumps(report), encoding="utf-8")
     compare = json.loads(ok(shop, "report", "--compare", str(tmp_path / "old.json"), "--format", "json"))
-    for document, kind in ((report, "report"), (history, "history"), (compare, "compare")):
+    golden = json.loads((Path(__file__).parent / "golden" / "report.json").read_text(encoding="utf-8"))
+    for document, kind in ((report, "report"), (history, "history"), (compare, "compare"), (golden, "report")):
         assert document["schema_version"] == 1 and document["kind"] == kind
         VALIDATOR.validate(document)
     # the schema is strict enough to catch a drift
