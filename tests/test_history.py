@@ -179,3 +179,11 @@ def test_a_path_that_did_not_exist_yet(demo: tuple[Path, list[str]]) -> None:
     assert promoted["report"] is not None and promoted["report"]["directories"] == []
     plain = json.loads(ctxsep(repo, "report", "app/generated", "--format", "json").stdout)
     assert without_source(document["points"][-1]["report"]) == without_source(plain)
+
+
+def test_from_a_subdirectory(demo: tuple[Path, list[str]]) -> None:
+    repo, _ = demo
+    document = json.loads(ctxsep(repo / "app", "report", "--history", "routes", "--format", "json").stdout)
+    plain = json.loads(ctxsep(repo / "app", "report", "routes", "--format", "json").stdout)
+    assert [d["directory"] for d in plain["directories"]] == ["routes"]
+    assert without_source(document["points"][-1]["report"]) == without_source(plain)

@@ -171,3 +171,12 @@ def test_history_html_draws_the_burn_down(shop: Path) -> None:
     assert "not reported: pyproject.toml: [tool.ctxsep.phases] &#x27;colour&#x27;" in page
     markdown = ok(shop, "report", "--history")
     assert re.search(r"\| 2025-03-05 \| [0-9a-f]{10} \| not reported: pyproject\.toml", markdown)
+
+
+def test_option_combinations_that_do_not_apply(shop: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    old.write_text(ok(shop, "report", "--format", "json"), encoding="utf-8")
+    proc = ctxsep(shop, "report", "--compare", str(old), "--format", "html")
+    assert proc.returncode == 2 and "--compare prints Markdown or JSON" in proc.stderr
+    proc = ctxsep(shop, "report", "--history", "--graph")
+    assert proc.returncode == 2 and "not to --history" in proc.stderr
