@@ -180,3 +180,14 @@ def test_option_combinations_that_do_not_apply(shop: Path, tmp_path: Path) -> No
     assert proc.returncode == 2 and "--compare prints Markdown or JSON" in proc.stderr
     proc = ctxsep(shop, "report", "--history", "--graph")
     assert proc.returncode == 2 and "not to --history" in proc.stderr
+
+
+def test_history_html_escapes_what_the_repository_says(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    build_demo(repo, steps=1)
+    (repo / "notes.txt").write_text("x\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "<script>alert(1)</script> & <b>co</b>", date="2025-03-04T10:00:00+00:00")
+    page = ok(repo, "report", "--history", "--format", "html")
+    assert "<script" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;co&lt;/b&gt;" in page
