@@ -262,7 +262,14 @@ def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, t
     files = collect([root], resolver, baseline=True)
     reported = map_files(files, resolver, report_file, jobs)
     if typed is not None:
-        reported = [with_typed(file, path, typed, resolver) for path, file in zip(files, reported, strict=True)]
+        by_path: dict[Path, list[Finding]] = {}
+        for record in typed.records:
+            if record.finding.code in TYPED_ONLY_CODES:
+                by_path.setdefault(record.path, []).append(record.finding)
+        reported = [
+            with_typed(file, path, by_path.get(Path(os.path.normpath(path)), []), resolver)
+            for path, file in zip(files, reported, strict=True)
+        ]
     return build_report(root, reported)
 
 
@@ -270,15 +277,13 @@ def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, t
 TYPED_ONLY_CODES = frozenset({"CTX006"})
 
 
-def with_typed(file: ReportFile, path: Path, typed: TypedRun, resolver: SettingsResolver) -> ReportFile:
-    """``file`` with the type-only findings recorded for ``path`` (one per
-    site, whichever front end saw it)."""
-    absolute = Path(os.path.normpath(path))
+def with_typed(file: ReportFile, path: Path, recorded: list[Finding], resolver: SettingsResolver) -> ReportFile:
+    """``file`` with the type-only findings recorded for it (one per site,
+    whichever front end saw it), its baseline applied."""
     found: dict[tuple[int, int, str], Finding] = {}
-    for record in typed.records:
-        if record.path == absolute and record.finding.code in TYPED_ONLY_CODES:
-            finding = replace(record.finding, path=file.path)
-            found.setdefault((finding.line, finding.col, finding.code), finding)
+    for finding in recorded:
+        finding = replace(finding, path=file.path)
+        found.setdefault((finding.line, finding.col, finding.code), finding)
     if not found:
         return file
     settings = resolver.for_path(path)
