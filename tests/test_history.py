@@ -187,3 +187,18 @@ def test_from_a_subdirectory(demo: tuple[Path, list[str]]) -> None:
     plain = json.loads(ctxsep(repo / "app", "report", "routes", "--format", "json").stdout)
     assert [d["directory"] for d in plain["directories"]] == ["routes"]
     assert without_source(document["points"][-1]["report"]) == without_source(plain)
+
+
+def test_a_config_from_outside_the_repository(demo: tuple[Path, list[str]], tmp_path: Path) -> None:
+    repo, _ = demo
+    outside = tmp_path / "team.toml"
+    outside.write_text('default-phase = "final"\n', encoding="utf-8")
+    document = json.loads(ctxsep(repo, "report", "--history", "--config", str(outside), "--format", "json").stdout)
+    # every commit, the broken config's included, is reported with the outside config
+    assert all(p["report"] is not None for p in document["points"])
+    assert {d["phase"] for p in document["points"] for d in p["report"]["directories"]} == {"final"}
+    proc = ctxsep(repo, "report", "--history", "--config", str(tmp_path / "missing.toml"))
+    assert proc.returncode == 2 and "missing.toml: cannot read config" in proc.stderr
+    outside.write_text('default-phase = "finale"\n', encoding="utf-8")
+    proc = ctxsep(repo, "report", "--history", "--config", str(outside))
+    assert proc.returncode == 2 and "'default-phase'" in proc.stderr and proc.stdout == ""

@@ -11,6 +11,7 @@ from typing import Any
 
 from ctxsep.atomic import write_atomic
 from ctxsep.cli.options import add_config, add_jobs, positive_int, resolver_for_path
+from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
 from ctxsep.output.graph import GRAPH_FORMATS
 
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace, resolver: Any) -> str:
+def _report(args: argparse.Namespace, resolver: SettingsResolver) -> str:
     from ctxsep.migration.report import run_report, source_info
     from ctxsep.output.report import render_json, render_md
     from ctxsep.output.report_html import render_html
@@ -143,19 +144,25 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     if repo is None:
         raise GitError(f"{args.path}: not inside a git repository; --history walks its git history")
     explicit = (cwd / args.config).resolve() if args.config is not None else None
+    if explicit is not None:
+        from ctxsep.config import load_config
+
+        load_config(explicit)  # a missing or broken --config is one error, not one per commit
     progress = _Progress() if _show_progress(args.quiet) else None
-    history = walk_history(
-        args.path,
-        repo,
-        cwd,
-        explicit_config=explicit,
-        since=args.since,
-        every=args.every,
-        jobs=args.jobs,
-        on_commit=progress.update if progress is not None else None,
-    )
-    if progress is not None:
-        progress.done()
+    try:
+        history = walk_history(
+            args.path,
+            repo,
+            cwd,
+            explicit_config=explicit,
+            since=args.since,
+            every=args.every,
+            jobs=args.jobs,
+            on_commit=progress.update if progress is not None else None,
+        )
+    finally:
+        if progress is not None:
+            progress.done()
     projection = project(history, args.pace_weeks or DEFAULT_WEEKS)
     source = source_info(target)
     renderers = {"md": render_history_md, "json": render_history_json, "html": render_history_html}
