@@ -151,7 +151,10 @@ def test_report_html_names_the_commit_flags_failing_directories_and_drills_down(
     # app/routes is migrated and has errors: it fails its own phase
     routes = page[page.index("<summary>app/routes</summary>") :]
     routes = routes[: routes.index("</tr>")]
-    assert "✗ fails migrated" in routes
+    assert (
+        '<td class="fail nowrap" title="3 errors at its own phase (migrated): ctxsep check fails">✗ fails</td>'
+        in routes
+    )
     # directory → file → findings
     assert "<summary>orders.py" in routes and "CTX002" in routes
     # the graph is drawn: a node per module and symbol, an edge per dependency

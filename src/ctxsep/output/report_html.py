@@ -26,7 +26,7 @@ from ctxsep.output.report import (
 )
 
 CSS = """
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 76rem;
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 90rem;
        padding: 0 1rem; color: #1f2328; background: #fff; }
 h1 { font-size: 1.5rem; margin-bottom: .25rem; } h1 small { color: #59636e; font-weight: normal; }
 h2 { font-size: 1.15rem; margin-top: 2rem; }
@@ -36,7 +36,7 @@ th, td { padding: .35rem .6rem; border-bottom: 1px solid #d1d9e0; text-align: le
 th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 600; border-top: 2px solid #1f2328; }
-.bar { display: inline-block; width: 8rem; height: .7rem; background: #fde2e1; border-radius: .35rem;
+.bar { display: inline-block; width: 6rem; height: .7rem; background: #fde2e1; border-radius: .35rem;
        overflow: hidden; vertical-align: middle; margin-right: .4rem; }
 .bar span { display: block; height: 100%; background: #2da44e; }
 .bar.none { background: #eaeef2; }
@@ -101,11 +101,11 @@ def _gate_cell(row: DirectoryRow) -> str:
 
 
 def own_phase_cell(row: DirectoryRow) -> str:
+    errors = row.count("error")
     if row.fails_own_phase:
-        return (
-            f'<td class="fail" title="errors at its own phase: ctxsep check fails here">✗ fails {row.phase.label}</td>'
-        )
-    return f'<td class="ok">✓ passes {row.phase.label}</td>'
+        why = f"{errors} error{'s' if errors != 1 else ''} at its own phase ({row.phase.label}): ctxsep check fails"
+        return f'<td class="fail nowrap" title="{escape(why)}">✗ fails</td>'
+    return f'<td class="ok nowrap" title="no error at its own phase ({row.phase.label})">✓ passes</td>'
 
 
 def _finding_item(finding: Finding) -> str:
