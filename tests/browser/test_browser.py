@@ -58,6 +58,7 @@ def centre(page: Page, selector: str) -> tuple[float, float]:
 def test_report_renders_draws_and_drills_down(browser: Browser, tmp_path: Path) -> None:
     html = render(tmp_path, ROOT / "docs" / "example", ".", "--graph")
     page = Page(browser)
+    page.send("Emulation.setScriptExecutionDisabled", value=True)  # it must read the same with scripts off
     page.open(html.as_uri())
     assert page.evaluate("document.title").startswith("ctxsep migration report: ")
     assert page.evaluate("document.querySelectorAll('script').length") == 0
