@@ -202,3 +202,16 @@ def test_a_config_from_outside_the_repository(demo: tuple[Path, list[str]], tmp_
     outside.write_text('default-phase = "finale"\n', encoding="utf-8")
     proc = ctxsep(repo, "report", "--history", "--config", str(outside))
     assert proc.returncode == 2 and "'default-phase'" in proc.stderr and proc.stdout == ""
+
+
+def test_a_history_where_nothing_could_be_reported(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    build_demo(repo, steps=1)
+    (repo / "pyproject.toml").write_text("[tool.ctxsep]\ncolour = 1\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "broken from the start", date="2025-03-03T12:00:00+00:00")
+    proc = ctxsep(repo, "report", "--history", "--since", "HEAD")
+    assert proc.returncode == 0, proc.stderr
+    assert "No sampled commit could be reported." in proc.stdout
+    assert "not reported: pyproject.toml: [tool.ctxsep] 'colour': unknown key" in proc.stdout.replace("\\", "")
+    page = ctxsep(repo, "report", "--history", "--since", "HEAD", "--format", "html").stdout
+    assert "No sampled commit could be reported." in page and "unknown key" in page

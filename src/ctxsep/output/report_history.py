@@ -91,6 +91,8 @@ def pace_text(trend: Trend) -> str:
 
 def legacy_headline(projection: Projection) -> str:
     legacy = projection.legacy_calls
+    if projection.until is None:
+        return "No sampled commit could be reported."
     if legacy.status == "done":
         return "No legacy constructor calls are left."
     if legacy.status == "on":

@@ -76,10 +76,16 @@ def render_history_html(history: History, projection: Projection, source: Source
         + (f"; {broken} could not be reported (see the table)" if broken else "")
         + ".</p>",
     ]
-    if not reported:
-        body.append("<p>No sampled commit could be reported.</p>")
-        return page(title, body)
-    body += ["<h2>Burn-down</h2>", f'<div class="graphbox">{burn_down(history.points, projection)}</div>']
+    if reported:
+        body += _charts(history, projection)
+    body += _points_table(history)
+    return page(title, body)
+
+
+def _charts(history: History, projection: Projection) -> list[str]:
+    """The burn-down and the directories' sparklines and projections."""
+    reported = history.reported
+    body = ["<h2>Burn-down</h2>", f'<div class="graphbox">{burn_down(history.points, projection)}</div>']
     body += [
         f"<h2>Directories, and their next gate at the pace of the last {projection.weeks} weeks</h2>",
         "<table><thead><tr><th>directory</th><th>phase</th><th>own phase (newest)</th><th>legacy calls over time</th>"
@@ -115,7 +121,11 @@ def render_history_html(history: History, projection: Projection, source: Source
             f"{trend_cells}</tr>"
         )
     body.append("</tbody></table>")
-    body += [
+    return body
+
+
+def _points_table(history: History) -> list[str]:
+    return [
         "<h2>Sampled commits</h2>",
         "<details open><summary>Every sampled commit, oldest first</summary>",
         "<table><thead><tr><th>date</th><th>commit</th><th>subject</th><th class=num>legacy calls</th>"
@@ -125,4 +135,3 @@ def render_history_html(history: History, projection: Projection, source: Source
         *(_point_row(point) for point in history.points),
         "</tbody></table></details>",
     ]
-    return page(title, body)
