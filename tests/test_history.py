@@ -38,7 +38,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 @pytest.fixture(scope="module")
 def history(demo: tuple[Path, list[str]]) -> dict[str, Any]:
     repo, _ = demo
-    proc = ctxsep_process(repo, "report", "--history", "--format", "json")
+    proc = ctxsep_process(repo, "report", "--history", "--format", "json", "--no-cache")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # no progress in a pipe
     document: dict[str, Any] = json.loads(proc.stdout)
@@ -215,3 +215,35 @@ def test_a_history_where_nothing_could_be_reported(tmp_path: Path) -> None:
     assert "not reported: pyproject.toml: [tool.ctxsep] 'colour': unknown key" in proc.stdout.replace("\\", "")
     page = ctxsep(repo, "report", "--history", "--since", "HEAD", "--format", "html").stdout
     assert "No sampled commit could be reported." in page and "unknown key" in page
+
+
+def counts_apart(document: dict[str, Any]) -> tuple[list[tuple[int, int]], dict[str, Any]]:
+    """((checked, reused) per point, the document without them)."""
+    counts = [(p.pop("checked_files"), p.pop("reused_files")) for p in document["points"]]
+    return counts, document
+
+
+def test_results_are_kept_between_runs(demo: tuple[Path, list[str]], tmp_path: Path) -> None:
+    repo, _ = demo
+    cache = tmp_path / "cache"
+    args = ("report", "--history", "--format", "json", "--cache-dir", str(cache))
+    first_counts, first = counts_apart(json.loads(ctxsep(repo, *args).stdout))
+    store = cache / "history-v1.json"
+    assert store.exists() and (cache / ".gitignore").exists()
+    second_counts, second = counts_apart(json.loads(ctxsep(repo, *args).stdout))
+    assert second == first  # the same report, from results kept since the first run
+    assert sum(checked for checked, _ in first_counts) == 11
+    assert all(checked == 0 for checked, _ in second_counts)
+    # a damaged store is ignored and replaced, never trusted
+    store.write_bytes(store.read_bytes()[:-40] + b"garbage")
+    third_counts, third = counts_apart(json.loads(ctxsep(repo, *args).stdout))
+    assert third == first and third_counts == first_counts
+    assert all(checked == 0 for checked, _ in counts_apart(json.loads(ctxsep(repo, *args).stdout))[0])
+    # --no-cache neither reads nor writes one (the default place is the repository's root)
+    default = repo / ".ctxsep_cache" / "history-v1.json"
+    before = default.read_bytes() if default.exists() else None
+    nothing = ("report", "--history", "--format", "json", "--no-cache")
+    assert counts_apart(json.loads(ctxsep(repo, *nothing).stdout))[0] == first_counts
+    assert (default.read_bytes() if default.exists() else None) == before
+    proc = ctxsep(repo, "report", "--no-cache")
+    assert proc.returncode == 2 and "--no-cache: only with --history" in proc.stderr

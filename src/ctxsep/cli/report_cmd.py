@@ -82,6 +82,19 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="project the completion dates at the pace of the last N weeks of samples (default: 4)",
     )
+    caching = history.add_mutually_exclusive_group()
+    caching.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="with --history: check every sampled file afresh; neither read nor write the results kept between runs",
+    )
+    caching.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --history: keep results between runs in DIR (default: .ctxsep_cache at the repository's root)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_jobs(parser)
     add_config(parser)
@@ -92,7 +105,13 @@ def run(args: argparse.Namespace) -> int:
     resolver = resolver_for_path(args)
     history_only = [
         flag
-        for flag, value in (("--since", args.since), ("--every", args.every), ("--pace-weeks", args.pace_weeks))
+        for flag, value in (
+            ("--since", args.since),
+            ("--every", args.every),
+            ("--pace-weeks", args.pace_weeks),
+            ("--no-cache", args.no_cache or None),
+            ("--cache-dir", args.cache_dir),
+        )
         if value is not None
     ]
     if history_only and not args.history:
@@ -148,6 +167,10 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
         from ctxsep.config import load_config
 
         load_config(explicit)  # a missing or broken --config is one error, not one per commit
+    from ctxsep.migration.history_store import HistoryStore, store_path
+
+    cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
+    store = HistoryStore(None if args.no_cache else store_path(repo, cache_dir))
     progress = _Progress() if _show_progress(args.quiet) else None
     try:
         history = walk_history(
@@ -159,6 +182,7 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
             every=args.every,
             jobs=args.jobs,
             on_commit=progress.update if progress is not None else None,
+            store=store,
         )
     finally:
         if progress is not None:

@@ -23,6 +23,7 @@ nothing; ``on_commit`` lets the caller show progress.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -36,6 +37,7 @@ from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.config.loader import CONFIG_FILES
 from ctxsep.engine import baseline_for
 from ctxsep.migration.gitrepo import BlobReader, Commit, GitError, TreeEntry, first_parent_history, list_tree
+from ctxsep.migration.history_store import HistoryStore, entry_key
 from ctxsep.migration.report import Report, ReportFile, build_report, report_file, with_report_baseline
 from ctxsep.model import ConfigError
 from ctxsep.runner import SKIPPED_DIRS, SOURCE_SUFFIXES, FileCollector, map_files
@@ -134,14 +136,18 @@ class _Walker:
     jobs: int | None
     reader: BlobReader
     skeleton: _Skeleton
+    store: HistoryStore
     #: (path, blob, config digest) -> the file's result before the baseline,
     #: for the files of the last commit walked (the next one shares most of them)
     memo: dict[tuple[str, str, str], ReportFile] = field(default_factory=dict)
+    #: config file path in the skeleton -> what it was made from (for the store's keys)
+    config_sources: dict[Path, str] = field(default_factory=dict)
 
     def point(self, commit: Commit) -> HistoryPoint:
         entries = list_tree(self.repo, commit.sha)
         by_path = {entry.path: entry for entry in entries}
         configs = {e.path: e.sha for e in entries if e.regular and e.path.rsplit("/", 1)[-1] in CONFIG_FILES}
+        self.config_sources = {self.skeleton.root / path: f"{path}@{blob}" for path, blob in configs.items()}
         self.skeleton.place({} if self.explicit is not None else configs, by_path, self.reader)
         if (
             self.path_rel
@@ -150,8 +156,11 @@ class _Walker:
         ):
             return HistoryPoint(commit, None, (f"{self.path_arg}: no such file or directory at this commit",))
         explicit = self.skeleton.root / self.explicit.name if self.explicit is not None else None
-        if explicit is not None and not explicit.exists():
-            write_atomic_bytes(explicit, self.explicit.read_bytes() if self.explicit else b"")
+        if explicit is not None and self.explicit is not None:
+            if not explicit.exists():
+                write_atomic_bytes(explicit, self.explicit.read_bytes())
+            content = hashlib.blake2b(explicit.read_bytes(), digest_size=16).hexdigest()
+            self.config_sources = {explicit: f"--config {self.explicit.name}@{content}"}
         cwd = self.skeleton.root / self.cwd_rel
         resolver = SettingsResolver(explicit=explicit, cwd=cwd, recheck=False)
         try:
@@ -163,6 +172,10 @@ class _Walker:
         for i, (entry, settings) in enumerate(found):
             key = (entry.path, entry.sha, settings.config.digest)
             known = self.memo.get(key)
+            if known is None:
+                known = self.store.get(self._store_key(entry, settings))
+                if known is not None:
+                    self.memo[key] = known
             files.append(known)
             if known is None:
                 todo.append((i, key, (self.skeleton.root / entry.path, self.reader.read(entry.sha))))
@@ -170,6 +183,7 @@ class _Walker:
         results = map_files([item for _, _, item in todo], resolver, _report_blob, self.jobs)
         for (i, key, _), result in zip(todo, results, strict=True):
             self.memo[key] = files[i] = result
+            self.store.put(self._store_key(found[i][0], found[i][1]), result)
         # Only this commit's results can be wanted again soon: a file changed
         # and changed back is checked again, and memory stays one tree's worth.
         wanted = {(entry.path, entry.sha, settings.config.digest) for entry, settings in found}
@@ -238,6 +252,13 @@ class _Walker:
         # file is reported at the path it links to, when that path is in PATH.
         return [(entry, settings) for entry, settings in found if entry.regular]
 
+    def _store_key(self, entry: TreeEntry, settings: FileSettings) -> str:
+        """The file, its blob, the config's source (not its path in the
+        skeleton, which differs between runs) and the cwd."""
+        config = settings.config.path
+        source = self.config_sources.get(config, "built-in default") if config is not None else "built-in default"
+        return entry_key(entry.path, entry.sha, source, self.cwd_rel)
+
     def _skipped_dir(self, path: str, collector: FileCollector, memo: dict[str, bool]) -> bool:
         answer = memo.get(path)
         if answer is None:
@@ -275,13 +296,15 @@ def walk_history(
     every: int | None = None,
     jobs: int | None = None,
     on_commit: Callable[[int, int, Commit], None] | None = None,
+    store: HistoryStore | None = None,
 ) -> History:
     """The report at each sampled first-parent commit of ``repo``'s HEAD.
 
     ``path_arg`` is PATH as the user gave it (relative to ``cwd``, inside
     ``repo``). ``explicit_config`` (``--config``) applies at every commit in
     place of the commit's own configs, read as if it sat at the repository's
-    root. Raises GitError when the history cannot be read."""
+    root. ``store`` keeps results between runs. Raises GitError when the
+    history cannot be read."""
     target = (cwd / path_arg).resolve()
     path_rel = relative_posix(target, repo)
     cwd_rel = relative_posix(cwd.resolve(), repo)
@@ -293,9 +316,11 @@ def walk_history(
     sampled = sample(commits, every)
     history = History(path_arg, repo, sampling_text(every), len(commits))
     with _skeleton_dir() as directory, BlobReader(repo) as reader:
-        walker = _Walker(repo, path_rel, cwd_rel, path_arg, explicit_config, jobs, reader, _Skeleton(directory))
+        kept = store if store is not None else HistoryStore(None)
+        walker = _Walker(repo, path_rel, cwd_rel, path_arg, explicit_config, jobs, reader, _Skeleton(directory), kept)
         for number, commit in enumerate(sampled, 1):
             history.points.append(walker.point(commit))
             if on_commit is not None:
                 on_commit(number, len(sampled), commit)
+    kept.save()
     return history
