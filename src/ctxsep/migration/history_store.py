@@ -65,37 +65,36 @@ def _finding(data: list[Any]) -> Finding:
     )
 
 
-def encode(file: ReportFile) -> dict[str, Any]:
-    return {
-        "path": file.path,
-        "module": file.module,
-        "phase": int(file.phase),
-        "directory_phase": int(file.directory_phase),
-        "findings": [_finding_json(f) for f in file.findings],
-        "baselined": [_finding_json(f) for f in file.baselined],
-        "skipped": file.skipped,
-        "gate_target": None if file.gate_target is None else int(file.gate_target),
-        "gate_findings": [_finding_json(f) for f in file.gate_findings],
-        "usage": [
-            file.usage.legacy_constructor_uses,
-            file.usage.scoped_factory_uses,
-            {name: dict(kinds) for name, kinds in file.usage.legacy_symbols.items()},
-        ],
-    }
+def encode(file: ReportFile) -> list[Any]:
+    """A list, not an object: a large tree has a few hundred thousand entries."""
+    return [
+        file.path,
+        file.module,
+        int(file.phase),
+        int(file.directory_phase),
+        [_finding_json(f) for f in file.findings],
+        [_finding_json(f) for f in file.baselined],
+        file.skipped,
+        None if file.gate_target is None else int(file.gate_target),
+        [_finding_json(f) for f in file.gate_findings],
+        file.usage.legacy_constructor_uses,
+        file.usage.scoped_factory_uses,
+        {name: dict(kinds) for name, kinds in file.usage.legacy_symbols.items()},
+    ]
 
 
-def decode(data: dict[str, Any]) -> ReportFile:
-    legacy, scoped, symbols = data["usage"]
+def decode(data: list[Any]) -> ReportFile:
+    path, module, phase, directory_phase, findings, baselined, skipped, target, gate, legacy, scoped, symbols = data
     return ReportFile(
-        path=data["path"],
-        module=data["module"],
-        phase=Phase(data["phase"]),
-        directory_phase=Phase(data["directory_phase"]),
-        findings=tuple(_finding(f) for f in data["findings"]),
-        baselined=tuple(_finding(f) for f in data["baselined"]),
-        skipped=bool(data["skipped"]),
-        gate_target=None if data["gate_target"] is None else Phase(data["gate_target"]),
-        gate_findings=tuple(_finding(f) for f in data["gate_findings"]),
+        path=path,
+        module=module,
+        phase=Phase(phase),
+        directory_phase=Phase(directory_phase),
+        findings=tuple(_finding(f) for f in findings),
+        baselined=tuple(_finding(f) for f in baselined),
+        skipped=bool(skipped),
+        gate_target=None if target is None else Phase(target),
+        gate_findings=tuple(_finding(f) for f in gate),
         usage=Usage(legacy, scoped, {name: Counter(kinds) for name, kinds in symbols.items()}),
     )
 
@@ -114,10 +113,10 @@ class HistoryStore:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._version = code_version()
-        self._old: dict[str, dict[str, Any]] = self._read() if path is not None else {}
-        self._used: dict[str, dict[str, Any]] = {}
+        self._old: dict[str, list[Any]] = self._read() if path is not None else {}
+        self._used: dict[str, list[Any]] = {}
 
-    def _read(self) -> dict[str, dict[str, Any]]:
+    def _read(self) -> dict[str, list[Any]]:
         assert self.path is not None
         try:
             raw = self.path.read_bytes()
