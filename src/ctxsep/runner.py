@@ -126,6 +126,11 @@ class FileCollector:
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
         self._reported: set[str] = set()
 
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        """Whether ``path``'s config excludes it (the history walk asks this
+        of paths listed from a git tree, which need not exist on disk)."""
+        return self._excluded(path, is_dir)
+
     def _problem(self, path: str, exc: OSError) -> None:
         shown = display_path(Path(path), self.resolver.cwd)
         if shown not in self._reported:
