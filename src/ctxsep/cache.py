@@ -55,6 +55,7 @@ from ctxsep.atomic import write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
 from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
+from ctxsep.semantics.conftest import conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
 INDEX_NAME = "results-v1.json"
@@ -141,7 +142,13 @@ class Entry:
 
 
 def entry_key(settings: FileSettings) -> str:
-    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}"
+    # A test module's findings depend on the conftest.py files above it too
+    # (their fixtures can make a parameter a context): their contents are
+    # part of the key.
+    root = settings.config.root
+    path = root / settings.rel_path
+    fixtures = conftest_digest(path, root) if is_test_module(path) else ""
+    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}|{fixtures}"
 
 
 _CONFIG_KEYS: dict[int, tuple[Config, str]] = {}

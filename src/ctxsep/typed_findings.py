@@ -37,7 +37,16 @@ from dataclasses import dataclass, field, replace
 from ctxsep.baseline.fileformat import NO_FINGERPRINT
 from ctxsep.baseline.typed import record, recording
 from ctxsep.config import FileSettings
-from ctxsep.engine import FileResult, SkipFile, apply_baseline, baseline_for, dispatch_table, fingerprint, parse
+from ctxsep.engine import (
+    FileResult,
+    SkipFile,
+    apply_baseline,
+    baseline_for,
+    dispatch_table,
+    file_semantics,
+    fingerprint,
+    parse,
+)
 from ctxsep.model import Finding, Severity
 from ctxsep.rules import RULES_BY_CODE, RuleContext
 from ctxsep.rules.base import segment_anchor
@@ -191,7 +200,7 @@ class FileGate:
         if self._semantics is False:
             try:
                 tree = parse(self.source, self.display_path)
-                self._semantics = FileSemantics(tree, self.settings.vocabulary, self.settings.module_parts, self.source)
+                self._semantics = file_semantics(tree, self.source, self.settings)
             except (SkipFile, RecursionError):
                 self._semantics = None
         return self._semantics if isinstance(self._semantics, FileSemantics) else None

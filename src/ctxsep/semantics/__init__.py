@@ -9,6 +9,7 @@ import ast
 import re
 
 from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
+from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
@@ -20,7 +21,14 @@ _AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
 class FileSemantics:
     """Memoized semantic questions about one parsed file."""
 
-    def __init__(self, tree: ast.Module, vocab: Vocabulary, module_parts: tuple[str, ...], source: str = "") -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        vocab: Vocabulary,
+        module_parts: tuple[str, ...],
+        source: str = "",
+        conftest: FixtureSource | None = None,
+    ) -> None:
         self.tree = tree
         self._source = source
         self._candidates: frozenset[str] | None = None
@@ -28,7 +36,8 @@ class FileSemantics:
         self.module = Scope(tree, None, module_parts)
         self._scopes: dict[int, Scope] = {id(tree): self.module}
         self.resolver = Resolver(vocab, module_parts)
-        self.evidence = Evidences(self.resolver, self.scope_of)
+        #: ``conftest`` gives the fixtures of the conftest.py files above the file
+        self.evidence = Evidences(self.resolver, self.scope_of, conftest)
         self._function_memo: dict[int, FunctionFacts] = {}
 
     def scope_of(self, node: ast.AST, parent: Scope) -> Scope:

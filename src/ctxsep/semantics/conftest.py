@@ -1,0 +1,194 @@
+"""The pytest fixtures a file's tests can use from ``conftest.py`` files.
+
+pytest offers a test the fixtures of every ``conftest.py`` in the directory
+chain of its file (the nearest one wins for a name). ctxsep reads the
+``conftest.py`` files from the file's directory up to the config root (the
+directory of the config file that applies, or the project root), and keeps
+the fixtures that return or yield a context or a session.
+
+Each ``conftest.py`` is read and analysed once per process and vocabulary,
+and again when its ``stat`` changes. :func:`conftest_digest` is what the
+result cache adds to a file's key, so editing a ``conftest.py`` re-checks
+the files below it.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from ctxsep.semantics.kinds import Evidence
+from ctxsep.semantics.nodes import last_name
+from ctxsep.semantics.vocabulary import Vocabulary
+
+CONFTEST = "conftest.py"
+#: directory -> the conftest.py files of its chain up to a root, nearest first
+_CHAINS: dict[tuple[str, str], tuple[Path, ...]] = {}
+#: (conftest path, stamp, id(vocabulary)) -> (vocabulary, its fixtures)
+_TABLES: dict[tuple[str, tuple[int, ...], int], tuple[Vocabulary, dict[str, Evidence]]] = {}
+_DIGESTS: dict[tuple[str, tuple[int, ...]], str] = {}
+_MAX_MEMO = 4096
+
+
+def is_test_module(path: Path) -> bool:
+    """A file pytest collects tests from by default (``test_*.py``,
+    ``*_test.py``), or a ``conftest.py``: the files whose test functions
+    and fixtures get ``conftest.py`` fixtures."""
+    name = path.name
+    return name == CONFTEST or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
+
+
+def fixture_source(path: Path, root: Path, vocab: Vocabulary) -> Callable[[], dict[str, Evidence]] | None:
+    """For the evidence of ``path``: a lazy reader of its ``conftest.py``
+    fixtures, or None when pytest would not give it any."""
+    if not is_test_module(path):
+        return None
+    return lambda: fixtures_for(path, root, vocab)
+
+
+def might_use_fixtures(data: str | bytes, path: Path, root: Path, vocab: Vocabulary) -> bool:
+    """Whether a file the prefilter ruled out may still get a context from a
+    ``conftest.py`` fixture: a test module spelling a context fixture's name."""
+    if not is_test_module(path):
+        return False
+    names = fixture_names(path, root, vocab)
+    if not names:
+        return False
+    if isinstance(data, bytes):
+        return any(name.encode() in data for name in names)
+    return any(name in data for name in names)
+
+
+def conftest_chain(path: Path, root: Path) -> tuple[Path, ...]:
+    """The ``conftest.py`` files a test in ``path`` sees, nearest first, up to
+    ``root`` (only the file's own directory when it is not under ``root``)."""
+    directory = path.parent
+    key = (str(directory), str(root))
+    known = _CHAINS.get(key)
+    if known is not None:
+        return known
+    if len(_CHAINS) > _MAX_MEMO:
+        _CHAINS.clear()
+    found: list[Path] = []
+    current = directory
+    inside = current == root or root in current.parents
+    while True:
+        candidate = current / CONFTEST
+        if candidate != path and _is_file(candidate):
+            found.append(candidate)
+        if not inside or current == root or current.parent == current:
+            break
+        current = current.parent
+    _CHAINS[key] = chain = tuple(found)
+    return chain
+
+
+def fixtures_for(path: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidence]:
+    """The context and session fixtures offered to tests in ``path``."""
+    table: dict[str, Evidence] = {}
+    for conftest in reversed(conftest_chain(path, root)):  # nearest last: it wins
+        table.update(_conftest_table(conftest, root, vocab))
+    return table
+
+
+def fixture_names(path: Path, root: Path, vocab: Vocabulary) -> frozenset[str]:
+    """Names of the context fixtures offered to ``path``: a test file that
+    spells none of them (nor any vocabulary name) cannot use one."""
+    return frozenset(name for name, found in fixtures_for(path, root, vocab).items() if found.is_context)
+
+
+def conftest_digest(path: Path, root: Path) -> str:
+    """A hash of the contents of the ``conftest.py`` files ``path`` sees
+    ("" when there are none)."""
+    chain = conftest_chain(path, root)
+    if not chain:
+        return ""
+    digest = hashlib.blake2b(digest_size=8)
+    for conftest in chain:
+        digest.update(str(conftest).encode("utf-8", "surrogateescape"))
+        digest.update(_content_digest(conftest).encode())
+    return digest.hexdigest()
+
+
+def _content_digest(conftest: Path) -> str:
+    stamp = _stamp(conftest)
+    key = (str(conftest), stamp)
+    known = _DIGESTS.get(key)
+    if known is None:
+        try:
+            known = hashlib.blake2b(conftest.read_bytes(), digest_size=8).hexdigest()
+        except OSError:
+            known = "unreadable"
+        if len(_DIGESTS) > _MAX_MEMO:
+            _DIGESTS.clear()
+        _DIGESTS[key] = known
+    return known
+
+
+def _conftest_table(conftest: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidence]:
+    key = (str(conftest), _stamp(conftest), id(vocab))
+    known = _TABLES.get(key)
+    if known is not None and known[0] is vocab:
+        return known[1]
+    table = _analyse(conftest, root, vocab)
+    if len(_TABLES) > _MAX_MEMO:
+        _TABLES.clear()
+    _TABLES[key] = (vocab, table)
+    return table
+
+
+def _analyse(conftest: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidence]:
+    """Parse one ``conftest.py`` and tell what each of its fixtures provides
+    (its own fixtures may use those of the ``conftest.py`` files above it)."""
+    from ctxsep.semantics import FileSemantics  # the package imports this module's users
+
+    try:
+        data = conftest.read_bytes()
+        if b"fixture" not in data:
+            return {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data, filename=str(conftest))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}  # the file itself is reported (or skipped) when it is checked
+    if not any(last_name(d.func if isinstance(d, ast.Call) else d) == "fixture" for d in _decorators(tree)):
+        return {}
+    parts = _module_parts(conftest, root)
+    sem = FileSemantics(tree, vocab, parts, conftest=fixture_source(conftest, root, vocab))
+    try:
+        return sem.evidence.followed.fixture_table(sem.module)
+    except RecursionError:
+        return {}
+
+
+def _decorators(tree: ast.Module) -> list[ast.expr]:
+    return [d for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) for d in node.decorator_list]
+
+
+def _module_parts(conftest: Path, root: Path) -> tuple[str, ...]:
+    try:
+        rel = conftest.relative_to(root)
+    except ValueError:
+        rel = Path(conftest.name)
+    parts = list(rel.parts)
+    parts[-1] = parts[-1].removesuffix(".py")
+    return tuple(parts)
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ()
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
