@@ -118,8 +118,17 @@ class FileGate:
                 and self.severity(code) is not Severity.OFF
                 and not is_suppressed(self.suppressions, line, code)
                 and not self.reported_by_ast(code, line, col, function_line)
+                and not self.exempt_by_ast(code, line, col)
             )
         return known
+
+    def exempt_by_ast(self, code: str, line: int, col: int) -> bool:
+        """A case the AST rules deliberately leave out, so a typed host must
+        too: a CTX004 write inside ``with pytest.raises(...)`` (SPEC §3)."""
+        if code != "CTX004" or "aises" not in self.source:
+            return False
+        sem = self._file_semantics()
+        return sem is not None and sem.in_raises_block(ast.Constant(value=None, lineno=line, col_offset=col))
 
     def admit(self, case: TypedCase, recordable: bool = True) -> Finding | None:
         """The finding to show for ``case``, or None. ``recordable`` False:

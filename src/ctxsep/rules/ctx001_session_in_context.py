@@ -137,20 +137,46 @@ class SessionInContext(Rule):
             ):
                 ctx.report(self, node, **self.setattr_fields(source_text(node.func), name))
             return
+        sem = ctx.sem
+        evidence = sem.evidence
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in sem.vocab.context_methods
+            and (node.args or node.keywords)
+            and not sem.is_own_self(func.value, ctx.scope)
+            and sem.is_context(func.value, ctx.scope)
+        ):
+            # ``ctx.with_db_session(s)``: a method putting a known session into a context
+            for kw in node.keywords:
+                if kw.arg is not None and evidence.of(kw.value, ctx.scope).session:
+                    ctx.report(self, kw, **self.argument_fields(source_text(func), kw.arg, source_text(kw.value)))
+            self._positional(node, ctx)
+            return
         keywords = [
             kw
             for kw in node.keywords
             if kw.arg in session_names and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
         ]
-        if not keywords:
+        # A known session passed positionally (a name or attribute: ``db``, ``self.session``).
+        positional = [
+            arg for arg in node.args if isinstance(arg, (ast.Name, ast.Attribute)) and evidence.of(arg, ctx.scope).session
+        ]
+        if not keywords and not positional:
             return
-        evidence = ctx.sem.evidence
         if evidence.own_class_construction(node, ctx.scope) is not None:
             return  # the context class building itself: its design is reported once
-        if not evidence.of_call(node, ctx.scope).is_context:
+        if not evidence.of_call(node, ctx.scope, follow=False).is_context:
             return
         for kw in keywords:
-            ctx.report(self, kw, **self.argument_fields(source_text(node.func), kw.arg, source_text(kw.value)))
+            ctx.report(self, kw, **self.argument_fields(source_text(func), kw.arg, source_text(kw.value)))
+        for arg in positional:
+            ctx.report(self, arg, **self.argument_fields(source_text(func), None, source_text(arg)))
+
+    def _positional(self, node: ast.Call, ctx: RuleContext) -> None:
+        for arg in node.args:
+            if not isinstance(arg, ast.Starred) and ctx.sem.evidence.of(arg, ctx.scope).session:
+                ctx.report(self, arg, **self.argument_fields(source_text(node.func), None, source_text(arg)))
 
     def visit_Assign(self, node: ast.Assign, ctx: RuleContext) -> None:
         for target in node.targets:

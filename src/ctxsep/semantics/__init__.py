@@ -9,6 +9,7 @@ import ast
 import re
 
 from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
+from ctxsep.semantics.callees import raises_blocks
 from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
@@ -39,6 +40,7 @@ class FileSemantics:
         #: ``conftest`` gives the fixtures of the conftest.py files above the file
         self.evidence = Evidences(self.resolver, self.scope_of, conftest)
         self._function_memo: dict[int, FunctionFacts] = {}
+        self._raises_blocks: list[tuple[Pos, Pos]] | None = None
 
     def scope_of(self, node: ast.AST, parent: Scope) -> Scope:
         """The scope ``node`` opens (created on first use)."""
@@ -68,6 +70,26 @@ class FileSemantics:
         if isinstance(node, ast.Name):
             return self.might_name(node.id)
         return self.vocab.might_match(node.attr)
+
+    def signature_scope(self, node: ast.AST, scope: Scope) -> Scope:
+        """The scope ``node`` is evaluated in: a ``def``'s decorators,
+        annotations, defaults and PEP 695 bounds are evaluated in the
+        enclosing scope, though the walk meets them inside the function's
+        (a name the body re-imports must not hide them)."""
+        fn = scope.node
+        if scope.kind is not ScopeKind.FUNCTION or scope.parent is None or not isinstance(fn, FUNCTION_NODES):
+            return scope
+        body_start = pos_of(fn.body[0]) if fn.body else (1 << 30, 0)
+        return scope.parent if pos_of(node) < body_start else scope
+
+    def in_raises_block(self, node: ast.AST) -> bool:
+        """Whether ``node`` sits in the body of ``with pytest.raises(...)`` or
+        ``with self.assertRaises(...)`` (a test that the code raises: writing
+        to a frozen context there is the test, not a mutation)."""
+        if self._raises_blocks is None:
+            self._raises_blocks = raises_blocks(self.tree) if "aises" in self._source or not self._source else []
+        where = pos_of(node)
+        return any(start <= where <= end for start, end in self._raises_blocks)
 
     # -- shortcuts rules use ------------------------------------------------------
 

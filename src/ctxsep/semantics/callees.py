@@ -135,3 +135,22 @@ def module_fixtures(tree: ast.Module) -> dict[str, FunctionNode]:
             for block in reversed(blocks):
                 stack.extend(reversed(block))
     return found
+
+
+#: ``pytest.raises``, ``self.assertRaises`` and ``self.assertRaisesRegex``
+RAISES_CALLS = frozenset({"raises", "assertRaises", "assertRaisesRegex"})
+
+
+def raises_blocks(tree: ast.Module) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) of the body of every ``with pytest.raises(...)`` /
+    ``with self.assertRaises(...)`` block in the file."""
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and node.body and any(
+            isinstance(item.context_expr, ast.Call) and last_name(item.context_expr.func) in RAISES_CALLS
+            for item in node.items
+        ):
+            first = node.body[0]
+            end = (node.end_lineno or first.lineno, node.end_col_offset or 0)
+            spans.append(((first.lineno, first.col_offset), end))
+    return spans

@@ -65,25 +65,27 @@ def might_use_fixtures(data: str | bytes, path: Path, root: Path, vocab: Vocabul
 
 def conftest_chain(path: Path, root: Path) -> tuple[Path, ...]:
     """The ``conftest.py`` files a test in ``path`` sees, nearest first, up to
-    ``root`` (only the file's own directory when it is not under ``root``)."""
+    ``root`` (only the file's own directory when it is not under ``root``);
+    a ``conftest.py`` sees those above it."""
     directory = path.parent
     key = (str(directory), str(root))
-    known = _CHAINS.get(key)
-    if known is not None:
-        return known
-    if len(_CHAINS) > _MAX_MEMO:
-        _CHAINS.clear()
-    found: list[Path] = []
-    current = directory
-    inside = current == root or root in current.parents
-    while True:
-        candidate = current / CONFTEST
-        if candidate != path and _is_file(candidate):
-            found.append(candidate)
-        if not inside or current == root or current.parent == current:
-            break
-        current = current.parent
-    _CHAINS[key] = chain = tuple(found)
+    chain = _CHAINS.get(key)
+    if chain is None:
+        if len(_CHAINS) > _MAX_MEMO:
+            _CHAINS.clear()
+        found: list[Path] = []
+        current = directory
+        inside = current == root or root in current.parents
+        while True:
+            candidate = current / CONFTEST
+            if _is_file(candidate):
+                found.append(candidate)
+            if not inside or current == root or current.parent == current:
+                break
+            current = current.parent
+        _CHAINS[key] = chain = tuple(found)
+    if path.name == CONFTEST:
+        return tuple(c for c in chain if c != path)
     return chain
 
 

@@ -90,7 +90,11 @@ class Evidences:
             return self.of_call(expr, scope, depth)
         return NOTHING
 
-    def of_call(self, call: ast.Call, scope: Scope, depth: int = 0) -> Evidence:
+    def of_call(self, call: ast.Call, scope: Scope, depth: int = 0, follow: bool = True) -> Evidence:
+        """What a call returns. ``follow`` False: only what builds a context
+        (a context type, its classmethod, a legacy constructor, a scoped
+        factory, ``dataclasses.replace``), not what passes one on (same-file
+        functions, context-methods)."""
         func = call.func
         category = self.resolver.category(func, scope)
         if category is Category.SESSION_FACTORY:
@@ -115,7 +119,7 @@ class Evidences:
         if _is_replace(self.resolver, func, scope) and call.args:
             base = self.of(call.args[0], scope, depth + 1)
             return Evidence(base.context, type_name=base.type_name)
-        return self.followed.call(call, scope, depth)
+        return self.followed.call(call, scope, depth) if follow else NOTHING
 
     def own_class_construction(self, call: ast.Call, scope: Scope) -> ClassFacts | None:
         """``cls(...)``, ``type(self)(...)``, ``self.__class__(...)`` or the
