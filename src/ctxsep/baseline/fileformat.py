@@ -221,6 +221,15 @@ def _entry_lines(text: str) -> list[int]:
         match = space.match(text, pos)
         return match.end() if match else pos
 
+    # Lines are counted from the previous entry on, never from the start of
+    # the text again: reading stays linear in the size of the file.
+    counted = [0, 1]  # [position counted up to, line number there]
+
+    def line_at(pos: int) -> int:
+        counted[1] += text.count("\n", counted[0], pos)
+        counted[0] = pos
+        return counted[1]
+
     try:
         pos = skip(1 if text.startswith("\ufeff") else 0)
         if text[pos] != "{":
@@ -233,7 +242,7 @@ def _entry_lines(text: str) -> list[int]:
                 lines: list[int] = []
                 pos = skip(pos + 1)
                 while text[pos] != "]":
-                    lines.append(text.count("\n", 0, pos) + 1)
+                    lines.append(line_at(pos))
                     _, pos = decoder.raw_decode(text, pos)
                     pos = skip(pos)
                     if text[pos] == ",":

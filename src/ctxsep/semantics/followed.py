@@ -238,14 +238,10 @@ class Followed:
         return NOTHING
 
     def fixture_table(self, module: Scope) -> dict[str, Evidence]:
-        """Every fixture this file defines that provides a context or a
-        session (what a ``conftest.py`` offers the files below it)."""
-        table = {}
-        for name in self.local_fixtures(module):
-            found = self.fixture(name, module)
-            if found.is_context or found.session:
-                table[name] = found
-        return table
+        """Every fixture this file defines and what it provides (what a
+        ``conftest.py`` offers the files below it; a plain one overrides a
+        context fixture of the same name further up)."""
+        return {name: self.fixture(name, module) for name in self.local_fixtures(module)}
 
 
 def _def_of(binding: Binding | None) -> tuple[FunctionNode, Scope] | None:
