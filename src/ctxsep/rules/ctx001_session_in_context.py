@@ -16,7 +16,10 @@ class SessionInContext(Rule):
     Finds database sessions stored in a context: a context class that declares
     a session-typed field or binds ``self.<session>`` in its methods; a call of
     a context type, one of its classmethods, a legacy constructor or
-    ``dataclasses.replace`` that passes a session keyword (``db_session=db``);
+    ``dataclasses.replace`` that passes a session keyword (``db_session=db``)
+    or a known session positionally (``UserExecutionContext(user_id, db)``); a
+    ``context-methods`` call on a context that passes a known session
+    (``ctx.with_db_session(s)``: a method putting a session into a context);
     and ``ctx.db_session = s``, ``setattr(ctx, "db_session", s)`` or
     ``object.__setattr__(ctx, "db_session", s)`` on a context.
 
@@ -55,6 +58,8 @@ class SessionInContext(Rule):
     - ``names.session-types``: annotations that make a field session-typed.
     - ``names.legacy-context-types``, ``names.request-scoped-context-types``,
       ``names.legacy-constructors``: what counts as a context.
+    - ``names.context-methods``: methods that return a context when called on
+      one (``with_db_session``); passing them a known session is reported.
     """
 
     code = "CTX001"
@@ -69,6 +74,7 @@ class SessionInContext(Rule):
         "names.legacy-context-types",
         "names.request-scoped-context-types",
         "names.legacy-constructors",
+        "names.context-methods",
     )
     valid: ClassVar[tuple[str, ...]] = (
         """

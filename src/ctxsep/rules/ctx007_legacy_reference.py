@@ -25,7 +25,10 @@ class LegacyReference(Rule):
     definitions themselves (``class UserExecutionContext``,
     ``def create_user_execution_context``). Calls of the legacy constructor
     are CTX002's. Inside a legacy class's own body, references to the class
-    itself are its plumbing and are not reported again.
+    itself are its plumbing and are not reported again. A ``def``'s
+    annotations, defaults and PEP 695 bounds are resolved where Python
+    evaluates them, in the scope around the ``def``: a body that re-imports
+    the name locally does not hide them.
 
     It is off until the ``final`` phase.
 
