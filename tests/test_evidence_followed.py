@@ -117,7 +117,10 @@ def test_context_methods_key_replaces_the_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('context-method = ["with_db_session"]', "'context-method': unknown vocabulary key (did you mean 'context-methods'?)"),
+        (
+            'context-method = ["with_db_session"]',
+            "'context-method': unknown vocabulary key (did you mean 'context-methods'?)",
+        ),
         ('context-scope = ["scope"]', "'context-scope': unknown vocabulary key (did you mean 'context-scopes'?)"),
         ('context-scopes = "user_execution_scope"', "'context-scopes': must be a list of non-empty strings"),
         ('context-methods = ["with-db-session"]', "'with-db-session' is not a (dotted) Python name"),
@@ -125,7 +128,7 @@ def test_context_methods_key_replaces_the_default(tmp_path: Path) -> None:
 )
 def test_vocabulary_keys_are_validated(tmp_path: Path, table: str, message: str) -> None:
     root = write_tree(tmp_path, {"ctxsep.toml": f"[names]\n{table}\n", "a.py": "x = 1\n"})
-    code, out, err = ctxsep_cli(root, "check", "a.py")
+    code, _, err = ctxsep_cli(root, "check", "a.py")
     assert code == 2
     assert "ctxsep.toml" in err and message in err, err
     assert "Traceback" not in err

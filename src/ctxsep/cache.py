@@ -146,8 +146,7 @@ def entry_key(settings: FileSettings) -> str:
     # (their fixtures can make a parameter a context): their contents are
     # part of the key.
     root = settings.config.root
-    path = root / settings.rel_path
-    fixtures = conftest_digest(path, root) if is_test_module(path) else ""
+    fixtures = conftest_digest(root / settings.rel_path, root) if is_test_module(settings.rel_path) else ""
     return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}|{fixtures}"
 
 

@@ -29,7 +29,7 @@ from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
 from ctxsep.semantics import SCOPE_NODES, FileSemantics
 from ctxsep.semantics.astwalk import node_fields
-from ctxsep.semantics.conftest import fixture_source, might_use_fixtures
+from ctxsep.semantics.conftest import fixture_source, is_test_module, might_use_fixtures
 from ctxsep.suppression import find_suppressions, is_suppressed
 
 Visitor = Callable[[ast.AST, RuleContext], None]
@@ -185,14 +185,18 @@ def _run_rules(
 def file_semantics(tree: ast.Module, source: str, settings: FileSettings) -> FileSemantics:
     """The semantics of one file as every front end sees it: with the
     ``conftest.py`` fixtures above it when pytest would give it any."""
-    path = settings.config.root / settings.rel_path
-    source_of_fixtures = fixture_source(path, settings.config.root, settings.vocabulary)
+    source_of_fixtures = None
+    if is_test_module(settings.rel_path):
+        path = settings.config.root / settings.rel_path
+        source_of_fixtures = fixture_source(path, settings.config.root, settings.vocabulary)
     return FileSemantics(tree, settings.vocabulary, settings.module_parts, source, conftest=source_of_fixtures)
 
 
 def _might_use_fixtures(source: str | bytes, settings: FileSettings) -> bool:
     """The prefilter's second question, for a test module: does it spell the
     name of a context fixture of a ``conftest.py`` above it?"""
+    if not is_test_module(settings.rel_path):
+        return False
     root = settings.config.root
     return might_use_fixtures(source, root / settings.rel_path, root, settings.vocabulary)
 

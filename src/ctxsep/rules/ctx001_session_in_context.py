@@ -4,8 +4,9 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, Vocabulary
+from ctxsep.semantics import Category, FileSemantics, Vocabulary
 from ctxsep.semantics.classes import session_attributes
+from ctxsep.semantics.nodes import last_name
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
 
@@ -164,10 +165,13 @@ class SessionInContext(Rule):
             for kw in node.keywords
             if kw.arg in session_names and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
         ]
-        # A known session passed positionally (a name or attribute: ``db``, ``self.session``).
-        positional = [
-            arg for arg in node.args if isinstance(arg, (ast.Name, ast.Attribute)) and evidence.of(arg, ctx.scope).session
-        ]
+        # A known session passed positionally (a name or attribute: ``db``, ``self.session``),
+        # asked only of a call whose callee could build a context.
+        positional = (
+            [a for a in node.args if isinstance(a, (ast.Name, ast.Attribute)) and evidence.of(a, ctx.scope).session]
+            if node.args and _may_build(func, sem)
+            else []
+        )
         if not keywords and not positional:
             return
         if evidence.own_class_construction(node, ctx.scope) is not None:
@@ -271,3 +275,18 @@ def _setattr_target(node: ast.Call) -> tuple[ast.expr, str] | None:
     if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
         return None
     return node.args[0], name.value
+
+
+def _may_build(func: ast.expr, sem: FileSemantics) -> bool:
+    """A cheap, safe test before asking whether a call builds a context: the
+    callee is named like a vocabulary entry or something bound at module
+    level (a class of the file, an import), ``replace``, or an attribute of
+    such a name (a classmethod)."""
+    if isinstance(func, ast.Name):
+        return func.id == "replace" or sem.might_name(func.id)
+    if isinstance(func, ast.Attribute):
+        if func.attr == "replace" or sem.vocab.might_match(func.attr):
+            return True
+        owner = func.value
+        return isinstance(owner, (ast.Name, ast.Attribute)) and sem.might_name(last_name(owner))
+    return False

@@ -8,10 +8,11 @@ from __future__ import annotations
 import ast
 import re
 
-from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
-from ctxsep.semantics.callees import raises_blocks
+from ctxsep.semantics.callees import first_param, raises_blocks
+from ctxsep.semantics.evidence import ClassFacts, Evidences
 from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
+from ctxsep.semantics.kinds import NOTHING, ContextKind, Evidence
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary

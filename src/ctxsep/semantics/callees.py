@@ -146,9 +146,13 @@ def raises_blocks(tree: ast.Module) -> list[tuple[tuple[int, int], tuple[int, in
     ``with self.assertRaises(...)`` block in the file."""
     spans = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.With, ast.AsyncWith)) and node.body and any(
-            isinstance(item.context_expr, ast.Call) and last_name(item.context_expr.func) in RAISES_CALLS
-            for item in node.items
+        if (
+            isinstance(node, (ast.With, ast.AsyncWith))
+            and node.body
+            and any(
+                isinstance(item.context_expr, ast.Call) and last_name(item.context_expr.func) in RAISES_CALLS
+                for item in node.items
+            )
         ):
             first = node.body[0]
             end = (node.end_lineno or first.lineno, node.end_col_offset or 0)

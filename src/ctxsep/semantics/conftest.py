@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -26,19 +27,28 @@ from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.vocabulary import Vocabulary
 
 CONFTEST = "conftest.py"
-#: directory -> the conftest.py files of its chain up to a root, nearest first
-_CHAINS: dict[tuple[str, str], tuple[Path, ...]] = {}
+#: A long-lived process (an editor's server, pylint) sees a conftest.py
+#: created, edited or removed after at most this long.
+RECHECK_SECONDS = 1.0
+#: (directory, root) -> (when, the conftest.py files of its chain, nearest first)
+_CHAINS: dict[tuple[str, str], tuple[float, tuple[Path, ...]]] = {}
+#: (directory, root, id(vocabulary), for a conftest.py) -> (when, stamps, vocabulary, table, context fixture names)
+_OFFERED: dict[
+    tuple[str, str, int, bool],
+    tuple[float, tuple[tuple[int, ...], ...], Vocabulary, dict[str, Evidence], frozenset[str]],
+] = {}
 #: (conftest path, stamp, id(vocabulary)) -> (vocabulary, its fixtures)
 _TABLES: dict[tuple[str, tuple[int, ...], int], tuple[Vocabulary, dict[str, Evidence]]] = {}
 _DIGESTS: dict[tuple[str, tuple[int, ...]], str] = {}
 _MAX_MEMO = 4096
 
 
-def is_test_module(path: Path) -> bool:
+def is_test_module(path: Path | str) -> bool:
     """A file pytest collects tests from by default (``test_*.py``,
     ``*_test.py``), or a ``conftest.py``: the files whose test functions
-    and fixtures get ``conftest.py`` fixtures."""
-    name = path.name
+    and fixtures get ``conftest.py`` fixtures. (A POSIX path string is
+    enough: most files are ruled out without building a Path.)"""
+    name = path.name if isinstance(path, Path) else path.rsplit("/", 1)[-1]
     return name == CONFTEST or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
 
 
@@ -69,8 +79,9 @@ def conftest_chain(path: Path, root: Path) -> tuple[Path, ...]:
     a ``conftest.py`` sees those above it."""
     directory = path.parent
     key = (str(directory), str(root))
-    chain = _CHAINS.get(key)
-    if chain is None:
+    now = time.monotonic()
+    known = _CHAINS.get(key)
+    if known is None or now - known[0] > RECHECK_SECONDS:
         if len(_CHAINS) > _MAX_MEMO:
             _CHAINS.clear()
         found: list[Path] = []
@@ -83,24 +94,48 @@ def conftest_chain(path: Path, root: Path) -> tuple[Path, ...]:
             if not inside or current == root or current.parent == current:
                 break
             current = current.parent
-        _CHAINS[key] = chain = tuple(found)
+        known = _CHAINS[key] = (now, tuple(found))
+    chain = known[1]
     if path.name == CONFTEST:
         return tuple(c for c in chain if c != path)
     return chain
 
 
 def fixtures_for(path: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidence]:
-    """The context and session fixtures offered to tests in ``path``."""
-    table: dict[str, Evidence] = {}
-    for conftest in reversed(conftest_chain(path, root)):  # nearest last: it wins
-        table.update(_conftest_table(conftest, root, vocab))
-    return table
+    """What each fixture offered to tests in ``path`` provides (the nearest
+    ``conftest.py`` wins for a name)."""
+    return _offered(path, root, vocab)[0]
 
 
 def fixture_names(path: Path, root: Path, vocab: Vocabulary) -> frozenset[str]:
     """Names of the context fixtures offered to ``path``: a test file that
     spells none of them (nor any vocabulary name) cannot use one."""
-    return frozenset(name for name, found in fixtures_for(path, root, vocab).items() if found.is_context)
+    return _offered(path, root, vocab)[1]
+
+
+def _offered(path: Path, root: Path, vocab: Vocabulary) -> tuple[dict[str, Evidence], frozenset[str]]:
+    """(fixture table, context fixture names) for the files of one directory,
+    re-validated against the conftest.py files' stat at most every
+    ``RECHECK_SECONDS`` (every file of a tree would otherwise stat the same
+    few files again)."""
+    key = (str(path.parent), str(root), id(vocab), path.name == CONFTEST)
+    now = time.monotonic()
+    known = _OFFERED.get(key)
+    if known is not None and known[2] is vocab and now - known[0] <= RECHECK_SECONDS:
+        return known[3], known[4]
+    chain = conftest_chain(path, root)
+    stamps = tuple(_stamp(c) for c in chain)
+    if known is not None and known[2] is vocab and known[1] == stamps:
+        _OFFERED[key] = (now, *known[1:])
+        return known[3], known[4]
+    table: dict[str, Evidence] = {}
+    for conftest in reversed(chain):  # nearest last: it wins
+        table.update(_conftest_table(conftest, root, vocab))
+    names = frozenset(name for name, found in table.items() if found.is_context)
+    if len(_OFFERED) > _MAX_MEMO:
+        _OFFERED.clear()
+    _OFFERED[key] = (now, stamps, vocab, table, names)
+    return table, names
 
 
 def conftest_digest(path: Path, root: Path) -> str:
@@ -128,6 +163,9 @@ def _content_digest(conftest: Path) -> str:
         if len(_DIGESTS) > _MAX_MEMO:
             _DIGESTS.clear()
         _DIGESTS[key] = known
+        # A conftest.py the result cache sees changed: forget what its
+        # fixtures were at once, not after RECHECK_SECONDS.
+        _OFFERED.clear()
     return known
 
 
@@ -168,7 +206,12 @@ def _analyse(conftest: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidenc
 
 
 def _decorators(tree: ast.Module) -> list[ast.expr]:
-    return [d for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) for d in node.decorator_list]
+    return [
+        d
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for d in node.decorator_list
+    ]
 
 
 def _module_parts(conftest: Path, root: Path) -> tuple[str, ...]:

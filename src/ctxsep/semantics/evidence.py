@@ -29,7 +29,6 @@ from ctxsep.semantics.resolve import MAX_DEPTH, Resolver
 from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, body_nodes, pos_of
 from ctxsep.semantics.vocabulary import Category
 
-
 Declarations = dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]]
 
 

@@ -147,7 +147,11 @@ class Followed:
         callee = self.local_function(target.func, scope)
         if callee is None:
             return NOTHING
-        node, where = callee
+        return self.with_target_of_def(*callee)
+
+    def with_target_of_def(self, node: FunctionNode, where: Scope) -> Evidence:
+        """What ``with f(...) as c`` binds when ``f`` is this ``def``, by its
+        annotation (``Iterator[C]``, ``AbstractAsyncContextManager[C]``…)."""
         yielded = yielded_annotation(node.returns)
         if yielded is None:
             return NOTHING
@@ -166,6 +170,8 @@ class Followed:
         if not isinstance(node, FUNCTION_NODES):
             return NOTHING
         if binding.annotation is not None:
+            if not getattr(node, "type_params", None):
+                return NOTHING
             bound = _type_param_bound(node, binding.annotation)
             if bound is None:
                 return NOTHING
@@ -192,10 +198,7 @@ class Followed:
         self._fixtures_in_progress.add(name)
         try:
             local = self.local_fixtures(module).get(name)
-            if local is not None:
-                result = self.provided_by(local, module)
-            else:
-                result = self.conftest().get(name, NOTHING)
+            result = self.provided_by(local, module) if local is not None else self.conftest().get(name, NOTHING)
         finally:
             self._fixtures_in_progress.discard(name)
         self._fixtures[name] = result
