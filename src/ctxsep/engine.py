@@ -195,10 +195,7 @@ def file_semantics(tree: ast.Module, source: str, settings: FileSettings) -> Fil
 def _might_use_fixtures(source: str | bytes, settings: FileSettings) -> bool:
     """The prefilter's second question, for a test module: does it spell the
     name of a context fixture of a ``conftest.py`` above it?"""
-    if not is_test_module(settings.rel_path):
-        return False
-    root = settings.config.root
-    return might_use_fixtures(source, root / settings.rel_path, root, settings.vocabulary)
+    return might_use_fixtures(source, settings.rel_path, settings.config.root, settings.vocabulary)
 
 
 def fingerprint(anchor: str) -> str:

@@ -6,7 +6,7 @@ from typing import ClassVar
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
 from ctxsep.semantics import Category, FileSemantics, Vocabulary
 from ctxsep.semantics.classes import session_attributes
-from ctxsep.semantics.nodes import last_name
+from ctxsep.semantics.scopes import BindingKind
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
 
@@ -278,15 +278,24 @@ def _setattr_target(node: ast.Call) -> tuple[ast.expr, str] | None:
 
 
 def _may_build(func: ast.expr, sem: FileSemantics) -> bool:
-    """A cheap, safe test before asking whether a call builds a context: the
-    callee is named like a vocabulary entry or something bound at module
-    level (a class of the file, an import), ``replace``, or an attribute of
-    such a name (a classmethod)."""
+    """A cheap, safe test before asking whether a call builds a context (what
+    ``of_call(follow=False)`` can answer yes to): the callee, or the owner of
+    a classmethod, is named like a vocabulary entry, is a class or an alias
+    defined at module level in this file, or is ``replace``."""
     if isinstance(func, ast.Name):
-        return func.id == "replace" or sem.might_name(func.id)
+        return func.id == "replace" or _may_name_type(func.id, sem)
     if isinstance(func, ast.Attribute):
         if func.attr == "replace" or sem.vocab.might_match(func.attr):
             return True
         owner = func.value
-        return isinstance(owner, (ast.Name, ast.Attribute)) and sem.might_name(last_name(owner))
+        if isinstance(owner, ast.Name):
+            return _may_name_type(owner.id, sem)
+        return isinstance(owner, ast.Attribute) and sem.vocab.might_match(owner.attr)
     return False
+
+
+def _may_name_type(name: str, sem: FileSemantics) -> bool:
+    if sem.vocab.might_match(name):
+        return True
+    binding = sem.module.local_binding(name, None)
+    return binding is not None and binding.kind in (BindingKind.CLASS, BindingKind.ASSIGN, BindingKind.IMPORT)

@@ -39,6 +39,8 @@ _OFFERED: dict[
 ] = {}
 #: (conftest path, stamp, id(vocabulary)) -> (vocabulary, its fixtures)
 _TABLES: dict[tuple[str, tuple[int, ...], int], tuple[Vocabulary, dict[str, Evidence]]] = {}
+#: (relative directory, for a conftest.py, id(root), id(vocabulary)) -> (root, vocabulary, when, context fixture names)
+_NAMES: dict[tuple[str, bool, int, int], tuple[Path, Vocabulary, float, frozenset[str]]] = {}
 _DIGESTS: dict[tuple[str, tuple[int, ...]], str] = {}
 _MAX_MEMO = 4096
 
@@ -60,12 +62,23 @@ def fixture_source(path: Path, root: Path, vocab: Vocabulary) -> Callable[[], di
     return lambda: fixtures_for(path, root, vocab)
 
 
-def might_use_fixtures(data: str | bytes, path: Path, root: Path, vocab: Vocabulary) -> bool:
+def might_use_fixtures(data: str | bytes, rel_path: str, root: Path, vocab: Vocabulary) -> bool:
     """Whether a file the prefilter ruled out may still get a context from a
-    ``conftest.py`` fixture: a test module spelling a context fixture's name."""
-    if not is_test_module(path):
+    ``conftest.py`` fixture: a test module spelling a context fixture's name.
+    (``rel_path``: POSIX, relative to ``root``; most files are answered from
+    a per-directory memo without building a path.)"""
+    if not is_test_module(rel_path):
         return False
-    names = fixture_names(path, root, vocab)
+    directory, _, name = rel_path.rpartition("/")
+    key = (directory, name == CONFTEST, id(root), id(vocab))
+    known = _NAMES.get(key)
+    if known is not None and known[0] is root and known[1] is vocab and time.monotonic() - known[2] <= RECHECK_SECONDS:
+        names = known[3]
+    else:
+        names = fixture_names(root / rel_path, root, vocab)
+        if len(_NAMES) > _MAX_MEMO:
+            _NAMES.clear()
+        _NAMES[key] = (root, vocab, time.monotonic(), names)
     if not names:
         return False
     if isinstance(data, bytes):
@@ -166,6 +179,7 @@ def _content_digest(conftest: Path) -> str:
         # A conftest.py the result cache sees changed: forget what its
         # fixtures were at once, not after RECHECK_SECONDS.
         _OFFERED.clear()
+        _NAMES.clear()
     return known
 
 

@@ -60,6 +60,7 @@ class Followed:
         self._returns: dict[int, Evidence] = {}
         self._fixtures: dict[str, Evidence] = {}
         self._fixtures_in_progress: set[str] = set()
+        self._methods: frozenset[str] | None = None
 
     # -- calls ----------------------------------------------------------------------
 
@@ -106,12 +107,25 @@ class Followed:
             return _def_of(binding)
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return None
-        class_scope = self._class_scope(func.value, scope)
+        class_scope = self._class_scope(func.value, scope, func.attr)
         if class_scope is None:
             return None
         return _def_of(class_scope.local_binding(func.attr, None))
 
-    def _class_scope(self, name: ast.Name, scope: Scope) -> Scope | None:
+    def _context_class_methods(self, module: Scope) -> frozenset[str]:
+        """Names of the methods of this file's module-level context classes."""
+        if self._methods is None:
+            names: set[str] = set()
+            for bindings in module.bindings.values():
+                for binding in bindings:
+                    node = binding.node
+                    if binding.kind is BindingKind.CLASS and isinstance(node, ast.ClassDef):
+                        if self.ev.class_facts(node, module).context.is_context:
+                            names.update(s.name for s in node.body if isinstance(s, FUNCTION_NODES))
+            self._methods = frozenset(names)
+        return self._methods
+
+    def _class_scope(self, name: ast.Name, scope: Scope, attr: str) -> Scope | None:
         facts = self.ev.self_of_method(name, scope)
         if facts is not None:
             method = scope.enclosing_function()
@@ -121,7 +135,10 @@ class Followed:
         if owner is None or binding is None:
             return None
         if binding.kind is not BindingKind.CLASS:
-            # An instance of a context class of this file (``c: Ctx``, ``c = Ctx(...)``).
+            # An instance of a context class of this file (``c: Ctx``, ``c = Ctx(...)``)
+            # calling one of its methods: asked only when such a method exists.
+            if attr not in self._context_class_methods(scope.module):
+                return None
             found = self.ev.of_binding(binding)
             if not found.is_context or not found.type_name:
                 return None
