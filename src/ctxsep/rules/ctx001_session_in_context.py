@@ -6,6 +6,7 @@ from typing import ClassVar
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
 from ctxsep.semantics import Category, FileSemantics, Vocabulary
 from ctxsep.semantics.classes import session_attributes
+from ctxsep.semantics.resolve import is_alias_value
 from ctxsep.semantics.scopes import BindingKind
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
@@ -295,7 +296,14 @@ def _may_build(func: ast.expr, sem: FileSemantics) -> bool:
 
 
 def _may_name_type(name: str, sem: FileSemantics) -> bool:
-    if sem.vocab.might_match(name):
+    """A vocabulary name, a class of this file, an import of a vocabulary
+    name under another name, or a module-level alias."""
+    vocab = sem.vocab
+    if vocab.might_match(name):
         return True
     binding = sem.module.local_binding(name, None)
-    return binding is not None and binding.kind in (BindingKind.CLASS, BindingKind.ASSIGN, BindingKind.IMPORT)
+    if binding is None:
+        return False
+    if binding.kind is BindingKind.IMPORT:
+        return binding.qualified is not None and vocab.might_match(binding.qualified.last)
+    return binding.kind is BindingKind.CLASS or (binding.kind is BindingKind.ASSIGN and is_alias_value(binding.node))

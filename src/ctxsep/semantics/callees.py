@@ -143,9 +143,12 @@ RAISES_CALLS = frozenset({"raises", "assertRaises", "assertRaisesRegex"})
 
 def raises_blocks(tree: ast.Module) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(start, end) of the body of every ``with pytest.raises(...)`` /
-    ``with self.assertRaises(...)`` block in the file."""
+    ``with self.assertRaises(...)`` block in the file. Walks statements only
+    (a ``with`` is a statement), not every expression."""
     spans = []
-    for node in ast.walk(tree):
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
         if (
             isinstance(node, (ast.With, ast.AsyncWith))
             and node.body
@@ -157,4 +160,8 @@ def raises_blocks(tree: ast.Module) -> list[tuple[tuple[int, int], tuple[int, in
             first = node.body[0]
             end = (node.end_lineno or first.lineno, node.end_col_offset or 0)
             spans.append(((first.lineno, first.col_offset), end))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                stack.extend(child for child in block if isinstance(child, ast.AST))
     return spans
