@@ -17,16 +17,21 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from ctxsep.semantics.kinds import Evidence
+from ctxsep.semantics.kinds import NOTHING, Evidence
 from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.vocabulary import Vocabulary
 
 CONFTEST = "conftest.py"
+#: ``@pytest.fixture(...)`` (possibly under other decorators) then ``def name``
+_FIXTURE_DEF = re.compile(
+    r"^[ \t]*@[\w.]*fixture\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.M
+)
 #: A long-lived process (an editor's server, pylint) sees a conftest.py
 #: created, edited or removed after at most this long.
 RECHECK_SECONDS = 1.0
@@ -204,6 +209,14 @@ def _analyse(conftest: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidenc
         data = conftest.read_bytes()
         if b"fixture" not in data:
             return {}
+        # Like the engine's prefilter: a conftest.py spelling no context-related
+        # vocabulary name, nor a context fixture of the conftest.py files above
+        # it, offers no context. Its fixtures are named (they override the
+        # same names further up) without parsing it.
+        needles = {*vocab.context_identifiers(), *fixture_names(conftest, root, vocab)}
+        if not any(needle.encode() in data for needle in needles):
+            text = data.decode("utf-8", "replace")
+            return {name: NOTHING for name in _FIXTURE_DEF.findall(text)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=str(conftest))

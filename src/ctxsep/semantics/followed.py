@@ -119,9 +119,12 @@ class Followed:
             for bindings in module.bindings.values():
                 for binding in bindings:
                     node = binding.node
-                    if binding.kind is BindingKind.CLASS and isinstance(node, ast.ClassDef):
-                        if self.ev.class_facts(node, module).context.is_context:
-                            names.update(s.name for s in node.body if isinstance(s, FUNCTION_NODES))
+                    if (
+                        binding.kind is BindingKind.CLASS
+                        and isinstance(node, ast.ClassDef)
+                        and self.ev.class_facts(node, module).context.is_context
+                    ):
+                        names.update(s.name for s in node.body if isinstance(s, FUNCTION_NODES))
             self._methods = frozenset(names)
         return self._methods
 
