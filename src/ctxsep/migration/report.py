@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, check_file, check_path, decode_source, parse
 from ctxsep.migration.gate import promoted
@@ -48,7 +49,7 @@ def report_file(path: Path, resolver: SettingsResolver) -> ReportFile:
     tree = None
     usage = Usage()
     try:
-        data = path.read_bytes()
+        data = atomic.read_source(path)
     except OSError:
         data = None  # check_file reports it as skipped
     if data is not None and might_have_findings(data, settings.vocabulary):

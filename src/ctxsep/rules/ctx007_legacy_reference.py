@@ -19,21 +19,21 @@ class LegacyReference(Rule):
     Finds every trace of the legacy API that CTX002 does not already report:
     each imported legacy name (at that name), annotations (also inside
     generics and string annotations, and every use of a same-file alias such
-    as ``MaybeLegacy = Optional[UserExecutionContext]``), ``isinstance``/``issubclass`` checks,
-    base classes (reported once, at the ``class`` line), instantiation and
-    classmethod calls of a legacy type, ``__all__`` entries, and the
-    definitions themselves (``class UserExecutionContext``,
-    ``def create_user_execution_context``). Calls of the legacy constructor
+    as `MaybeLegacy = Optional[UserExecutionContext]`), `isinstance`/`issubclass` checks,
+    base classes (reported once, at the `class` line), instantiation and
+    classmethod calls of a legacy type, `__all__` entries, and the
+    definitions themselves (`class UserExecutionContext`,
+    `def create_user_execution_context`). Calls of the legacy constructor
     are CTX002's. Inside a legacy class's own body, references to the class
-    itself are its plumbing and are not reported again. A ``def``'s
+    itself are its plumbing and are not reported again. A `def`'s
     annotations, defaults and PEP 695 bounds are resolved where Python
-    evaluates them, in the scope around the ``def``: a body that re-imports
+    evaluates them, in the scope around the `def`: a body that re-imports
     the name locally does not hide them.
 
-    It is off until the ``final`` phase.
+    It is off until the `final` phase.
 
     ## Why it matters
-    ``final`` means the legacy code is gone. Any remaining import, annotation
+    `final` means the legacy code is gone. Any remaining import, annotation
     or type check keeps the legacy module alive and lets the old pattern creep
     back in through a helper nobody deleted.
 
@@ -59,7 +59,7 @@ class LegacyReference(Rule):
     the legacy definitions and their re-exports.
 
     ## Options
-    - ``names.legacy-context-types``, ``names.legacy-constructors``: the legacy API.
+    - `names.legacy-context-types`, `names.legacy-constructors`: the legacy API.
     """
 
     code = "CTX007"
