@@ -8,8 +8,11 @@ from __future__ import annotations
 import ast
 import re
 
-from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
+from ctxsep.semantics.callees import first_param, raises_blocks
+from ctxsep.semantics.evidence import ClassFacts, Evidences
+from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
+from ctxsep.semantics.kinds import NOTHING, ContextKind, Evidence
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
@@ -20,7 +23,14 @@ _AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
 class FileSemantics:
     """Memoized semantic questions about one parsed file."""
 
-    def __init__(self, tree: ast.Module, vocab: Vocabulary, module_parts: tuple[str, ...], source: str = "") -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        vocab: Vocabulary,
+        module_parts: tuple[str, ...],
+        source: str = "",
+        conftest: FixtureSource | None = None,
+    ) -> None:
         self.tree = tree
         self._source = source
         self._candidates: frozenset[str] | None = None
@@ -28,8 +38,10 @@ class FileSemantics:
         self.module = Scope(tree, None, module_parts)
         self._scopes: dict[int, Scope] = {id(tree): self.module}
         self.resolver = Resolver(vocab, module_parts)
-        self.evidence = Evidences(self.resolver, self.scope_of)
+        #: ``conftest`` gives the fixtures of the conftest.py files above the file
+        self.evidence = Evidences(self.resolver, self.scope_of, conftest)
         self._function_memo: dict[int, FunctionFacts] = {}
+        self._raises_blocks: list[tuple[Pos, Pos]] | None = None
 
     def scope_of(self, node: ast.AST, parent: Scope) -> Scope:
         """The scope ``node`` opens (created on first use)."""
@@ -59,6 +71,28 @@ class FileSemantics:
         if isinstance(node, ast.Name):
             return self.might_name(node.id)
         return self.vocab.might_match(node.attr)
+
+    def signature_scope(self, node: ast.AST, scope: Scope) -> Scope:
+        """The scope ``node`` is evaluated in: a ``def``'s decorators,
+        annotations, defaults and PEP 695 bounds are evaluated in the
+        enclosing scope, though the walk meets them inside the function's
+        (a name the body re-imports must not hide them)."""
+        fn = scope.node
+        if scope.kind is not ScopeKind.FUNCTION or scope.parent is None or not isinstance(fn, FUNCTION_NODES):
+            return scope
+        body_start = pos_of(fn.body[0]) if fn.body else (1 << 30, 0)
+        return scope.parent if pos_of(node) < body_start else scope
+
+    def in_raises_block(self, node: ast.AST) -> bool:
+        """Whether ``node`` sits in the body of ``with pytest.raises(...)`` or
+        ``with self.assertRaises(...)`` (a test that the code raises: writing
+        to a frozen context there is the test, not a mutation)."""
+        if self._raises_blocks is None:
+            source = self._source
+            might = not source or "raises" in source or "assertRaises" in source
+            self._raises_blocks = raises_blocks(self.tree) if might else []
+        where = pos_of(node)
+        return any(start <= where <= end for start, end in self._raises_blocks)
 
     # -- shortcuts rules use ------------------------------------------------------
 
