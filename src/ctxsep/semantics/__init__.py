@@ -11,10 +11,13 @@ import re
 from ctxsep.semantics.evidence import NOTHING, ClassFacts, ContextKind, Evidence, Evidences, first_param
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
-from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
+from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, BindingKind, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
-_AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
+#: ``as NAME`` (imports, ``with``, ``except``), also across a line continuation.
+_AS_RENAME = re.compile(r"\bas[\s\\]+([^\W\d]\w*)")
+#: ``class NAME``: any class this file may define, in any scope.
+_CLASS_NAME = re.compile(r"\bclass[\s\\]+([^\W\d]\w*)")
 
 
 class FileSemantics:
@@ -41,15 +44,36 @@ class FileSemantics:
 
     def might_name(self, identifier: str) -> bool:
         """A cheap filter before resolving a bare identifier: can it name a
-        vocabulary entry at all? True for vocabulary names, names bound at
-        module level (imports, aliases, classes) and any ``as`` rename in the
-        file; everything else resolves to a value or a builtin."""
+        vocabulary entry at all?
+
+        A name resolves to what its binding says (``resolve.Resolver``): an
+        unbound name, a ``def`` and an import without ``as`` name themselves
+        (so only a vocabulary name can match); a class may derive from a
+        legacy type (CTX007); only a module-level assignment is followed as
+        an alias. So the candidates are vocabulary names, ``as`` renames
+        anywhere in the source, ``class`` names anywhere in the source, and
+        names assigned or renamed at module level; any other name resolves
+        to nothing in the vocabulary, in every scope."""
         if self.vocab.might_match(identifier):
             return True
-        if self._candidates is None:
-            renames = set(_AS_RENAME.findall(self._source))
-            self._candidates = frozenset(renames | set(self.module.bindings))
-        return identifier in self._candidates
+        candidates = self._candidates
+        if candidates is None:
+            candidates = self._candidates = self._candidate_names()
+        return identifier in candidates
+
+    def _candidate_names(self) -> frozenset[str]:
+        found = set(_AS_RENAME.findall(self._source))
+        found.update(_CLASS_NAME.findall(self._source))
+        for name, bindings in self.module.bindings.items():
+            for binding in bindings:
+                kind = binding.kind
+                if kind is BindingKind.ASSIGN or kind is BindingKind.CLASS:
+                    found.add(name)
+                    break
+                if kind is BindingKind.IMPORT and (binding.qualified is None or binding.qualified.last != name):
+                    found.add(name)
+                    break
+        return frozenset(found)
 
     def might_reference(self, node: ast.Name | ast.Attribute) -> bool:
         """A loaded name or attribute that could name a vocabulary entry: the
