@@ -29,6 +29,8 @@ class FileSemantics:
         self._candidates: frozenset[str] | None = None
         self.vocab = vocab
         self.module = Scope(tree, None, module_parts)
+        # Without ``:=`` in the text no expression binds a name (scopes.statement_nodes).
+        self.module.binds_in_expressions = not source or ":=" in source
         self._scopes: dict[int, Scope] = {id(tree): self.module}
         self.resolver = Resolver(vocab, module_parts)
         self.evidence = Evidences(self.resolver, self.scope_of)
