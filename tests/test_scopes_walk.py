@@ -9,6 +9,7 @@ import sysconfig
 from pathlib import Path
 
 from ctxsep.semantics import FileSemantics, Vocabulary
+from ctxsep.semantics.astwalk import child_nodes
 from ctxsep.semantics.scopes import NEVER_BINDS, SCOPE_NODES, Scope, _BindingCollector, body_nodes, statement_nodes
 
 
@@ -120,3 +121,18 @@ def test_a_walrus_binding_is_found() -> None:
     assert "c" in func.bindings
     plain = "def f():\n    c = g()\n    return c\n"
     assert not FileSemantics(ast.parse(plain), vocab, ("m",), plain).module.binds_in_expressions
+
+
+def test_child_nodes_are_the_children_minus_contexts_and_operators() -> None:
+    """The walks' child lists (no expression contexts, operators or scalar
+    fields) hold every other child, in order, for every node of a sample of
+    the standard library (type comments included)."""
+    leaves = (ast.expr_context, ast.operator, ast.cmpop, ast.boolop, ast.unaryop)
+    nodes = 0
+    for path in _stdlib_sample():
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), type_comments=True)
+        for node in ast.walk(tree):
+            expected = [c for c in ast.iter_child_nodes(node) if not isinstance(c, leaves)]
+            assert child_nodes(node) == expected, type(node).__name__
+            nodes += 1
+    assert nodes > 100_000

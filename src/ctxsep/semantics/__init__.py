@@ -28,6 +28,7 @@ class FileSemantics:
         self._source = source
         self._candidates: frozenset[str] | None = None
         self.vocab = vocab
+        self._identifiers = vocab.identifiers
         self.module = Scope(tree, None, module_parts)
         # Without ``:=`` in the text no expression binds a name (scopes.statement_nodes).
         self.module.binds_in_expressions = not source or ":=" in source
@@ -56,15 +57,14 @@ class FileSemantics:
         anywhere in the source, ``class`` names anywhere in the source, and
         names assigned or renamed at module level; any other name resolves
         to nothing in the vocabulary, in every scope."""
-        if self.vocab.might_match(identifier):
-            return True
         candidates = self._candidates
         if candidates is None:
             candidates = self._candidates = self._candidate_names()
         return identifier in candidates
 
     def _candidate_names(self) -> frozenset[str]:
-        found = set(_AS_RENAME.findall(self._source))
+        found = set(self.vocab.identifiers)
+        found.update(_AS_RENAME.findall(self._source))
         found.update(_CLASS_NAME.findall(self._source))
         for name, bindings in self.module.bindings.items():
             for binding in bindings:
@@ -79,12 +79,16 @@ class FileSemantics:
 
     def might_reference(self, node: ast.Name | ast.Attribute) -> bool:
         """A loaded name or attribute that could name a vocabulary entry: the
-        cheap test CTX002 and CTX007 apply before resolving it."""
+        cheap test CTX002 and CTX007 apply before resolving it (it runs for
+        every name and attribute of a file, so it is one set lookup)."""
         if not isinstance(node.ctx, ast.Load):
             return False
         if isinstance(node, ast.Name):
-            return self.might_name(node.id)
-        return self.vocab.might_match(node.attr)
+            candidates = self._candidates
+            if candidates is None:
+                candidates = self._candidates = self._candidate_names()
+            return node.id in candidates
+        return node.attr in self._identifiers
 
     # -- shortcuts rules use ------------------------------------------------------
 
