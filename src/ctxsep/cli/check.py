@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.cache import ResultCache
+from ctxsep.cli import progress
 from ctxsep.cli.options import add_common_options
 from ctxsep.config import SettingsResolver
 from ctxsep.output import FORMATS
@@ -47,7 +48,19 @@ def run(args: argparse.Namespace) -> int:
     resolver = SettingsResolver(explicit=args.config, recheck=False)  # one run: each config read once
     no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
-    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
+    shown = progress.for_check(sys.stderr, args.quiet)  # files done / total, on a terminal only
+    try:
+        result = run_check(
+            args.paths,
+            resolver,
+            jobs=args.jobs,
+            baseline=not args.no_baseline,
+            cache=cache,
+            progress=shown.update if shown is not None else None,
+        )
+    finally:
+        if shown is not None:
+            shown.close()
     result.show_baselined = args.show_baselined
     sys.stdout.write(FORMATS[args.format](result, args.quiet))
     return 1 if result.failed else 0

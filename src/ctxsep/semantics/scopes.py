@@ -249,7 +249,9 @@ def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
 #: The fields of a statement (or handler, match case, pattern) that may hold
 #: statements, handlers, match cases or patterns; the others hold
 #: expressions, or leaves (``alias``, ``withitem``, ``arguments``).
-_STRUCTURE_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases", "pattern", "patterns", "kwd_patterns"})
+_STRUCTURE_FIELDS = frozenset(
+    {"body", "orelse", "finalbody", "handlers", "cases", "pattern", "patterns", "kwd_patterns"}
+)
 _SCOPE_TYPES = frozenset(SCOPE_NODES)
 _FIELDS_BY_TYPE: dict[type[ast.AST], tuple[str, ...]] = {}
 _STRUCTURE_BY_TYPE: dict[type[ast.AST], tuple[str, ...]] = {}
