@@ -14,10 +14,11 @@ from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, BindingKind, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
-#: ``as NAME`` (imports, ``with``, ``except``), also across a line continuation.
-_AS_RENAME = re.compile(r"\bas[\s\\]+([^\W\d]\w*)")
-#: ``class NAME``: any class this file may define, in any scope.
-_CLASS_NAME = re.compile(r"\bclass[\s\\]+([^\W\d]\w*)")
+#: ``as NAME`` (imports, ``with``, ``except``) and ``class NAME``, also across a
+#: line continuation; one pass over the text. The name is matched in a
+#: lookahead, so a ``class`` right after an ``as`` (``... as\nclass C:``) is
+#: matched too.
+_AS_OR_CLASS = re.compile(r"\b(?:as|class)[\s\\]+(?=([^\W\d]\w*))")
 
 
 class FileSemantics:
@@ -64,8 +65,7 @@ class FileSemantics:
 
     def _candidate_names(self) -> frozenset[str]:
         found = set(self.vocab.identifiers)
-        found.update(_AS_RENAME.findall(self._source))
-        found.update(_CLASS_NAME.findall(self._source))
+        found.update(_AS_OR_CLASS.findall(self._source))
         for name, bindings in self.module.bindings.items():
             for binding in bindings:
                 kind = binding.kind
