@@ -162,3 +162,19 @@ def test_pep695_bound_through_the_cli(tmp_path: Path) -> None:
     document = ctxsep_json(["app"], root, "--no-cache")
     got = sorted((f["line"], f["code"]) for f in document["findings"])
     assert got == [(4, "CTX003"), (13, "CTX004")]
+
+
+PEP695_FINAL = """from app.context import UserExecutionContext  # expect: CTX007@25
+
+
+def run[T: UserExecutionContext](context: T) -> T:  # expect: CTX007@12
+    from app.context import UserExecutionContext  # expect: CTX007@29
+
+    return context
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 type parameters need Python 3.12")
+def test_pep695_bound_is_a_legacy_reference_despite_a_local_reimport() -> None:
+    problems = mismatches(parse_expectations(PEP695_FINAL), snippet_findings(PEP695_FINAL, phase="final"))
+    assert not problems, problems
