@@ -34,6 +34,7 @@ from ctxsep.semantics.callees import (
     is_test_function,
     mentions_self,
     module_fixtures,
+    parametrized_names,
     produced_values,
     unstring,
     yielded_annotation,
@@ -218,6 +219,8 @@ class Followed:
         in_class = scope.parent is not None and scope.parent.kind is ScopeKind.CLASS
         if in_class and binding.name == first_param(node):
             return NOTHING  # ``self``
+        if node.decorator_list and binding.name in parametrized_names(node):
+            return NOTHING  # supplied by ``@pytest.mark.parametrize``, not by the fixture
         return self.fixture(binding.name, scope.module)
 
     def fixture(self, name: str, module: Scope) -> Evidence:
