@@ -80,10 +80,10 @@ def test_baselined_findings_are_not_marked(tmp_path: Path) -> None:
 
 def test_marks_are_remembered_and_a_forged_memo_is_ignored(tmp_path: Path) -> None:
     root = project(tmp_path, {"message.py": ROUTE_BEFORE})
-    code, first, err = ctxsep(root, "check", "--format", "json", ".")
+    _, first, err = ctxsep(root, "check", "--format", "json", ".")
     memo = root / ".ctxsep_cache" / "fixes-v1.json"
     assert memo.is_file(), err
     assert ctxsep(root, "check", "--format", "json", ".")[1] == first  # from the memo: the same marks
     memo.write_bytes(memo.read_bytes().replace(b"get_request_scoped_user_context", b"os.system('rm -rf ~')  #"))
-    code, again, err = ctxsep(root, "check", "--format", "json", ".")
+    _, again, err = ctxsep(root, "check", "--format", "json", ".")
     assert again == first and "os.system" not in again
