@@ -3,6 +3,7 @@ SARIF and the language server share)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,14 +16,23 @@ from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Finding, Fix
 
 #: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with)
-_VIEW_CODES = frozenset({"CTX002", "CTX003", "CTX005", "CTX007"})
+_VIEW_CODES = frozenset({"CTX003", "CTX005", "CTX007"})
+#: the only CTX002 the route-handler fix takes: ``name = constructor(``
+_BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 
 
 def needs_view(findings: Sequence[Finding], source: str, project: ProjectIndex, settings: FileSettings) -> bool:
-    """Whether any fix could apply: a shown finding, or a call of a
-    dual-pattern callable where CTX006 is on."""
+    """Whether any fix could apply (parsing with libcst costs more than
+    checking): a finding some fix starts from, a legacy constructor bound
+    to a name, or a call of a dual-pattern callable where CTX006 is on."""
     if any(f.code in _VIEW_CODES for f in findings):
         return True
+    if any(f.code == "CTX002" for f in findings):
+        lines = source.splitlines()
+        if any(
+            f.code == "CTX002" and 0 < f.line <= len(lines) and _BOUND_CALL.match(lines[f.line - 1]) for f in findings
+        ):
+            return True
     return bool(project.dual) and "CTX006" in settings.enabled_codes() and any(name in source for name in project.dual)
 
 
