@@ -189,7 +189,7 @@ def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: P
     assert "no session-parameter fix for 'get_user_profile': it is decorated" in out
 
 
-SCOPED = '''
+SCOPED = """
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import RequestScopedContext
@@ -201,7 +201,7 @@ async def load(context: RequestScopedContext):
 
 async def route(context: RequestScopedContext, db: AsyncSession):
     return await load(context)
-'''
+"""
 
 
 def test_missing_db_parameter_gets_one(tmp_path: Path) -> None:
