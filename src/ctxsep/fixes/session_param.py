@@ -288,15 +288,7 @@ def _class_of(view: FileView, node: cst.CSTNode) -> str | None:
 
 
 def _calls_named(view: FileView, name: str) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if last_name(node.func) == name:
-                found.append(node)
-
-    view.module.visit(_Calls())
-    return found
+    return view.calls_by_name.get(name, [])
 
 
 def _resolve(view: FileView, call: cst.Call, owner: str | None, definitions: int) -> bool | None:

@@ -129,6 +129,20 @@ class FileView:
                 return None
         return None
 
+    @cached_property
+    def calls_by_name(self) -> dict[str, list[cst.Call]]:
+        """Every call in the file by the callee's last name (one walk,
+        shared by the fixes that look for calls of a name)."""
+        table: dict[str, list[cst.Call]] = {}
+        for node in self.parents:
+            if isinstance(node, cst.Call):
+                name = last_name(node.func)
+                if name is not None:
+                    table.setdefault(name, []).append(node)
+        for calls in table.values():
+            calls.sort(key=lambda call: (self.positions[call].start.line, self.positions[call].start.column))
+        return table
+
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
