@@ -13,7 +13,7 @@ from ctxsep.config import FileSettings
 from ctxsep.fixes.base import FixProvider, NotOffered
 from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
-from ctxsep.model import Finding, Fix
+from ctxsep.model import Finding, Fix, internal_error
 
 #: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with)
 _VIEW_CODES = frozenset({"CTX003", "CTX005", "CTX007"})
@@ -66,6 +66,8 @@ def compute_fixes(
             fixes.extend(provider.fixes(view))
         except (NotOffered, RecursionError):
             continue
+        except Exception as exc:  # a bug in a fix must never take the run down: no fix from it here
+            view.notes.append(f"1: no {provider.name} fix: {internal_error(exc)}")
     if notes is not None:
         notes.extend(view.notes)
     return fixes
