@@ -59,6 +59,10 @@ def compute_fixes(
     try:
         view = FileView(str(Path(path).absolute()), source, settings, list(findings), project)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return []  # syntax libcst does not take: no fix, the findings stand
+    except Exception as exc:  # a bug must never take the run down
+        if notes is not None:
+            notes.append(f"1: no fix: {internal_error(exc)}")
         return []
     fixes: list[Fix] = []
     for provider in providers:
