@@ -102,3 +102,22 @@ def test_a_fifo_in_the_project_never_blocks_a_fix(tmp_path: Path) -> None:
     _, out, err = ctxsep_cli(root, "fix", ".")
     assert "fixed 2 (CTX001 x1, CTX002 x1)" in out, out + err
     assert (root / "app/routes/message.py").read_text() == textwrap.dedent(ROUTE_AFTER).lstrip("\n")
+
+
+class _Crashes(FixProvider):
+    name = "crashes"
+    codes = ("CTX002",)
+    applicability = SAFE
+    conditions = "never: a test double"
+
+    def fixes(self, view: FileView) -> list[Fix]:
+        raise KeyError("a bug")
+
+
+def test_a_bug_in_one_fix_costs_only_that_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    monkeypatch.setattr(registry, "PROVIDERS", (_Crashes(), *registry.PROVIDERS))
+    code, out, err = ctxsep_cli(root, "fix", ".")
+    assert code == 0, out + err
+    assert "app/routes/message.py:1: no crashes fix: ctxsep internal error: KeyError: 'a bug' (please report it)" in out
+    assert (root / "app/routes/message.py").read_text() == textwrap.dedent(ROUTE_AFTER).lstrip("\n")

@@ -16,6 +16,7 @@ UNSAFE_ONLY = """
 from typing import Union
 
 from app.context import RequestScopedContext, UserExecutionContext
+from app.context import create_user_execution_context
 
 
 def user_of(context: Union[UserExecutionContext, RequestScopedContext]) -> str:
@@ -31,13 +32,14 @@ def test_text_json_and_sarif_carry_the_fix(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert any(":19:20: error: CTX002 [*] call of legacy constructor" in line for line in lines), out
     assert any(":22:9: error: CTX001 [*] " in line for line in lines), out
-    unsafe = [line for line in lines if "rename.py" in line]
+    unsafe = [line for line in lines if "rename.py:7:" in line]
     assert unsafe and all("[*]" not in line for line in unsafe)  # unsafe fixes are not marked
-    assert lines[-1].endswith(" [*] 2 fixable with `ctxsep fix` (1 more with `--unsafe-fixes`).")
+    assert any("rename.py:4:" in line and "[*]" in line for line in lines), out  # the unused import
+    assert lines[-1].endswith(" [*] 3 fixable with `ctxsep fix` (1 more with `--unsafe-fixes`).")
 
     code, out, err = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
     document = json.loads(out)
-    assert document["summary"]["fixable"] == {"safe": 2, "unsafe": 1}
+    assert document["summary"]["fixable"] == {"safe": 3, "unsafe": 1}
     by_code = {(f["path"], f["code"]): f for f in document["findings"]}
     fix = by_code[("app/routes/message.py", "CTX002")]["fix"]
     assert fix["applicability"] == "safe"
@@ -54,7 +56,7 @@ def test_text_json_and_sarif_carry_the_fix(tmp_path: Path) -> None:
         result = result[: offset(edit["location"])] + edit["content"] + result[offset(edit["end_location"]) :]
     assert result == textwrap.dedent(ROUTE_AFTER).lstrip("\n")
     narrowed = [f for f in document["findings"] if f["path"] == "app/routes/rename.py" and "fix" in f]
-    assert [f["fix"]["applicability"] for f in narrowed] == ["unsafe"]
+    assert sorted(f["fix"]["applicability"] for f in narrowed) == ["safe", "unsafe"]
 
     code, out, err = ctxsep(root, "check", "--no-cache", "--format", "sarif", ".")
     sarif = json.loads(out)
@@ -74,3 +76,14 @@ def test_baselined_findings_are_not_marked(tmp_path: Path) -> None:
     code, out, err = ctxsep(root, "check", "--no-cache", "--show-baselined", ".")
     assert code == 0, err
     assert "[*]" not in out and "fixable" not in out
+
+
+def test_marks_are_remembered_and_a_forged_memo_is_ignored(tmp_path: Path) -> None:
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    _, first, err = ctxsep(root, "check", "--format", "json", ".")
+    memo = root / ".ctxsep_cache" / "fixes-v1.json"
+    assert memo.is_file(), err
+    assert ctxsep(root, "check", "--format", "json", ".")[1] == first  # from the memo: the same marks
+    memo.write_bytes(memo.read_bytes().replace(b"get_request_scoped_user_context", b"os.system('rm -rf ~')  #"))
+    _, again, err = ctxsep(root, "check", "--format", "json", ".")
+    assert again == first and "os.system" not in again

@@ -21,7 +21,7 @@ from ctxsep.engine import SkipFile, baseline_for, check_source, decode_source
 from ctxsep.fixes.compute import compute_fixes, needs_view
 from ctxsep.fixes.edits import apply_edits, choose
 from ctxsep.inventory.project import ProjectIndex, build_index
-from ctxsep.model import SKIPPED_CODE, CtxsepError, Finding, Fix
+from ctxsep.model import INTERNAL_ERROR_PREFIX, SKIPPED_CODE, CtxsepError, Finding, Fix
 from ctxsep.runner import display_path, run_check
 
 MAX_ROUNDS = 10
@@ -126,10 +126,9 @@ def run_fixes(
             state = run.states[file]
             notes: list[str] = []
             fixes = compute_fixes(file, state.text, state.settings, state.findings, project, notes)
-            if unsafe:
-                run.notes.extend(
-                    f"{state.display}:{note}" for note in notes if f"{state.display}:{note}" not in run.notes
-                )
+            for note in notes:  # why an unsafe fix is missing matters with --unsafe-fixes; a bug always
+                if (unsafe or INTERNAL_ERROR_PREFIX in note) and f"{state.display}:{note}" not in run.notes:
+                    run.notes.append(f"{state.display}:{note}")
             fixes = [f for f in fixes if wanted(f)]
             if round_number == 0:
                 run.unsafe_left += sum(1 for f in fixes if not f.safe and not unsafe)

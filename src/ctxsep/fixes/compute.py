@@ -3,6 +3,7 @@ SARIF and the language server share)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,17 +13,26 @@ from ctxsep.config import FileSettings
 from ctxsep.fixes.base import FixProvider, NotOffered
 from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
-from ctxsep.model import Finding, Fix
+from ctxsep.model import Finding, Fix, internal_error
 
 #: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with)
-_VIEW_CODES = frozenset({"CTX002", "CTX003", "CTX005", "CTX007"})
+_VIEW_CODES = frozenset({"CTX003", "CTX005", "CTX007"})
+#: the only CTX002 the route-handler fix takes: ``name = constructor(``
+_BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 
 
 def needs_view(findings: Sequence[Finding], source: str, project: ProjectIndex, settings: FileSettings) -> bool:
-    """Whether any fix could apply: a shown finding, or a call of a
-    dual-pattern callable where CTX006 is on."""
+    """Whether any fix could apply (parsing with libcst costs more than
+    checking): a finding some fix starts from, a legacy constructor bound
+    to a name, or a call of a dual-pattern callable where CTX006 is on."""
     if any(f.code in _VIEW_CODES for f in findings):
         return True
+    if any(f.code == "CTX002" for f in findings):
+        lines = source.splitlines()
+        if any(
+            f.code == "CTX002" and 0 < f.line <= len(lines) and _BOUND_CALL.match(lines[f.line - 1]) for f in findings
+        ):
+            return True
     return bool(project.dual) and "CTX006" in settings.enabled_codes() and any(name in source for name in project.dual)
 
 
@@ -49,6 +59,10 @@ def compute_fixes(
     try:
         view = FileView(str(Path(path).absolute()), source, settings, list(findings), project)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return []  # syntax libcst does not take: no fix, the findings stand
+    except Exception as exc:  # a bug must never take the run down
+        if notes is not None:
+            notes.append(f"1: no fix: {internal_error(exc)}")
         return []
     fixes: list[Fix] = []
     for provider in providers:
@@ -56,6 +70,8 @@ def compute_fixes(
             fixes.extend(provider.fixes(view))
         except (NotOffered, RecursionError):
             continue
+        except Exception as exc:  # a bug in a fix must never take the run down: no fix from it here
+            view.notes.append(f"1: no {provider.name} fix: {internal_error(exc)}")
     if notes is not None:
         notes.extend(view.notes)
     return fixes

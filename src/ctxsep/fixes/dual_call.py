@@ -40,16 +40,6 @@ def silenced(view: FileView, line: int, code: str, mypy_code: str) -> bool:
     return False
 
 
-class _Calls(cst.CSTVisitor):
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
-        self.calls: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if last_name(node.func) in self.names:
-            self.calls.append(node)
-
-
 def functions_around(view: FileView, node: cst.CSTNode) -> list[cst.FunctionDef]:
     """The functions around ``node``, innermost first (stops at a class)."""
     found = []
@@ -205,10 +195,9 @@ class DualCallFix(FixProvider):
     def fixes(self, view: FileView) -> list[Fix]:
         if not view.project.dual or not view.enabled("CTX006"):
             return []
-        collector = _Calls(set(view.project.dual))
-        view.module.visit(collector)
         result = []
-        for call in collector.calls:
+        calls = [call for name in view.project.dual for call in view.calls_by_name.get(name, [])]
+        for call in calls:
             try:
                 fix = self._fix(view, call)
             except NotOffered:

@@ -1,22 +1,27 @@
 """``ctxsep check``'s fix marks: the fix offered for each shown finding.
 
-``check`` must stay fast, so it marks what one file can show: the
-route-handler, dual-pattern-call and cleanup fixes, on files whose flagged
-lines could take them. The session-parameter fix (unsafe, and it needs every
-call site in the project) is left to ``ctxsep fix --unsafe-fixes --diff``.
+``check`` must stay fast, so it works out fixes only for files whose flagged
+lines could take a *safe* one (a legacy constructor bound to a name, a
+legacy import), and remembers them (``memo``). There it marks every fix one
+file can show — route handler, dual-pattern call, cleanup, safe or unsafe;
+the unsafe ones elsewhere, and the session-parameter fix (it needs every
+call site in the project), are listed by ``ctxsep fix --unsafe-fixes --diff``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 from ctxsep import atomic
+from ctxsep.cache import ResultCache
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source
 from ctxsep.fixes import registry
-from ctxsep.fixes.apply import project_index
 from ctxsep.fixes.base import FixProvider
 from ctxsep.fixes.compute import compute_fixes
+from ctxsep.fixes.memo import FixMemo, file_key
 from ctxsep.fixes.session_param import SessionParameterFix
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SKIPPED_CODE, Finding
@@ -30,39 +35,79 @@ def marked() -> tuple[FixProvider, ...]:
 
 #: a legacy constructor call the route-handler fix could take: ``name = f(``
 _BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
+#: the name a CTX007 import finding points at, and its ``as`` alias
+_IMPORTED = re.compile(r"(\w+)(?:\s+as\s+(\w+))?")
 
 
-def _could_fix(finding: Finding, lines: list[str]) -> bool:
-    if finding.code == "CTX007":
-        return True
-    if finding.code != "CTX002" or not 0 < finding.line <= len(lines):
+def _could_fix(finding: Finding, lines: list[str], text: str) -> bool:
+    """Whether a *safe* fix could start from ``finding`` (a cheap look at its line)."""
+    if finding.code not in ("CTX002", "CTX007") or not 0 < finding.line <= len(lines):
         return False
-    return bool(_BOUND_CALL.match(lines[finding.line - 1]))
+    line = lines[finding.line - 1]
+    if finding.code == "CTX002":
+        return bool(_BOUND_CALL.match(line))
+    # an import of a legacy name nothing else mentions: the name occurs once in the file
+    imported = _IMPORTED.match(line, finding.col) if line.isascii() else None
+    if imported is None:
+        return False
+    bound = imported.group(2) or imported.group(1)
+    return len(re.findall(rf"\b{re.escape(bound)}\b", text)) == 1
 
 
-def attach_fixes(run: RunResult, paths: list[str], resolver: SettingsResolver) -> None:
-    """Fill ``run.fixes`` for the shown findings (never baselined ones)."""
-    todo = [
-        (file, result)
-        for file, result in zip(run.files, run.results, strict=True)
-        if not result.skipped and any(f.code in ("CTX002", "CTX007") for f in result.findings)
-    ]
-    project: ProjectIndex | None = None
-    for file, result in todo:
+def attach_fixes(
+    run: RunResult, paths: list[str], resolver: SettingsResolver, cache: ResultCache | None = None
+) -> None:
+    """Fill ``run.fixes`` for the shown findings (never baselined ones).
+    With a ``cache``, each file's fixes are remembered (``memo``)."""
+    screened = []
+    for file, result in zip(run.files, run.results, strict=True):
+        if result.skipped or not any(f.code in ("CTX002", "CTX007") for f in result.findings):
+            continue
         try:
-            text = decode_source(atomic.read_source(file))
+            data = atomic.read_source(file)
+            text = decode_source(data)
         except (OSError, SkipFile):
             continue
         lines = text.splitlines()
-        if not any(_could_fix(f, lines) for f in result.findings):
-            continue
-        if project is None:  # lazy: the index reads files only when a fix asks it something
-            project = project_index(paths, resolver)
-        findings = [f for f in result.findings if f.code != SKIPPED_CODE]
+        if any(_could_fix(f, lines, text) for f in result.findings):
+            screened.append((file, result, data, text))
+    if not screened:
+        return
+    # only files the check parsed can define what a fix asks the project about
+    parsed = [file for file, result in zip(run.files, run.results, strict=True) if result.parsed]
+    first = resolver.for_path(screened[0][0]).config
+    memo = FixMemo(None, None)
+    digest = ""
+    if cache is not None:
+        directory = cache.directory_for(first)
+        memo = FixMemo(directory, None if cache.explicit is not None else directory.parent)
+        digest = _project_digest(parsed)
+    project: ProjectIndex | None = None
+    for file, result, data, text in screened:
         settings = resolver.for_path(file)
-        for fix in compute_fixes(file, text, settings, findings, project, providers=marked()):
+        key = file_key(data, result.path, settings, digest)
+        fixes = memo.get(key) if cache is not None else None
+        if fixes is None:
+            if project is None:  # lazy: files are read only when a fix asks something
+                project = ProjectIndex(files=parsed, vocabulary=first.vocabulary)
+            findings = [f for f in result.findings if f.code != SKIPPED_CODE]
+            fixes = compute_fixes(file, text, settings, findings, project, providers=marked())
+            memo.put(key, fixes)
+        for fix in fixes:
             for code, line, col in fix.fixes:
-                key = (result.path, line, col, code)
-                current = run.fixes.get(key)
+                key_ = (result.path, line, col, code)
+                current = run.fixes.get(key_)
                 if current is None or (fix.safe and not current.safe):
-                    run.fixes[key] = fix
+                    run.fixes[key_] = fix
+    memo.save()
+
+
+def _project_digest(files: list[Path]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(files):
+        digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
+        try:
+            digest.update(hashlib.blake2b(atomic.read_source(path), digest_size=16).digest())
+        except OSError:
+            digest.update(b"-")
+    return str(digest.hexdigest())

@@ -230,14 +230,14 @@ class SessionParameterFix(FixProvider):
         # the defining file first; each other file is parsed only while every call so far resolves
         order = sorted(candidates, key=lambda path: str(path.absolute()) != view.path)
         edits: list[Edit] = []
-        unresolved: list[str] = []
+        unresolved: list[_Where | str] = []
         for index, path in enumerate(order):
             other = self._view_of(view, path)
             if other is None:
                 unresolved.append(f"{path.name} (unreadable)")
                 break
             for call in _calls_named(other, fname):
-                where = f"{Path(other.path).name}:{other.positions[call].start.line}"
+                where = _Where(other, call)
                 verdict = _resolve(other, call, owner, definitions)
                 if verdict is False:
                     continue
@@ -260,7 +260,7 @@ class SessionParameterFix(FixProvider):
                 count = len(unresolved)
                 raise Note(
                     f"{count} call site{'s' * (count != 1)} {'need' if count != 1 else 'needs'} a hand "
-                    f"before a session parameter can be added ({', '.join(unresolved[:5])}){more}"
+                    f"before a session parameter can be added ({', '.join(map(str, unresolved[:5]))}){more}"
                 )
         return edits
 
@@ -281,6 +281,16 @@ class SessionParameterFix(FixProvider):
         return other
 
 
+class _Where:
+    """``file.py:LINE`` of a call, worked out only when shown."""
+
+    def __init__(self, view: FileView, call: cst.Call) -> None:
+        self.view, self.call = view, call
+
+    def __str__(self) -> str:
+        return f"{Path(self.view.path).name}:{self.view.positions[self.call].start.line}"
+
+
 def _class_of(view: FileView, node: cst.CSTNode) -> str | None:
     parent = view.parent(node)
     block = view.parent(parent) if isinstance(parent, cst.IndentedBlock) else None
@@ -288,15 +298,7 @@ def _class_of(view: FileView, node: cst.CSTNode) -> str | None:
 
 
 def _calls_named(view: FileView, name: str) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if last_name(node.func) == name:
-                found.append(node)
-
-    view.module.visit(_Calls())
-    return found
+    return view.calls_by_name.get(name, [])
 
 
 def _resolve(view: FileView, call: cst.Call, owner: str | None, definitions: int) -> bool | None:

@@ -35,15 +35,16 @@ class FileView:
     #: why a fix a user would expect was not offered (``ctxsep fix`` prints them)
     notes: list[str] = field(default_factory=list)
     module: cst.Module = field(init=False)
-    positions: Mapping[cst.CSTNode, CodeRange] = field(init=False)
     parents: Mapping[cst.CSTNode, cst.CSTNode] = field(init=False)
 
     def __post_init__(self) -> None:
-        module = cst.parse_module(self.source)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.module = module
-        self.positions = wrapper.resolve(PositionProvider)
-        self.parents = parent_map(module)
+        self.module = cst.parse_module(self.source)
+        self.parents = parent_map(self.module)
+
+    @cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Where each node is (worked out on first use: it costs more than parsing)."""
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 
     # -- vocabulary ----------------------------------------------------------------
 
@@ -128,6 +129,18 @@ class FileView:
             if isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
                 return None
         return None
+
+    @cached_property
+    def calls_by_name(self) -> dict[str, list[cst.Call]]:
+        """Every call in the file by the callee's last name (one walk,
+        shared by the fixes that look for calls of a name)."""
+        table: dict[str, list[cst.Call]] = {}
+        for node in self.parents:
+            if isinstance(node, cst.Call):
+                name = last_name(node.func)
+                if name is not None:
+                    table.setdefault(name, []).append(node)
+        return table
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
