@@ -66,7 +66,7 @@ def test_every_option_a_rule_names_exists(rule: object) -> None:
         assert table in TOP_LEVEL_KEYS, option
         if table == "names":
             assert key in NAME_KEYS, option
-        assert f"``{option}``" in rule.doc, f"{option} is not in the docstring's Options"  # type: ignore[attr-defined]
+        assert f"`{option}`" in rule.doc, f"{option} is not in the docstring's Options"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)

@@ -5,21 +5,24 @@ the phase) is found from each file's own path — for stdin, from
 ``--stdin-display-name`` — or pinned with ``--ctxsep-config``. Nothing here
 decides what is a finding; a crash inside ctxsep becomes one ``CTX900``
 result instead of aborting the flake8 run, and a broken config one ``CTX901``
-result per affected file, listing every problem.
+result per affected file, listing every problem. Each finding's text
+carries its severity: ``CTX002 [warn] …`` or ``CTX002 [error] …``.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import io
+import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ctxsep import __version__
 from ctxsep.config import SettingsResolver
-from ctxsep.engine import check_file
-from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, internal_error
+from ctxsep.engine import SkipFile, check_file, decode_source
+from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, internal_error
 
 Result = tuple[int, int, str, type[Any]]
 
@@ -64,12 +67,14 @@ class Plugin:
 
     def run(self) -> Iterator[Result]:
         try:
+            resolver = _resolver(self.options)
+            source, tree = self._source()
             result = check_file(
-                self.filename,
-                _resolver(self.options),
-                source="".join(self.lines),
+                self._path(resolver),
+                resolver,
+                source=source,
                 display_path=self.filename,
-                tree=self.tree,
+                tree=tree,
             )
         except ConfigError as exc:
             # One result per affected file, listing every problem: not one per
@@ -81,4 +86,67 @@ class Plugin:
             yield 1, 0, f"{SKIPPED_CODE} {internal_error(exc)}", type(self)
             return
         for finding in result.findings:
-            yield finding.line, finding.col, finding.message, type(self)
+            yield finding.line, finding.col, flake8_text(finding), type(self)
+
+    # -- what flake8 read, checked against what Python would read -------------------
+
+    def _from_stdin(self) -> bool:
+        options = self.options
+        if options is None:
+            return self.filename in ("stdin", "-")
+        return "-" in (getattr(options, "filenames", None) or ()) and self.filename == getattr(
+            options, "stdin_display_name", "stdin"
+        )
+
+    def _path(self, resolver: SettingsResolver) -> str:
+        """Where the file sits, for its config: stdin's relative display name
+        is placed in the project, not under whatever cwd the editor has."""
+        if self._from_stdin():
+            return resolver.place_display_name(self.filename)
+        return self.filename
+
+    def _source(self) -> tuple[str | bytes, ast.Module | None]:
+        """The text to check and flake8's tree when that text is what Python
+        itself would read. flake8 falls back to latin-1 when a file is not
+        valid in its declared (or default UTF-8) encoding, or names an unknown
+        one; Python refuses such a file, and so does every other front end
+        (CTX900). Only a non-ASCII text or one with a coding cookie can differ,
+        so only those are looked at again."""
+        text = "".join(self.lines)
+        if text.isascii() and not any(b"coding" in line.encode() for line in self.lines[:2]):
+            return text, self.tree
+        data = self._original_bytes(text)
+        try:
+            decoded = decode_source(data)
+        except SkipFile:
+            return data, None  # the engine reports the same reason the CLI does
+        if decoded == text or decoded == text.removeprefix("\ufeff"):
+            return text, self.tree
+        return decoded, None
+
+    def _original_bytes(self, text: str) -> bytes:
+        if not self._from_stdin():
+            try:
+                with open(self.filename, "rb") as handle:
+                    return handle.read()
+            except OSError:
+                pass
+        # stdin (flake8 keeps only its decoded text): re-encode it as its
+        # cookie declares, which gives back the bytes flake8 decoded, or
+        # UTF-8 (flake8's fallback) when that fails.
+        utf8 = text.encode("utf-8", "surrogateescape")
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(utf8).readline)
+            return text.encode(encoding)
+        except (SyntaxError, LookupError, UnicodeError):
+            return utf8
+
+
+def flake8_text(finding: Finding) -> str:
+    """``CTX002 [warn] message``: flake8 shows every result alike, so the
+    severity of the file's phase goes into the text (a ``transitional``
+    warning and a ``migrated`` error no longer look the same)."""
+    code, _, text = finding.message.partition(" ")
+    if code != finding.code:
+        text = finding.message
+    return f"{finding.code} [{finding.severity.label}] {text}"

@@ -86,9 +86,13 @@ class CtxsepChecker(BaseRawFileChecker):
 
     def _check(self, node: nodes.Module, path: str) -> None:
         # The bytes pylint parsed: the file, or the text given on stdin.
-        with node.stream() as stream:  # type: ignore[no-untyped-call]  # astroid leaves it unannotated
+        stream = node.stream()
+        if stream is None:  # astroid has no source for it
+            return
+        with stream:
             source: bytes = stream.read()
         resolver = self._resolver()
+        path = self._placed(path, resolver)
         result = check_file(path, resolver, source=source, display_path=path)
         for finding in result.findings:
             self._report(finding, HIGH)
@@ -109,6 +113,15 @@ class CtxsepChecker(BaseRawFileChecker):
                     return
                 for finding in shown:
                     self._report(finding, INFERENCE)
+
+    def _placed(self, path: str, resolver: SettingsResolver) -> str:
+        """With ``--from-stdin``, pylint makes the given name absolute against
+        its cwd; a relative name is relative to the project instead (an editor
+        may run pylint from anywhere): see ``SettingsResolver.place_display_name``."""
+        if not getattr(self.linter.config, "from_stdin", False) or os.path.exists(path):
+            return path
+        rel = os.path.relpath(path, resolver.cwd)
+        return path if rel.startswith("..") else resolver.place_display_name(rel)
 
     def _resolver(self) -> SettingsResolver:
         """One resolver per explicit config (pylint may swap ``linter.config``

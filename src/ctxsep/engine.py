@@ -19,9 +19,9 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from ctxsep import atomic
 from ctxsep.baseline import Baseline, BaselineStore
 from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
@@ -305,7 +305,7 @@ def check_path(
     ``source`` is None; applies no baseline unless ``filter_findings`` does."""
     if source is None:
         try:
-            source = Path(path).read_bytes()
+            source = atomic.read_source(path)
         except OSError as exc:
             return _skipped(display_path, settings.phase, f"cannot read: {exc.strerror or exc}")
     return check_source(source, display_path, settings, tree=tree, filter_findings=filter_findings)

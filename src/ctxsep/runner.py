@@ -6,6 +6,7 @@ workers. Used by the CLI; front ends check one file at a time through
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ctxsep import atomic
 from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
@@ -90,21 +92,44 @@ class RunResult:
         return any(f.severity is Severity.ERROR for f in self.findings())
 
 
+def warn(message: str) -> None:
+    """How the collector reports a directory it cannot read (stderr; every
+    command that walks a tree reports it the same way)."""
+    print(f"ctxsep: warning: {message}", file=sys.stderr)
+
+
 class FileCollector:
     """Expands command-line paths into source files, honouring each config's
-    ``exclude`` patterns (relative to that config's directory)."""
+    ``exclude`` patterns (relative to that config's directory).
 
-    def __init__(self, resolver: SettingsResolver) -> None:
+    A directory that cannot be listed (a root-owned ``pgdata/``) is reported
+    through ``on_problem``, once, naming it, and its files are not checked;
+    an excluded directory is never entered at all, not even to look for a
+    config in it (its parent's config decides)."""
+
+    def __init__(self, resolver: SettingsResolver, on_problem: Callable[[str], None] = warn) -> None:
         self.resolver = resolver
+        self.on_problem = on_problem
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
+        self._reported: set[str] = set()
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
+    def excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
         """Whether ``path``'s config excludes it (the history walk asks this
-        of paths listed from a git tree, which need not exist on disk)."""
-        return self._excluded(path, is_dir)
+        of paths listed from a git tree, which need not exist on disk); a
+        directory is judged by its ``parent``'s config, as ``_walk`` does."""
+        return self._excluded(path, is_dir, parent)
 
-    def _excluded(self, path: Path, is_dir: bool) -> bool:
-        config = self.resolver.config_for_dir(path if is_dir else path.parent)
+    def _problem(self, path: str, exc: OSError) -> None:
+        shown = display_path(Path(path), self.resolver.cwd)
+        if shown not in self._reported:
+            self._reported.add(shown)
+            self.on_problem(
+                f"{escape_path(shown)}: cannot read this directory ({exc.strerror or exc}); its files were not "
+                "checked (list it in `exclude` to skip it on purpose)"
+            )
+
+    def _excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
+        config = self.resolver.config_for_dir(parent if parent is not None else path if is_dir else path.parent)
         if not config.exclude:
             return False
         return self._matches(self._spec(config), config, path, is_dir)
@@ -128,23 +153,34 @@ class FileCollector:
         found: dict[Path, None] = {}
         for raw in paths:
             absolute = Path(os.path.normpath(self.resolver.cwd / raw))
-            if absolute.is_dir():
-                for file in self._walk(absolute):
-                    found[file] = None
-            elif not self._excluded(absolute, False):
-                found[absolute] = None  # a named file is checked even if missing: it becomes CTX900
+            try:
+                if absolute.is_dir():
+                    for file in self._walk(absolute):
+                        found[file] = None
+                elif not self._excluded(absolute, False):
+                    found[absolute] = None  # a named file is checked even if missing: it becomes CTX900
+            except PermissionError as exc:  # its directory cannot be searched for a config
+                self._problem(os.fspath(absolute.parent), exc)
         return list(found)
 
     def _walk(self, top: Path) -> Iterator[Path]:
         # os.walk does not follow directory symlinks, so a symlink loop cannot trap it.
         # Strings, not Paths, on this path: it runs once per file of the tree.
-        for dirpath, dirnames, filenames in os.walk(top, onerror=None):
+        for dirpath, dirnames, filenames in os.walk(top, onerror=lambda exc: self._problem(exc.filename, exc)):
+            try:
+                config = self.resolver.config_for_dir(Path(dirpath))
+            except OSError as exc:  # listable but not searchable: no config can be looked for
+                dirnames[:] = []
+                self._problem(dirpath, exc)
+                continue
+            parent = Path(dirpath)
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not self._excluded(Path(dirpath, d), True)
+                if d not in SKIPPED_DIRS
+                and not d.endswith(".egg-info")
+                and not self._excluded(Path(dirpath, d), True, parent)
             )
-            config = self.resolver.config_for_dir(Path(dirpath))
             spec = self._spec(config) if config.exclude else None
             for name in sorted(filenames):
                 if name.endswith(SOURCE_SUFFIXES):
@@ -155,6 +191,14 @@ class FileCollector:
 
 def display_path(path: Path, cwd: Path) -> str:
     return relative_posix(path, cwd)
+
+
+def escape_path(text: str) -> str:
+    """A path fit for a log line: control characters and undecodable bytes
+    (surrogate escapes of a non-UTF-8 name) written as Python escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # -- workers -----------------------------------------------------------------------
@@ -309,7 +353,7 @@ def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolv
     try:
         read_at = time.time_ns()
         before = os.stat(path)
-        data = path.read_bytes()
+        data = atomic.read_source(path)
         after = os.stat(path)
     except OSError:
         return Checked(check_path(path, settings, display))  # reports why it cannot be read

@@ -2,6 +2,8 @@
 ``add_parser(subparsers)`` and a ``run(args) -> int``.
 
 Exit codes: 0 no unbaselined error, 1 at least one, 2 usage or config error.
+A closed output pipe never changes the code a command decided (see
+:mod:`ctxsep.cli.emit`); output cut short before a command decided exits 1.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Sequence
 
 from ctxsep import __version__
 from ctxsep.cli import baseline_cmd, check, explain, gate_cmd, names, report_cmd, rules_cmd
+from ctxsep.cli.emit import silence_stdout
 from ctxsep.model import CtxsepError
+from ctxsep.output.escape import escape
 
 COMMANDS = (check, baseline_cmd, gate_cmd, report_cmd, explain, names, rules_cmd)
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -42,13 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()
+        return code
     except CtxsepError as exc:
         for line in str(exc).splitlines():
-            print(f"ctxsep: error: {line}", file=sys.stderr)
+            print(f"ctxsep: error: {escape(line)}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # `ctxsep check | head`
-        return EXIT_OK
+    except BrokenPipeError:  # the reader left before the command decided: never report success
+        silence_stdout()
+        return EXIT_FINDINGS
 
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

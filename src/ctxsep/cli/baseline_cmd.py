@@ -10,14 +10,20 @@ read; every other command refuses (exit 2) and leaves it alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import locked_directory
 from ctxsep.baseline import is_baselinable, load_baseline
 from ctxsep.baseline.typed import read_typed
-from ctxsep.cli.options import add_common_options
+from ctxsep.cli.emit import add_findings_output, emit
+from ctxsep.cli.options import add_common_options, cli_resolver
 from ctxsep.config import SettingsResolver, relative_posix
+from ctxsep.engine import baseline_for
 from ctxsep.migration.baseline_ops import (
     BaselineGroup,
     Change,
@@ -29,6 +35,8 @@ from ctxsep.migration.baseline_ops import (
     write_entries,
 )
 from ctxsep.model import BaselineError, CtxsepError
+from ctxsep.output.escape import escape
+from ctxsep.output.style import Style, wants_colour
 from ctxsep.output.text import line_for
 from ctxsep.runner import collect, run_check
 
@@ -63,6 +71,14 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="also record new findings, and re-record debt a promotion un-hid, at each file's current phase",
     )
+    update.add_argument(
+        "--with-mypy",
+        nargs=argparse.REMAINDER,
+        default=None,
+        metavar="MYPY_ARGS",
+        help="first run mypy (with MYPY_ARGS, which must come last) recording to a temporary file, then "
+        "update --allow-growth --typed that file",
+    )
     update.set_defaults(handler=run_update)
     check = actions.add_parser(
         "check",
@@ -71,6 +87,7 @@ def add_parser(subparsers: Any) -> None:
         "Lists stale entries (fixed findings, deleted files) and entries a promotion un-hid.",
     )
     check.add_argument("--fail-on-stale", action="store_true", help="also exit 1 when the baseline has stale entries")
+    add_findings_output(check)
     check.set_defaults(handler=run_baseline_check)
     prune = actions.add_parser(
         "prune",
@@ -92,7 +109,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:
-    resolver = SettingsResolver(explicit=args.config)
+    resolver = cli_resolver(args)
     typed = [read_typed(resolver.cwd / path) for path in args.typed]
     records = [record for run in typed for record in run.records]
     checked = frozenset(item for run in typed for item in run.checked)
@@ -109,6 +126,28 @@ def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[Sett
     )
 
 
+def _say(text: str) -> None:
+    """Print one line, its control characters escaped (a hostile path stays one line)."""
+    print(escape(text))
+
+
+def _refuse_files_outside(groups: list[BaselineGroup], resolver: SettingsResolver) -> None:
+    """Entries name files relative to their config's directory; a file
+    outside it (``--config ../shared/ctxsep.toml``) would be recorded as
+    ``../…``, which no command accepts. Refuse before writing anything."""
+    for group in groups:
+        outside = [state.display for rel, state in group.files.items() if rel == ".." or rel.startswith("../")]
+        if outside:
+            config = _shown(group.config.path or group.config.root, resolver)
+            files = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+            raise CtxsepError(
+                f"{config}: cannot record {files}: not under {_shown(group.config.root, resolver)}, the directory "
+                "of this config, to which baseline entries (like phase keys) are relative. Use a config inside "
+                "the project (a ctxsep.toml, or [tool.ctxsep] in its pyproject.toml), or record only files under "
+                "the config's directory"
+            )
+
+
 def _shown(path: Path, resolver: SettingsResolver) -> str:
     return relative_posix(path, resolver.cwd)
 
@@ -117,7 +156,7 @@ def _print_changes(items: list[Change]) -> None:
     width = max((len(c.directory) for c in items), default=0)
     for change in items:
         parts = ([f"+{change.added}"] if change.added else []) + ([f"-{change.removed}"] if change.removed else [])
-        print(f"  {change.directory:<{width}}  {' '.join(parts)}")
+        _say(f"  {change.directory:<{width}}  {' '.join(parts)}")
 
 
 def _findings(count: int) -> str:
@@ -125,7 +164,7 @@ def _findings(count: int) -> str:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
+    resolver = SettingsResolver(explicit=args.config)  # _groups below warns (once)
     if not args.force:
         existing = {resolver.for_path(p).config.baseline_path for p in collect(args.paths, resolver, baseline=False)}
         present = sorted(str(p) for p in existing if p.exists())
@@ -135,30 +174,43 @@ def run_create(args: argparse.Namespace) -> int:
                 "or `ctxsep baseline create --force` to replace it"
             )
     resolver, groups = _groups(args, read_baselines=False)
+    _refuse_files_outside(groups, resolver)
     for group in groups:
         keep_others = False
-        if args.force and group.path.exists():
-            try:
-                group.baseline = load_baseline(group.path)
-                keep_others = True
-            except BaselineError as exc:
-                print(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
-        entries = created_entries(group, keep_others=keep_others)
-        write_entries(group.path, entries)
+        with _locked(group):
+            if not args.force and os.path.lexists(group.path):  # another `create` finished meanwhile
+                raise CtxsepError(
+                    f"{_shown(group.path, resolver)}: a baseline was created meanwhile; "
+                    "use `ctxsep baseline update --allow-growth` to add to it"
+                )
+            if args.force and group.path.exists():
+                try:
+                    group.baseline = load_baseline(group.path)
+                    keep_others = True
+                except BaselineError as exc:
+                    _say(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
+            entries = created_entries(group, keep_others=keep_others)
+            write_entries(group.path, entries)
         total = sum(e.count for e in entries)
-        print(f"ctxsep: wrote {_shown(group.path, resolver)}: {_findings(total)} in {len(entries)} entries")
+        _say(f"ctxsep: wrote {_shown(group.path, resolver)}: {_findings(total)} in {len(entries)} entries")
         _print_changes(changes(group.baseline.entries, entries, group.config, resolver.cwd))
         skipped = [s.display for s in group.files.values() if s.skipped]
         if skipped:
-            print(
-                f"ctxsep: {len(skipped)} file(s) could not be checked and have nothing recorded: {', '.join(skipped)}"
-            )
+            _say(f"ctxsep: {len(skipped)} file(s) could not be checked and have nothing recorded: {', '.join(skipped)}")
         if group.config.path is None:
-            print(
+            _say(
                 "ctxsep: note: no ctxsep config was found, so the baseline sits in the current directory; "
                 "add a [tool.ctxsep] table to pyproject.toml so every linter finds it"
             )
     return EXIT_OK
+
+
+def _locked(group: BaselineGroup) -> AbstractContextManager[None]:
+    """The lock around one baseline's read-modify-write (SPEC §7: concurrent
+    writers never lose entries): the directory the baseline sits in."""
+    with contextlib.suppress(OSError):  # write_entries reports a place it cannot write to
+        group.path.parent.mkdir(parents=True, exist_ok=True)
+    return locked_directory(group.path.parent)
 
 
 def _require_existing(groups: list[BaselineGroup]) -> None:
@@ -170,27 +222,32 @@ def _require_existing(groups: list[BaselineGroup]) -> None:
 def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb: str) -> int:
     resolver, groups = _groups(args)
     _require_existing(groups)
+    _refuse_files_outside(groups, resolver)
     unrecorded = 0
     for group in groups:
-        entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+        with _locked(group):
+            # Read again under the lock: another update may have written since this run read it.
+            group.baseline = baseline_for(group.config)  # re-parsed only if it changed (a write replaces its inode)
+            entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+            written = write_entries(group.path, entries)
         diff = changes(group.baseline.entries, entries, group.config, resolver.cwd)
         shown = _shown(group.path, resolver)
-        if write_entries(group.path, entries):
+        if written:
             added = sum(c.added for c in diff)
             removed = sum(c.removed for c in diff)
             summary = ", ".join(
                 part for part in (f"+{added}" if added else "", f"-{removed}" if removed else "") if part
             )
-            print(f"ctxsep: {verb} {shown}: {summary or 'entries rewritten'}")
+            _say(f"ctxsep: {verb} {shown}: {summary or 'entries rewritten'}")
             _print_changes(diff)
         else:
-            print(f"ctxsep: {shown} is up to date")
+            _say(f"ctxsep: {shown} is up to date")
         if not allow_growth:
             new = check_group(group).new
             recordable = [f for f in new if is_baselinable(f)]
             unrecorded += len(recordable)
             if recordable:
-                print(
+                _say(
                     f"ctxsep: {_findings(len(recordable))} not in {shown} were not recorded "
                     "(fix them, or record them with `ctxsep baseline update --allow-growth`):"
                 )
@@ -200,6 +257,12 @@ def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb
 
 
 def run_update(args: argparse.Namespace) -> int:
+    if args.with_mypy is not None:
+        from ctxsep.cli.with_mypy import mypy_record
+
+        with mypy_record(args.with_mypy) as record:
+            args.typed = [*args.typed, record]
+            return _shrink(args, allow_growth=True, drop_gated=False, verb="updated")
     return _shrink(args, allow_growth=args.allow_growth, drop_gated=False, verb="updated")
 
 
@@ -208,37 +271,33 @@ def run_prune(args: argparse.Namespace) -> int:
 
 
 def run_baseline_check(args: argparse.Namespace) -> int:
+    from ctxsep.output.baseline_check import Section, StaleLine, UnhiddenLine, render
+
     resolver, groups = _groups(args)
-    new_count = stale_count = gated_count = 0
+    sections = []
     for group in groups:
         outcome = check_group(group)
-        shown = _shown(group.path, resolver)
-        if not group.baseline.exists:
-            print(f"ctxsep: note: {shown} does not exist; every finding is new")
-        for finding in outcome.new:
-            print(line_for(finding))
-        new_count += len(outcome.new)
-        if outcome.stale:
-            print(f"stale entries in {shown} (remove them with `ctxsep baseline update`):")
-            for stale in outcome.stale:
-                entry = stale.entry
-                print(f"  {_entry_path(group, entry.path, resolver)} {entry.code} in {entry.scope}: {stale.reason}")
-            stale_count += len(outcome.stale)
-        if outcome.gated:
-            print(f"entries in {shown} un-hidden by a promotion (remove them with `ctxsep baseline prune`):")
-            for entry, phase in outcome.gated:
-                print(
-                    f"  {_entry_path(group, entry.path, resolver)} {entry.code} in {entry.scope}: "
-                    f"recorded in {entry.phase.label}, the file is now {phase.label}"
-                )
-            gated_count += len(outcome.gated)
-    print(
-        f"ctxsep baseline check: {_findings(new_count)} not in the baseline, "
-        f"{stale_count} stale entr{'ies' if stale_count != 1 else 'y'}, "
-        f"{gated_count} entr{'ies' if gated_count != 1 else 'y'} un-hidden by promotion."
-    )
+        sections.append(
+            Section(
+                baseline=_shown(group.path, resolver),
+                exists=group.baseline.exists,
+                new=outcome.new,
+                stale=[
+                    StaleLine(_entry_path(group, s.entry.path, resolver), s.entry.code, s.entry.scope, s.reason)
+                    for s in outcome.stale
+                ],
+                unhidden=[
+                    UnhiddenLine(_entry_path(group, e.path, resolver), e.code, e.scope, e.phase.label, phase.label)
+                    for e, phase in outcome.gated
+                ],
+            )
+        )
+    new_count = sum(len(s.new) for s in sections)
+    stale_count = sum(len(s.stale) for s in sections)
     failed = new_count > 0 or (args.fail_on_stale and stale_count > 0)
-    return EXIT_FINDINGS if failed else EXIT_OK
+    colour = args.output_file is None and wants_colour(sys.stdout)
+    text = render(sections, args.format, args.quiet, Style(colour))
+    return emit(text, EXIT_FINDINGS if failed else EXIT_OK, args.output_file)
 
 
 def _entry_path(group: BaselineGroup, rel: str, resolver: SettingsResolver) -> str:

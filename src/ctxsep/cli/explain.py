@@ -7,11 +7,12 @@ import argparse
 import sys
 from typing import Any
 
-from ctxsep.cli.options import add_config
+from ctxsep.cli.options import add_config, cli_resolver, require_paths
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.config.schema import default_severities
 from ctxsep.engine import baseline_for
 from ctxsep.model import BaselineError
+from ctxsep.output.escape import join_lines
 from ctxsep.rules import ALL_RULES
 
 
@@ -19,7 +20,8 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "explain",
         help="show the config, phase-map key, phase and rule severities that apply to a path",
-        description="Explain how PATH gets its phase and what each rule does there. PATH need not exist.",
+        description="Explain how PATH gets its phase and what each rule does there. PATH must exist; a "
+        "symlink is placed where the link sits, not where it points (as every front end places it).",
     )
     parser.add_argument("path", metavar="PATH")
     add_config(parser)
@@ -37,6 +39,9 @@ def explain(path: str, resolver: SettingsResolver) -> str:
         out.append(f"config:  {config.path} ({how})")
     out.append(f"root:    {config.root}")
     out.append(f"relative path: {settings.rel_path}")
+    absolute = resolver.cwd / path
+    if absolute.is_symlink():
+        out.append("symlink: yes; its phase is that of where the link sits, not of its target")
     candidates = config.phase_map.candidates(settings.rel_path)
     if candidates:
         out.append("matching phase-map keys (most specific first):")
@@ -60,7 +65,7 @@ def explain(path: str, resolver: SettingsResolver) -> str:
         note = " (mypy/pylint only)" if rule.needs_types else ""
         out.append(f"  {rule.code} {rule.symbol:<28} {severity.label:<5}  {why}{note}")
     out.extend(_baseline_lines(settings))
-    return "\n".join(out) + "\n"
+    return join_lines(out)  # a hostile path stays one line
 
 
 def _baseline_lines(settings: FileSettings) -> list[str]:
@@ -88,5 +93,7 @@ def _baseline_lines(settings: FileSettings) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(explain(args.path, SettingsResolver(explicit=args.config)))
+    resolver = cli_resolver(args)
+    require_paths(resolver, [args.path])
+    sys.stdout.write(explain(args.path, resolver))
     return 0

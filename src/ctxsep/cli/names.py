@@ -8,8 +8,7 @@ import argparse
 import sys
 from typing import Any
 
-from ctxsep.cli.options import add_common_options
-from ctxsep.config import SettingsResolver
+from ctxsep.cli.options import add_common_options, cli_resolver
 from ctxsep.inventory import scan
 from ctxsep.output.names_format import paste_block, render_json, render_text
 
@@ -32,7 +31,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = SettingsResolver(explicit=args.config)
+    resolver = cli_resolver(args)
     inventory = scan(args.paths, resolver, jobs=args.jobs)
     if args.format == "json":
         sys.stdout.write(render_json(inventory))

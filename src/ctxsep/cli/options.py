@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from ctxsep.config import SettingsResolver
+from ctxsep.config.diagnostics import printable
 from ctxsep.model import CtxsepError
 
 
@@ -46,7 +49,28 @@ def resolver_for_path(args: argparse.Namespace) -> SettingsResolver:
     """The resolver for a command on one PATH (``gate``, ``report``), after
     checking that PATH exists: a mistyped directory is an error, not an
     empty result."""
-    resolver = SettingsResolver(explicit=args.config)
-    if not (resolver.cwd / args.path).exists():
-        raise CtxsepError(f"{args.path}: no such file or directory")
+    resolver = cli_resolver(args)
+    require_paths(resolver, [args.path])
     return resolver
+
+
+# -- nothing falls back in silence (SPEC §5) ---------------------------------------
+
+
+def warn_on_stderr(message: str) -> None:
+    """A config warning or note, on stderr (stdout may be JSON or SARIF)."""
+    print(f"ctxsep: {message}", file=sys.stderr)
+
+
+def cli_resolver(args: argparse.Namespace, recheck: bool = True) -> SettingsResolver:
+    """The resolver of a CLI command: ``--config``, and config warnings
+    (phase-map keys matching nothing, no config at all) on stderr."""
+    return SettingsResolver(explicit=args.config, recheck=recheck, warn=warn_on_stderr)
+
+
+def require_paths(resolver: SettingsResolver, paths: Iterable[str]) -> None:
+    """A PATH that does not exist is a usage error (exit 2), never an empty
+    result or a finding about a file that is not there."""
+    for path in paths:
+        if not (resolver.cwd / path).exists():  # a dangling symlink names nothing either
+            raise CtxsepError(f"{printable(path)}: no such file or directory")

@@ -6,7 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from ctxsep.cli.emit import emit
 from ctxsep.model import CtxsepError, Phase
+from ctxsep.output import rule_docs, terminal_doc
+from ctxsep.output.style import PLAIN, Style, wants_colour
 from ctxsep.rules import ALL_RULES, rule_for
 
 
@@ -18,6 +21,12 @@ def add_parser(subparsers: Any) -> None:
         "With CODE (or symbol), print that rule's documentation.",
     )
     parser.add_argument("code", nargs="?", metavar="CODE", help="e.g. CTX003 or missing-db-parameter")
+    parser.add_argument(
+        "--format",
+        choices=("text", "md"),
+        default="text",
+        help="text (default: readable in a terminal) or md (the Markdown page of docs/rules/)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -31,15 +40,20 @@ def table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def document(code: str) -> str:
+def document(code: str, fmt: str = "text", style: Style = PLAIN) -> str:
     rule = rule_for(code)
     if rule is None:
         known = ", ".join(r.code for r in ALL_RULES)
         raise CtxsepError(f"unknown rule {code!r}; rules are {known}")
+    if fmt == "md":
+        return rule_docs.render(rule)
     title = f"{rule.code} {rule.symbol}: {rule.summary}"
-    return f"{title}\n{'=' * len(title)}\n\n{rule.doc}\n"
+    severities = ", ".join(f"{p.label} {rule.severity(p).label}" for p in Phase)
+    return f"{style.paint(title, 'bold')}\n{'=' * len(title)}\n\nDefault severity: {severities}.\n\n" + (
+        terminal_doc.render(rule.doc, style)
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(document(args.code) if args.code else table())
-    return 0
+    text = document(args.code, args.format, Style(wants_colour(sys.stdout))) if args.code else table()
+    return emit(text, 0)

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
+from ctxsep.config.paths import os_reason, place_in_project, read_regular_file, safe_resolve
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
@@ -68,7 +72,13 @@ def find_config(start: Path, memo: dict[Path, Path | None] | None = None) -> Pat
 def _config_in(directory: Path) -> Path | None:
     for name in CONFIG_FILES:
         candidate = directory / name
-        if candidate.is_file() and (name == "ctxsep.toml" or _has_ctxsep_table(candidate)):
+        if name == "ctxsep.toml":
+            # Anything by that name is meant as our config: a directory, a
+            # dangling link or a symlink loop is reported (load_config), not
+            # passed over for a config further up.
+            if os.path.lexists(candidate):
+                return candidate
+        elif candidate.is_file() and _has_ctxsep_table(candidate):
             return candidate
     return None
 
@@ -95,12 +105,10 @@ def _has_ctxsep_table(pyproject: Path) -> bool:
 def load_config(path: Path) -> Config:
     """Parse and validate one config file. Raises ConfigError listing every
     problem, each naming the file and the key."""
-    path = path.resolve()
+    path = safe_resolve(path)
+    data = read_regular_file(path)
     try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
+        document = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
     except UnicodeDecodeError as exc:
@@ -148,7 +156,7 @@ class _Validator:
         parsed_default = self._phase(table.get("default-phase", DEFAULT_PHASE.label), "default-phase")
         # Phase.LEGACY is 0, so never write `parsed or DEFAULT` here.
         default_phase = DEFAULT_PHASE if parsed_default is None else parsed_default
-        baseline = self._string(table.get("baseline", DEFAULT_BASELINE), "baseline")
+        baseline = self._inside(self._string(table.get("baseline", DEFAULT_BASELINE), "baseline"), "baseline")
         exclude = self._string_list(table.get("exclude", []), "exclude")
         phases = self._phases(table.get("phases", {}))
         vocabulary = self._names(table.get("names", {}))
@@ -196,6 +204,20 @@ class _Validator:
             return None
         return value
 
+    def _inside(self, value: str | None, *keys: str) -> str | None:
+        """A path that stays inside the config's directory (SPEC §10: a
+        checkout never makes ctxsep read or write outside the project)."""
+        if value is None:
+            return None
+        if os.path.isabs(value) or PureWindowsPath(value).drive or PurePosixPath(value).is_absolute():
+            reason = "must be a path relative to this file's directory, not an absolute path"
+        elif posixpath.normpath(value.replace("\\", "/")).split("/")[0] == "..":
+            reason = "must stay inside this file's directory (no '..' leading out of it)"
+        else:
+            return value
+        self.problem(*keys, reason=f"{reason}: ctxsep never reads or writes a baseline outside the project")
+        return None
+
     def _string_list(self, value: object, *keys: str) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             self.problem(*keys, reason=f"must be a list of non-empty strings, not {_kind(value)}")
@@ -209,7 +231,7 @@ class _Validator:
         return value
 
     def _phases(self, value: object) -> dict[str, Phase] | None:
-        from ctxsep.config.phasemap import normalize_key
+        from ctxsep.config.phasemap import key_problem, normalize_key
 
         table = self._table(value, "phases")
         if table is None:
@@ -221,6 +243,10 @@ class _Validator:
             normalized = normalize_key(key)
             if normalized is None:
                 self.problem("phases", key, reason="must be a relative path inside the project (no '..', not absolute)")
+                continue
+            bad_pattern = key_problem(normalized)
+            if bad_pattern is not None:
+                self.problem("phases", key, reason=bad_pattern)
                 continue
             if normalized in seen:
                 self.problem("phases", key, reason=f"is the same path as {seen[normalized]!r}; keep one of them")
@@ -309,15 +335,25 @@ class SettingsResolver:
     size or mtime changes (editors run linters in-process for hours).
     """
 
-    def __init__(self, explicit: Path | None = None, cwd: Path | None = None, recheck: bool = True) -> None:
+    def __init__(
+        self,
+        explicit: Path | None = None,
+        cwd: Path | None = None,
+        recheck: bool = True,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self.cwd = (cwd or Path.cwd()).resolve()
         #: re-stat a config file on every use, to see edits (hosts that run
         #: for hours); a one-shot command reads each config once
         self.recheck = recheck
-        self.explicit = (self.cwd / explicit).resolve() if explicit is not None else None
+        self.explicit = safe_resolve(self.cwd / explicit) if explicit is not None else None
+        #: where "valid, but probably not what you meant" goes (the CLI: stderr);
+        #: each config's warnings are given once, when it is first read
+        self.warn = warn
+        self._warned: set[Path | None] = set()
         self._dir_to_config: dict[Path, Path | None] = {}
         self._parents: dict[str, Path] = {}
-        self._resolved: dict[str, Path] = {}
+        self._resolved: dict[str, str] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
@@ -329,8 +365,16 @@ class SettingsResolver:
         if path is None:
             if self._default is None:
                 self._default = default_config(self.cwd)
+            if self.warn is not None and None not in self._warned:
+                self._warned.add(None)
+                self.warn(no_config_notice(directory))
             return self._default
-        return self._load(path)
+        config = self._load(path)
+        if self.warn is not None and config.path not in self._warned:
+            self._warned.add(config.path)
+            for warning in unmatched_key_warnings(config):
+                self.warn(warning)
+        return config
 
     def _load(self, path: Path) -> Config:
         if not self.recheck:
@@ -340,7 +384,7 @@ class SettingsResolver:
         try:
             stat = path.stat()
         except OSError as exc:
-            raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
+            raise ConfigError([f"{path}: cannot read config: {os_reason(exc)}"]) from None
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._configs.get(path)
         if cached is not None and cached[0] == stamp:
@@ -350,29 +394,44 @@ class SettingsResolver:
         return config
 
     def for_path(self, path: str | os.PathLike[str]) -> FileSettings:
-        """Settings for a file (which need not exist: stdin display names)."""
+        """Settings for a file (which need not exist: stdin display names).
+
+        The path is taken as written, made absolute against the cwd without
+        following symlinks: a symlinked file or directory gets the config and
+        the phase of where it sits in the tree (where a reader sees it), never
+        those of its target. Every front end passes through here, so the CLI,
+        flake8, pylint, mypy and ``explain`` agree."""
         text = os.fspath(path)
         if os.path.isabs(text):
+            if "/." in text or "//" in text:
+                text = os.path.normpath(text)
             directory = os.path.dirname(text)
-            parent = self._parents.get(directory)
-            if parent is None:
-                parent = self._parents[directory] = Path(directory)
-            config = self.config_for_dir(parent)
-            rel = relative_posix(text, config.root)
         else:
-            # Relative (flake8's ./pkg/mod.py, a stdin display name): resolved
-            # like (cwd / path).resolve(), with each directory resolved once.
-            directory, name = os.path.split(text)
-            resolved = self._resolved.get(directory)
-            if resolved is None:
-                resolved = self._resolved[directory] = (self.cwd / directory).resolve()
-            absolute = resolved / name
-            if os.path.islink(absolute):
-                absolute = absolute.resolve()
-            config = self.config_for_dir(absolute.parent)
-            rel = relative_posix(absolute, config.root)
+            # Relative (flake8's ./pkg/mod.py, a stdin display name): joined to
+            # the cwd and normalized lexically, each directory once.
+            rel_dir, name = os.path.split(text)
+            cached = self._resolved.get(rel_dir)
+            if cached is None:
+                cached = self._resolved[rel_dir] = os.path.normpath(os.path.join(self.cwd, rel_dir))
+            directory = cached
+            text = os.path.join(directory, name)
+        parent = self._parents.get(directory)
+        if parent is None:
+            parent = self._parents[directory] = Path(directory)
+        config = self.config_for_dir(parent)
+        rel = relative_posix(text, config.root)
+        if rel.startswith("../") and config.path is not None and self.explicit is None:
+            # The config was found through a symlinked directory (its root is
+            # resolved): place the file by its directory's real location.
+            rel = relative_posix(os.path.join(os.path.realpath(directory), os.path.basename(text)), config.root)
         phase, key = config.phase_map.lookup(rel)
         return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
+
+    def place_display_name(self, name: str) -> str:
+        """Where an editor's buffer sits, given the display name it passed with
+        stdin (flake8's ``--stdin-display-name``, pylint's ``--from-stdin``):
+        see :func:`ctxsep.config.paths.place_in_project`."""
+        return place_in_project(name, self.cwd, self.explicit)
 
 
 def relative_posix(path: str | os.PathLike[str], root: Path) -> str:
@@ -391,4 +450,12 @@ def relative_posix(path: str | os.PathLike[str], root: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
 
-__all__ = ["CONFIG_FILES", "SettingsResolver", "default_config", "find_config", "load_config", "relative_posix"]
+__all__ = [
+    "CONFIG_FILES",
+    "SettingsResolver",
+    "default_config",
+    "find_config",
+    "load_config",
+    "relative_posix",
+    "safe_resolve",
+]

@@ -19,6 +19,7 @@ naming both, rather than a silent pick.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,11 @@ class PhaseKey:
 def _glob_spec(normalized: str) -> pathspec.GitIgnoreSpec:
     import pathspec  # only configs with glob keys pay for importing it
 
-    return pathspec.GitIgnoreSpec.from_lines(["/" + normalized])
+    # `re` warns about odd sets such as "[[a]" (FutureWarning); a key is
+    # checked by key_problem, and Python's warnings must not reach CI logs.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pathspec.GitIgnoreSpec.from_lines(["/" + normalized])
 
 
 def normalize_key(key: str) -> str | None:
@@ -96,6 +101,29 @@ def normalize_key(key: str) -> str | None:
     if any(p == ".." for p in parts):
         return None
     return "/".join(parts)
+
+
+def key_problem(normalized: str) -> str | None:
+    """Why a (normalized) phase-map key can never match anything, or None.
+
+    pathspec compiles a broken glob (``app/[``) to a pattern that matches
+    nothing, and a leading ``!`` reads like gitignore's negation, which a
+    phase map does not have: both would be silently ignored otherwise."""
+    if normalized.startswith("!"):
+        return (
+            "a leading '!' is gitignore negation, which the phase map does not have; "
+            "name the paths to set (a more specific key overrides a broader one)"
+        )
+    if not any(ch in _GLOB_CHARS for ch in normalized):
+        return None
+    try:
+        pattern = _glob_spec(normalized).patterns[0]
+    except Exception as exc:  # pathspec's own error types vary between versions
+        return f"is not a valid glob: {exc}"
+    if getattr(pattern, "regex", None) is None or not getattr(pattern, "include", True):
+        hint = " (an unclosed '[')" if normalized.count("[") > normalized.count("]") else ""
+        return f"is not a valid glob{hint}: it can never match a path"
+    return None
 
 
 @dataclass(frozen=True)

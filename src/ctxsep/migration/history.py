@@ -266,7 +266,7 @@ class _Walker:
             answer = memo[path] = (
                 name in SKIPPED_DIRS
                 or name.endswith(".egg-info")
-                or collector.excluded(self.skeleton.root / path, True)
+                or collector.excluded(self.skeleton.root / path, True, (self.skeleton.root / path).parent)
             )
         return answer
 

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.baseline.typed import TypedRun
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.engine import SkipFile, baseline_for, check_file, check_path, decode_source, parse
@@ -56,7 +57,7 @@ def report_file(path: Path, resolver: SettingsResolver, data: bytes | None = Non
     usage = Usage()
     if data is None:
         try:
-            data = path.read_bytes()
+            data = atomic.read_source(path)
         except OSError:
             data = None  # check_file reports it as skipped
     if data is not None and might_have_findings(data, settings.vocabulary):

@@ -10,6 +10,7 @@ from ctxsep.runner import RunResult
 
 FORMATS: dict[str, Callable[[RunResult, bool], str]] = {
     "text": text.render,
+    "concise": text.render_concise,
     "json": json_format.render,
     "sarif": sarif.render,
     "github": github.render,

@@ -1,4 +1,10 @@
-"""Rendering the promotion gate: per file, per rule, then the verdict."""
+"""Rendering the promotion gate: per file, per rule, then the verdict.
+
+``text`` groups by file and rule; ``concise`` is one line per finding;
+``json`` and ``github`` as ``ctxsep check`` prints them. ``-q`` keeps only
+the verdict (``json``: no files, the counts kept). Paths and messages are
+escaped (:mod:`ctxsep.output.escape`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,12 @@ import json
 from collections import Counter
 
 from ctxsep.migration.gate import GateResult
+from ctxsep.model import Finding
+from ctxsep.output.escape import escape, join_lines
+from ctxsep.output.github import annotation
 from ctxsep.output.json_format import finding_dict
+from ctxsep.output.style import PLAIN, Style
+from ctxsep.output.text import render_findings
 from ctxsep.rules import RULES_BY_CODE
 
 
@@ -23,7 +34,9 @@ def _symbol(code: str) -> str:
     return rule.symbol if rule is not None else "file-skipped"
 
 
-def render_text(gate: GateResult) -> str:
+def render_text(gate: GateResult, quiet: bool = False) -> str:
+    if quiet:
+        return join_lines([verdict(gate)])
     out = [f"ctxsep gate {gate.target} --to {gate.phase.label} (baseline ignored)", ""]
     for file in gate.files:
         if not file.findings:
@@ -50,21 +63,42 @@ def render_text(gate: GateResult) -> str:
         out += ["", "by rule:"]
         out += [f"  {code} {_symbol(code):<28} {_counts(counts)}" for code, counts in by_rule.items()]
         out.append("")
+    out.append(verdict(gate))
+    return join_lines(out)
+
+
+def verdict(gate: GateResult) -> str:
+    """The last line: PASS or FAIL, with the counts."""
     affected = sum(1 for f in gate.files if f.findings)
     where = f"in {affected} of {len(gate.files)} file{'s' if len(gate.files) != 1 else ''}"
     if gate.passes:
         extra = f" ({gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where})" if gate.warnings else ""
-        out.append(f"PASS: promoting {gate.target} to {gate.phase.label} surfaces no errors{extra}.")
-    else:
-        out.append(
-            f"FAIL: promoting {gate.target} to {gate.phase.label} would surface "
-            f"{gate.errors} error{'s' if gate.errors != 1 else ''} and "
-            f"{gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where}."
-        )
-    return "\n".join(out) + "\n"
+        return f"PASS: promoting {gate.target} to {gate.phase.label} surfaces no errors{extra}."
+    return (
+        f"FAIL: promoting {gate.target} to {gate.phase.label} would surface "
+        f"{gate.errors} error{'s' if gate.errors != 1 else ''} and "
+        f"{gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where}."
+    )
 
 
-def render_json(gate: GateResult) -> str:
+def _findings(gate: GateResult) -> list[Finding]:
+    return sorted((f for file in gate.files for f in file.findings), key=lambda f: f.sort_key)
+
+
+def render_concise(gate: GateResult, quiet: bool = False, style: Style = PLAIN, snippets: bool = False) -> str:
+    """One line per finding the promotion would surface (with its source line
+    when ``snippets``), then the verdict."""
+    shown = "" if quiet else render_findings(_findings(gate), style, snippets)
+    return shown + style.paint(escape(verdict(gate)), "bold") + "\n"
+
+
+def render_github(gate: GateResult, quiet: bool = False) -> str:
+    lines = [] if quiet else [annotation(f) for f in _findings(gate)]
+    lines.append(verdict(gate))
+    return join_lines(lines)
+
+
+def render_json(gate: GateResult, quiet: bool = False) -> str:
     document = {
         "path": gate.target,
         "to": gate.phase.label,
@@ -81,7 +115,7 @@ def render_json(gate: GateResult) -> str:
                 "findings": [finding_dict(f) for f in file.findings],
             }
             for file in gate.files
-            if file.findings
+            if file.findings and not quiet
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -3,18 +3,22 @@
 ``::error file=…,line=…,col=…,title=…::message`` (``::warning`` for warn
 findings, ``::notice`` for baselined ones shown with ``--show-baselined``),
 then the summary as a plain log line. Values are escaped as the runner
-expects (``%``, CR and LF everywhere; ``:`` and ``,`` inside properties).
+expects (``%``, CR and LF everywhere; ``:`` and ``,`` inside properties);
+every other control character is made a visible escape
+(:mod:`ctxsep.output.escape`). A file named ``"x\\n::add-mask::…"`` stays
+one annotation and never becomes a workflow command of its own.
 """
 
 from __future__ import annotations
 
 from ctxsep.model import Finding, Severity
+from ctxsep.output.escape import escape, join_lines
 from ctxsep.output.text import summary
 from ctxsep.runner import RunResult
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:
@@ -38,4 +42,4 @@ def annotation(finding: Finding) -> str:
 def render(run: RunResult, quiet: bool = False) -> str:
     lines = [] if quiet else [annotation(f) for f in run.shown_findings()]
     lines.append(summary(run))
-    return "\n".join(lines) + "\n"
+    return join_lines(lines)

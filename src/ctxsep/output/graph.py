@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ctxsep.migration.report import Report
+from ctxsep.output.escape import escape
 
 GRAPH_FORMATS = ("mermaid", "dot")
 
@@ -27,7 +28,7 @@ def render(report: Report, kind: str) -> str:
 
 
 def _mermaid_label(text: str) -> str:
-    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    return escape(text).replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 
 def render_mermaid(report: Report) -> str:
@@ -45,7 +46,7 @@ def render_mermaid(report: Report) -> str:
 
 
 def _dot_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return '"' + escape(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 def render_dot(report: Report) -> str:

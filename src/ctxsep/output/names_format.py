@@ -8,6 +8,7 @@ from typing import Any
 
 from ctxsep.inventory import Inventory
 from ctxsep.inventory.index import AliasCandidate, Candidate, NameGroup, Suggestion
+from ctxsep.output.escape import escape, join_lines
 
 _MARK = {True: "+", False: "-"}
 
@@ -26,12 +27,13 @@ def render_text(inventory: Inventory) -> str:
             out.extend(_group_lines(group, inventory.suggestions[category]))
         if aliases:
             out.append("  aliases of these names:")
-            out.extend(_alias_lines(alias) for alias in aliases)
+            for alias in aliases:
+                out.extend(_alias_lines(alias))
     out.append("")
     out.append(f"Paste into {inventory.table} (review the commented lines; each note says why):")
     out.append("")
-    out.append(paste_block(inventory))
-    return "\n".join(out) + "\n"
+    out.extend(paste_lines(inventory))
+    return join_lines(out)  # control characters in names and paths escaped: one value, one line
 
 
 def _group_lines(group: NameGroup, suggestions: list[Suggestion]) -> list[str]:
@@ -82,16 +84,20 @@ def _candidate_lines(candidate: Candidate, enabled: set[str], show_match: bool) 
     return lines
 
 
-def _alias_lines(candidate: AliasCandidate) -> str:
+def _alias_lines(candidate: AliasCandidate) -> list[str]:
     alias = candidate.alias
     tag = "  [in the config]" if alias.matched else ""
-    return (
-        f"    {alias.dotted}{tag}\n"
-        f"        {alias.path}:{alias.line}  = {alias.value}; imported by {_files(len(candidate.importers))}"
-    )
+    return [
+        f"    {alias.dotted}{tag}",
+        f"        {alias.path}:{alias.line}  = {alias.value}; imported by {_files(len(candidate.importers))}",
+    ]
 
 
 def paste_block(inventory: Inventory) -> str:
+    return "\n".join(escape(line) for line in paste_lines(inventory))
+
+
+def paste_lines(inventory: Inventory) -> list[str]:
     lines = [inventory.table]
     for category, suggestions in inventory.suggestions.items():
         if not suggestions:
@@ -105,7 +111,7 @@ def paste_block(inventory: Inventory) -> str:
             lines.append(f"{prefix}{entry}  # {suggestion.note}")
         lines.append("]")
     lines.append(f"session-names = {json.dumps(list(inventory.session_names))}")
-    return "\n".join(lines)
+    return lines
 
 
 def render_json(inventory: Inventory) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ctxsep.migration.report import DirectoryRow, Report, SourceInfo
 from ctxsep.output import graph
+from ctxsep.output.escape import escape
 from ctxsep.rules import RULES_BY_CODE
 
 KINDS = ("error", "warn", "baselined")
@@ -54,7 +55,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 def md_cell(text: str) -> str:
     """Text that stays literal inside a Markdown table cell."""
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return escape(escaped.replace("<", "&lt;").replace(">", "&gt;"))  # control characters: visible escapes
 
 
 def render_md(report: Report, graph_kind: str | None = None) -> str:

@@ -7,17 +7,30 @@ occurrence number) and its ``baselineState``: ``new``, or ``unchanged`` for
 a finding the baseline records. Recorded findings are always included, with
 an external suppression, so code scanning shows them as suppressed instead
 of forgetting them; ``--quiet`` does not apply.
+
+Locations do not depend on the directory ctxsep ran from: each artifact URI
+is relative to the ``uriBaseId`` ``PROJECTROOT``, which ``originalUriBaseIds``
+maps to the project root as a ``file://`` URI (the repository top above the
+cwd, else the directory of the config found from the cwd, else the cwd); a
+file outside it gets an absolute ``file://`` URI. Columns are counted in
+UTF-16 code units (``columnKind`` ``utf16CodeUnits``, SARIF's default and
+what code-scanning services expect), converted from ``ast``'s UTF-8 byte
+offsets using the line as Python decodes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from ctxsep import __version__
+from ctxsep.config import find_config
 from ctxsep.config.schema import DEFAULT_PHASE
+from ctxsep.engine import SkipFile, decode_source
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Severity
 from ctxsep.rules import ALL_RULES
 from ctxsep.runner import RunResult
@@ -25,6 +38,8 @@ from ctxsep.runner import RunResult
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 DOCS_URI = "https://github.com/ctxsep/ctxsep/blob/main/docs"
 _LEVELS = {Severity.ERROR: "error", Severity.WARN: "warning", Severity.OFF: "none"}
+URI_BASE_ID = "PROJECTROOT"
+_VCS_MARKERS = (".git", ".hg")
 
 
 def rule_descriptors() -> list[dict[str, Any]]:
@@ -54,8 +69,75 @@ def rule_descriptors() -> list[dict[str, Any]]:
     return descriptors
 
 
-def _result(finding: Finding, index: dict[str, int], occurrence: int) -> dict[str, Any]:
-    identity = "\0".join((finding.path, finding.code, finding.scope, finding.fingerprint))
+def project_root(cwd: Path) -> Path:
+    """What SARIF URIs are relative to: the repository top above ``cwd``,
+    else the directory of the config found from ``cwd``, else ``cwd``."""
+    for directory in (cwd, *cwd.parents):
+        if any(os.path.lexists(directory / marker) for marker in _VCS_MARKERS):
+            return directory
+    config = find_config(cwd)
+    return config.parent if config is not None else cwd
+
+
+def _file_uri(path: str) -> str:
+    """A ``file://`` URI for an absolute path; a name that is not valid
+    UTF-8 keeps its raw bytes, percent-encoded."""
+    return "file://" + quote(os.fsencode(path), safe="/")
+
+
+class _Locator:
+    """Artifact locations and UTF-16 columns for a run's findings."""
+
+    def __init__(self, run: RunResult, cwd: Path) -> None:
+        self.cwd = cwd
+        self.root = project_root(cwd)
+        self._absolute = {result.path: os.fspath(file) for result, file in zip(run.results, run.files, strict=False)}
+        self._lines: dict[str, list[str] | None] = {}
+
+    def absolute(self, finding: Finding) -> str:
+        known = self._absolute.get(finding.path)
+        return known if known is not None else os.path.normpath(os.path.join(self.cwd, finding.path))
+
+    def artifact(self, finding: Finding) -> dict[str, str]:
+        absolute = self.absolute(finding)
+        rel = os.path.relpath(absolute, self.root)
+        if rel == ".." or rel.startswith("../") or os.path.isabs(rel):
+            return {"uri": _file_uri(absolute)}
+        return {"uri": quote(os.fsencode(rel.replace(os.sep, "/")), safe="/"), "uriBaseId": URI_BASE_ID}
+
+    def column(self, finding: Finding) -> int:
+        """The 1-based UTF-16 column of ``finding`` (its ``col`` counts UTF-8
+        bytes); the byte column when the line cannot be read back."""
+        if finding.col == 0:
+            return 1
+        lines = self._source_lines(self.absolute(finding))
+        if lines is None or not 0 < finding.line <= len(lines):
+            return finding.col + 1
+        line = lines[finding.line - 1]
+        if line.isascii():
+            return finding.col + 1
+        prefix = line.encode("utf-8", "surrogatepass")[: finding.col].decode("utf-8", "replace")
+        return len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1
+
+    def _source_lines(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            text: str | None = None
+            if os.path.isfile(path):  # never open a FIFO or a device
+                try:
+                    with open(path, "rb") as handle:
+                        text = decode_source(handle.read())
+                except (OSError, SkipFile):
+                    text = None
+            # Python's line ends only (str.splitlines also splits at \f, \x1c, ...)
+            lines = None if text is None else text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            self._lines[path] = lines
+        return self._lines[path]
+
+
+def _result(finding: Finding, index: dict[str, int], occurrence: int, locator: _Locator) -> dict[str, Any]:
+    # The path as the location names it, so the fingerprint does not depend on the cwd either.
+    where = locator.artifact(finding)["uri"]
+    identity = "\0".join((where, finding.code, finding.scope, finding.fingerprint))
     digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     result: dict[str, Any] = {
         "ruleId": finding.code,
@@ -65,8 +147,8 @@ def _result(finding: Finding, index: dict[str, int], occurrence: int) -> dict[st
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(finding.path, safe="/")},
-                    "region": {"startLine": finding.line, "startColumn": finding.col + 1},
+                    "artifactLocation": locator.artifact(finding),
+                    "region": {"startLine": finding.line, "startColumn": locator.column(finding)},
                 }
             }
         ],
@@ -88,11 +170,12 @@ def render(run: RunResult, quiet: bool = False) -> str:
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     findings = sorted([*run.findings(), *run.baselined()], key=lambda f: f.sort_key)
     seen: dict[tuple[str, str, str, str], int] = {}
+    locator = _Locator(run, Path.cwd())
     results = []
     for finding in findings:
         key = (finding.path, finding.code, finding.scope, finding.fingerprint)
         seen[key] = seen.get(key, 0) + 1
-        results.append(_result(finding, index, seen[key]))
+        results.append(_result(finding, index, seen[key], locator))
     document = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -107,6 +190,8 @@ def render(run: RunResult, quiet: bool = False) -> str:
                     }
                 },
                 "invocations": [{"executionSuccessful": True}],
+                "originalUriBaseIds": {URI_BASE_ID: {"uri": _file_uri(os.fspath(locator.root)).rstrip("/") + "/"}},
+                "columnKind": "utf16CodeUnits",
                 "results": results,
             }
         ],

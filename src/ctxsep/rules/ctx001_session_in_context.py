@@ -14,14 +14,14 @@ class SessionInContext(Rule):
     """
     ## What it does
     Finds database sessions stored in a context: a context class that declares
-    a session-typed field or binds ``self.<session>`` in its methods; a call of
+    a session-typed field or binds `self.<session>` in its methods; a call of
     a context type, one of its classmethods, a legacy constructor or
-    ``dataclasses.replace`` that passes a session keyword (``db_session=db``);
-    and ``ctx.db_session = s``, ``setattr(ctx, "db_session", s)`` or
-    ``object.__setattr__(ctx, "db_session", s)`` on a context.
+    `dataclasses.replace` that passes a session keyword (`db_session=db`);
+    and `ctx.db_session = s`, `setattr(ctx, "db_session", s)` or
+    `object.__setattr__(ctx, "db_session", s)` on a context.
 
     A context class's design is reported once per session attribute, where it
-    is first declared; its own plumbing (``cls(db_session=...)`` inside its
+    is first declared; its own plumbing (`cls(db_session=...)` inside its
     methods) is not reported again.
 
     ## Why it matters
@@ -46,15 +46,15 @@ class SessionInContext(Rule):
 
     ## How to fix
     Drop the session keyword (or the field) and pass the session next to the
-    context: ``process(context, db)``, with ``db: AsyncSession =
-    Depends(get_db)`` in route handlers. ``db_session=None`` is allowed, and a
-    WebSocket ``session_id`` string is not a session.
+    context: `process(context, db)`, with `db: AsyncSession =
+    Depends(get_db)` in route handlers. `db_session=None` is allowed, and a
+    WebSocket `session_id` string is not a session.
 
     ## Options
-    - ``names.session-names``: the keyword, field and attribute names that hold a session.
-    - ``names.session-types``: annotations that make a field session-typed.
-    - ``names.legacy-context-types``, ``names.request-scoped-context-types``,
-      ``names.legacy-constructors``: what counts as a context.
+    - `names.session-names`: the keyword, field and attribute names that hold a session.
+    - `names.session-types`: annotations that make a field session-typed.
+    - `names.legacy-context-types`, `names.request-scoped-context-types`,
+      `names.legacy-constructors`: what counts as a context.
     """
 
     code = "CTX001"

@@ -11,18 +11,18 @@ class LegacyContextConstructor(Rule):
     """
     ## What it does
     Finds every call of a legacy context constructor
-    (``create_user_execution_context(...)``) and every reference to one as a
-    value (``Depends(create_user_execution_context)``, ``make = create_user_execution_context``).
+    (`create_user_execution_context(...)`) and every reference to one as a
+    value (`Depends(create_user_execution_context)`, `make = create_user_execution_context`).
     A bare configured name also matches attribute calls
-    (``factory.create_user_execution_context(...)``); a dotted one matches only
-    what resolves to it through imports. The constructor's own ``def`` is not
+    (`factory.create_user_execution_context(...)`); a dotted one matches only
+    what resolves to it through imports. The constructor's own `def` is not
     reported here (CTX007 reports definitions in the final phase).
 
     ## Why it matters
     The legacy constructor is where sessions enter contexts. As long as code
     calls it, the context keeps carrying a session and every consumer keeps
-    reading ``user_context.db_session``. Counting its calls per directory is
-    also how the migration measures progress (``ctxsep report``).
+    reading `user_context.db_session`. Counting its calls per directory is
+    also how the migration measures progress (`ctxsep report`).
 
     ## Example
     ```python
@@ -44,12 +44,12 @@ class LegacyContextConstructor(Rule):
     ```
 
     ## How to fix
-    Obtain the context from ``get_request_scoped_user_context(...)`` (awaited,
+    Obtain the context from `get_request_scoped_user_context(...)` (awaited,
     or as a FastAPI dependency) and pass the session separately.
 
     ## Options
-    - ``names.legacy-constructors``: the constructors to report.
-    - ``names.scoped-context-factories``: named in the message as the replacement.
+    - `names.legacy-constructors`: the constructors to report.
+    - `names.scoped-context-factories`: named in the message as the replacement.
     """
 
     code = "CTX002"

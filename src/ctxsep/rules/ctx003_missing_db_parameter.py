@@ -12,20 +12,20 @@ class MissingDbParameter(Rule):
     ## What it does
     Finds a function that takes a request-scoped context but no session
     parameter, and still gets a session from somewhere else: reading
-    ``context.db_session`` (or ``getattr(context, "db_session")``),
-    ``self.db_session``/``self.session``, a module-level name in the session
+    `context.db_session` (or `getattr(context, "db_session")`),
+    `self.db_session`/`self.session`, a module-level name in the session
     names, or an enclosing function's variable known to be a session.
 
-    It is reported once per function, at its ``def`` line, naming the first
+    It is reported once per function, at its `def` line, naming the first
     offending access. A function that opens its own session from a session
-    factory (``async with get_db() as db``) is fine; nested functions are
-    judged on their own; a closure variable merely *named* ``session`` with no
+    factory (`async with get_db() as db`) is fine; nested functions are
+    judged on their own; a closure variable merely *named* `session` with no
     evidence that it is one does not count.
 
     ## Why it matters
-    A migrated service takes ``(context, db)``: the caller owns the session and
+    A migrated service takes `(context, db)`: the caller owns the session and
     its transaction. A service that takes the new context but still fishes a
-    session out of the context, a global or ``self`` keeps the old coupling
+    session out of the context, a global or `self` keeps the old coupling
     under a new signature: the session's lifetime is invisible at the call
     site, and a request-scoped context never carries a session at all, so the
     read fails at runtime or silently uses the wrong session.
@@ -43,14 +43,14 @@ class MissingDbParameter(Rule):
     ```
 
     ## How to fix
-    Add a session parameter (``db: AsyncSession``; ``Depends(get_db)`` in a
+    Add a session parameter (`db: AsyncSession`; `Depends(get_db)` in a
     route) and use it instead of the session read from elsewhere; update the
     callers to pass their session.
 
     ## Options
-    - ``names.request-scoped-context-types``, ``names.scoped-context-factories``:
+    - `names.request-scoped-context-types`, `names.scoped-context-factories`:
       what makes a parameter a request-scoped context.
-    - ``names.session-names``, ``names.session-types``, ``names.session-factories``:
+    - `names.session-names`, `names.session-types`, `names.session-factories`:
       what counts as a session parameter, a session read, or opening one's own session.
     """
 

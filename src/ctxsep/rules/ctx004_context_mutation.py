@@ -17,21 +17,21 @@ class ContextMutation(Rule):
     """
     ## What it does
     Finds writes through a context after it was built: an assignment,
-    augmented assignment or ``del`` whose target is reached from a context
-    (``ctx.a = …``, ``ctx.a[k] = …``, ``ctx.a.b = …``, ``del ctx.a[k]``,
-    ``ctx.__dict__[k] = …``), ``setattr``/``delattr``/``object.__setattr__`` on
+    augmented assignment or `del` whose target is reached from a context
+    (`ctx.a = …`, `ctx.a[k] = …`, `ctx.a.b = …`, `del ctx.a[k]`,
+    `ctx.__dict__[k] = …`), `setattr`/`delattr`/`object.__setattr__` on
     a context, and a mutating method call on anything reached from a context
-    (``ctx.a.update(…)``, ``ctx.a[k].append(…)``; the methods are ``update``,
-    ``append``, ``extend``, ``insert``, ``setdefault``, ``pop``, ``popitem``,
-    ``clear``, ``remove``, ``add`` and ``discard``).
+    (`ctx.a.update(…)`, `ctx.a[k].append(…)`; the methods are `update`,
+    `append`, `extend`, `insert`, `setdefault`, `pop`, `popitem`,
+    `clear`, `remove`, `add` and `discard`).
 
-    Not reported: the context class's own ``self``/``cls`` inside its body,
-    ``dataclasses.replace``, rebinding ``self.context`` itself, and session
+    Not reported: the context class's own `self`/`cls` inside its body,
+    `dataclasses.replace`, rebinding `self.context` itself, and session
     attributes (writing those is CTX001; calls on a session read from a
     context are not context state).
 
     ## Why it matters
-    ``RequestScopedContext`` is a plain mutable dataclass shared by everything
+    `RequestScopedContext` is a plain mutable dataclass shared by everything
     handling one request, and the legacy context is frozen: code that writes
     into a context either crashes on the frozen one or leaks state between
     the services that share the mutable one. Treating contexts as values keeps
@@ -50,14 +50,14 @@ class ContextMutation(Rule):
     ```
 
     ## How to fix
-    Build a new context with ``dataclasses.replace`` (or the context's own
-    ``create_child_context``), or keep the changing state in a separate object
+    Build a new context with `dataclasses.replace` (or the context's own
+    `create_child_context`), or keep the changing state in a separate object
     that is passed next to the context.
 
     ## Options
-    - ``names.legacy-context-types``, ``names.request-scoped-context-types``,
-      ``names.legacy-constructors``, ``names.scoped-context-factories``: what counts as a context.
-    - ``names.session-names``: attributes excluded because writing them is CTX001.
+    - `names.legacy-context-types`, `names.request-scoped-context-types`,
+      `names.legacy-constructors`, `names.scoped-context-factories`: what counts as a context.
+    - `names.session-names`: attributes excluded because writing them is CTX001.
     """
 
     code = "CTX004"

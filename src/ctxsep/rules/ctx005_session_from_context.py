@@ -13,14 +13,14 @@ _DEFERS_TO = "CTX003"
 class SessionFromContext(Rule):
     """
     ## What it does
-    Finds reads of a session out of a context: ``user_context.db_session``,
-    ``self.user_context.session``, ``getattr(ctx, "db_session", None)``.
+    Finds reads of a session out of a context: `user_context.db_session`,
+    `self.user_context.session`, `getattr(ctx, "db_session", None)`.
     A read that CTX003 already reports (the function takes a request-scoped
     context and has no session parameter) is not reported again here, and a
-    context class reading its own ``self.db_session`` is its own plumbing.
+    context class reading its own `self.db_session` is its own plumbing.
 
     ## Why it matters
-    Every read of ``context.db_session`` is a consumer that still depends on
+    Every read of `context.db_session` is a consumer that still depends on
     the session travelling inside the context. Until those reads are gone the
     session cannot be taken out of the context, and each one hides which
     session (and which transaction) the code really uses.
@@ -43,9 +43,9 @@ class SessionFromContext(Rule):
     its entry point, and pass the session on explicitly.
 
     ## Options
-    - ``names.session-names``: the attribute names that hold a session.
-    - ``names.legacy-context-types``, ``names.request-scoped-context-types``,
-      ``names.legacy-constructors``, ``names.scoped-context-factories``: what counts as a context.
+    - `names.session-names`: the attribute names that hold a session.
+    - `names.legacy-context-types`, `names.request-scoped-context-types`,
+      `names.legacy-constructors`, `names.scoped-context-factories`: what counts as a context.
     """
 
     code = "CTX005"

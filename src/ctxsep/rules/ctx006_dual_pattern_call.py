@@ -88,10 +88,10 @@ class DualPatternCallRule(Rule):
     Checks calls of *dual-pattern* callables — the bridge-period services
     whose context parameter is typed as a union of the legacy and the
     request-scoped context types and which take an optional session
-    (``process(context: UserExecutionContext | RequestScopedContext,
-    db_session: AsyncSession | None = None)``). It reports a call that passes a
+    (`process(context: UserExecutionContext | RequestScopedContext,
+    db_session: AsyncSession | None = None)`). It reports a call that passes a
     request-scoped context without a session, and a call that passes a legacy
-    context together with an explicit session. Calls after ``isinstance``
+    context together with an explicit session. Calls after `isinstance`
     narrowing that match the pattern are fine.
 
     This rule needs types: the mypy plugin checks it everywhere mypy checks
@@ -102,7 +102,7 @@ class DualPatternCallRule(Rule):
     The bridge signature makes the session optional so that legacy callers
     keep working; the price is that the type checker no longer says when a
     migrated caller forgot its session. Such a call fails only at runtime
-    (``ValueError: db_session required``), or — worse — in the legacy branch
+    (`ValueError: db_session required`), or — worse — in the legacy branch
     the explicit session is silently ignored in favour of the one inside the
     context.
 
@@ -123,9 +123,9 @@ class DualPatternCallRule(Rule):
     with a legacy context (it carries its own), or better, migrate the caller.
 
     ## Options
-    - ``names.legacy-context-types``, ``names.request-scoped-context-types``:
+    - `names.legacy-context-types`, `names.request-scoped-context-types`:
       the two halves of the union that makes a callable dual-pattern.
-    - ``names.session-types``, ``names.session-names``: what the optional session parameter looks like.
+    - `names.session-types`, `names.session-names`: what the optional session parameter looks like.
     """
 
     code = "CTX006"

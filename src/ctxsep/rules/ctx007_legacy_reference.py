@@ -17,18 +17,18 @@ class LegacyReference(Rule):
     Finds every trace of the legacy API that CTX002 does not already report:
     each imported legacy name (at that name), annotations (also inside
     generics and string annotations, and every use of a same-file alias such
-    as ``MaybeLegacy = Optional[UserExecutionContext]``), ``isinstance``/``issubclass`` checks,
-    base classes (reported once, at the ``class`` line), instantiation and
-    classmethod calls of a legacy type, ``__all__`` entries, and the
-    definitions themselves (``class UserExecutionContext``,
-    ``def create_user_execution_context``). Calls of the legacy constructor
+    as `MaybeLegacy = Optional[UserExecutionContext]`), `isinstance`/`issubclass` checks,
+    base classes (reported once, at the `class` line), instantiation and
+    classmethod calls of a legacy type, `__all__` entries, and the
+    definitions themselves (`class UserExecutionContext`,
+    `def create_user_execution_context`). Calls of the legacy constructor
     are CTX002's. Inside a legacy class's own body, references to the class
     itself are its plumbing and are not reported again.
 
-    It is off until the ``final`` phase.
+    It is off until the `final` phase.
 
     ## Why it matters
-    ``final`` means the legacy code is gone. Any remaining import, annotation
+    `final` means the legacy code is gone. Any remaining import, annotation
     or type check keeps the legacy module alive and lets the old pattern creep
     back in through a helper nobody deleted.
 
@@ -54,7 +54,7 @@ class LegacyReference(Rule):
     the legacy definitions and their re-exports.
 
     ## Options
-    - ``names.legacy-context-types``, ``names.legacy-constructors``: the legacy API.
+    - `names.legacy-context-types`, `names.legacy-constructors`: the legacy API.
     """
 
     code = "CTX007"

@@ -1,0 +1,86 @@
+"""Reading paths a checked-out tree controls, safely: a config file that
+may be a directory, a FIFO or a symlink loop, and an editor's display name.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+from ctxsep.model import ConfigError
+
+_VCS_MARKERS = (".git", ".hg")
+
+
+def safe_resolve(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path as written when it cannot be
+    resolved (a symlink loop): the caller's open then fails with a clear reason."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def os_reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return reason + " (a symlink loop)" if exc.errno == errno.ELOOP else reason
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a config file; a ConfigError naming it when it is not a
+    regular file (a directory, a FIFO, a device, a symlink loop). Opened
+    without blocking and checked before reading, so a FIFO cannot hang us."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config: {os_reason(exc)}"]) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise ConfigError([f"{path}: cannot read config: it is {kind}"])
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
+    finally:
+        os.close(fd)
+
+
+def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:
+    """Where an editor's buffer named ``name`` sits.
+
+    An absolute name is taken as is. A relative one is relative to the
+    project, whatever the editor's cwd: the first of ``cwd``, its parents up
+    to the repository top (the directory holding ``.git``/``.hg``; none when
+    ``cwd`` is in no repository) and the
+    directory of the ``explicit`` config under which the file exists, else
+    under which its directory exists (a new, unsaved file); when none fits,
+    ``cwd`` (and the config then found from there applies)."""
+    if os.path.isabs(name):
+        return name
+    bases = [cwd]
+    if not _at_vcs_top(cwd):
+        # Only inside a repository: outside one, a parent is no project of ours.
+        parents = []
+        for parent in cwd.parents:
+            parents.append(parent)
+            if _at_vcs_top(parent):
+                bases.extend(parents)
+                break
+    if explicit is not None:
+        bases.append(explicit.parent)
+    candidates = [os.path.normpath(os.path.join(base, name)) for base in bases]
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    for candidate in candidates:
+        if os.path.isdir(os.path.dirname(candidate)):
+            return candidate
+    return candidates[0]
+
+
+def _at_vcs_top(directory: Path) -> bool:
+    return any(os.path.lexists(directory / marker) for marker in _VCS_MARKERS)
