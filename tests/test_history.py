@@ -152,10 +152,10 @@ def test_progress_only_on_a_terminal(
     env: dict[str, str],
     shown: bool,
 ) -> None:
-    from ctxsep.cli import main, report_cmd
+    from ctxsep.cli import main
 
     repo, _ = demo
-    monkeypatch.setattr(report_cmd, "PROGRESS_AFTER_S", 0.0)  # as if every commit took long
+    monkeypatch.setenv("CTXSEP_PROGRESS_AFTER", "0")  # as if every commit took long
     monkeypatch.delenv("CI", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -164,7 +164,7 @@ def test_progress_only_on_a_terminal(
     monkeypatch.setattr("sys.stderr", terminal)
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["report", "--history", *extra]) == 0
-    assert ("ctxsep: history 8/8 commits (2025-03-13 " in terminal.getvalue()) is shown
+    assert ("ctxsep: 8/8 commits" in terminal.getvalue()) is shown
 
 
 def test_a_path_that_did_not_exist_yet(demo: tuple[Path, list[str]]) -> None:

@@ -69,6 +69,7 @@ from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
 from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
+from ctxsep.semantics.conftest import conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
 INDEX_NAME = "results-v1.json"
@@ -157,7 +158,12 @@ class Entry:
 
 
 def entry_key(settings: FileSettings) -> str:
-    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}"
+    # A test module's findings depend on the conftest.py files above it too
+    # (their fixtures can make a parameter a context): their contents are
+    # part of the key.
+    root = settings.config.root
+    fixtures = conftest_digest(root / settings.rel_path, root) if is_test_module(settings.rel_path) else ""
+    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}|{fixtures}"
 
 
 _CONFIG_KEYS: dict[int, tuple[Config, str]] = {}

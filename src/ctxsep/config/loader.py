@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
+from ctxsep.config.fixtable import parse_fix_table
 from ctxsep.config.paths import os_reason, place_in_project, read_regular_file, safe_resolve
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
@@ -161,6 +162,7 @@ class _Validator:
         phases = self._phases(table.get("phases", {}))
         vocabulary = self._names(table.get("names", {}))
         severities = self._severities(table.get("severity", {}))
+        fix = parse_fix_table(table.get("fix", {}), self.problem)
         phase_map = PhaseMap((), default_phase)
         if phases is not None:
             try:
@@ -180,6 +182,7 @@ class _Validator:
             phase_map=phase_map,
             vocabulary=vocabulary,
             severities=severities,
+            fix=fix,
             raw=table,
         )
 
