@@ -152,10 +152,10 @@ def test_progress_only_on_a_terminal(
     env: dict[str, str],
     shown: bool,
 ) -> None:
-    from ctxsep.cli import main, report_cmd
+    from ctxsep.cli import main
 
     repo, _ = demo
-    monkeypatch.setattr(report_cmd, "PROGRESS_AFTER_S", 0.0)  # as if every commit took long
+    monkeypatch.setenv("CTXSEP_PROGRESS_AFTER", "0")  # as if every commit took long
     monkeypatch.delenv("CI", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -164,7 +164,7 @@ def test_progress_only_on_a_terminal(
     monkeypatch.setattr("sys.stderr", terminal)
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["report", "--history", *extra]) == 0
-    assert ("ctxsep: history 8/8 commits (2025-03-13 " in terminal.getvalue()) is shown
+    assert ("ctxsep: 8/8 commits" in terminal.getvalue()) is shown
 
 
 def test_a_path_that_did_not_exist_yet(demo: tuple[Path, list[str]]) -> None:
@@ -247,3 +247,24 @@ def test_results_are_kept_between_runs(demo: tuple[Path, list[str]], tmp_path: P
     assert (default.read_bytes() if default.exists() else None) == before
     proc = ctxsep(repo, "report", "--no-cache")
     assert proc.returncode == 2 and "--no-cache: only with --history" in proc.stderr
+
+
+def test_links_and_files_too_large_as_a_checkout_reads_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ctxsep import atomic
+
+    repo = tmp_path / "shop"
+    build_demo(repo, steps=1)
+    routes = repo / "app/routes"
+    (routes / "alias.py").symlink_to("orders.py")  # reported at its own path, with the target's content
+    (routes / "chain.py").symlink_to("alias.py")
+    (routes / "gone.py").symlink_to("missing.py")  # dangling: cannot be read
+    (routes / "big.py").write_text("x = 1\n" * 100, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "links", date="2025-03-04T10:00:00+00:00")
+    monkeypatch.setattr(atomic, "MAX_SOURCE_BYTES", 500)  # big.py is too large to read
+    plain = json.loads(ctxsep(repo, "report", "--format", "json", "-j", "1").stdout)
+    history = json.loads(ctxsep(repo, "report", "--history", "--no-cache", "--format", "json", "-j", "1").stdout)
+    assert without_source(history["points"][-1]["report"]) == without_source(plain)
+    routes_row = next(d for d in plain["directories"] if d["directory"] == "app/routes")
+    assert routes_row["files"] == 5 and routes_row["legacy_calls"] == 3 * 3
+    assert routes_row["by_rule"]["CTX900"]["error"] == 2  # gone.py, big.py

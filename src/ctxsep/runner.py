@@ -126,10 +126,11 @@ class FileCollector:
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
         self._reported: set[str] = set()
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
+    def excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
         """Whether ``path``'s config excludes it (the history walk asks this
-        of paths listed from a git tree, which need not exist on disk)."""
-        return self._excluded(path, is_dir)
+        of paths listed from a git tree, which need not exist on disk); a
+        directory is judged by its ``parent``'s config, as ``_walk`` does."""
+        return self._excluded(path, is_dir, parent)
 
     def _problem(self, path: str, exc: OSError) -> None:
         shown = display_path(Path(path), self.resolver.cwd)

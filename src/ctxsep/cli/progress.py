@@ -43,8 +43,15 @@ def _after(env: dict[str, str] | os._Environ[str]) -> float:
 class Progress:
     """``update(done, total)`` as files finish; ``close()`` at the end."""
 
-    def __init__(self, stream: TextIO, after: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        after: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        unit: str = "files",
+    ) -> None:
         self.stream = stream
+        self.unit = unit  # what is counted ("commits" for report --history)
         self.after = _after(os.environ) if after is None else after
         self.clock = clock
         self.started = clock()
@@ -57,7 +64,7 @@ class Progress:
             return
         if self.drawn_at is not None and now - self.drawn_at < _REDRAW and done < total:
             return
-        text = f"ctxsep: {done:,}/{total:,} files"
+        text = f"ctxsep: {done:,}/{total:,} {self.unit}"
         self._write("\r" + text.ljust(self.width))
         self.width = len(text)
         self.drawn_at = now

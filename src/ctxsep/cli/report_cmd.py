@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic
+from ctxsep.cli import progress
 from ctxsep.cli.options import add_config, add_jobs, positive_int, resolver_for_path
 from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
@@ -18,8 +17,6 @@ from ctxsep.output.graph import GRAPH_FORMATS
 #: The report's modules are imported when the command runs: every other
 #: command (``check`` first) starts faster without them.
 RENDERERS = ("html", "json", "md")
-#: a walk shows progress once it has run this long (SPEC §9)
-PROGRESS_AFTER_S = 2.0
 
 
 def add_parser(subparsers: Any) -> None:
@@ -171,7 +168,8 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
 
     cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
     store = HistoryStore(None if args.no_cache else store_path(repo, cache_dir))
-    progress = _Progress() if _show_progress(args.quiet) else None
+    # commits done / total, on a terminal only (SPEC §9)
+    shown = progress.Progress(sys.stderr, unit="commits") if progress.wanted(sys.stderr, args.quiet) else None
     try:
         history = walk_history(
             args.path,
@@ -181,36 +179,13 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
             since=args.since,
             every=args.every,
             jobs=args.jobs,
-            on_commit=progress.update if progress is not None else None,
+            on_commit=(lambda done, total, _commit: shown.update(done, total)) if shown is not None else None,
             store=store,
         )
     finally:
-        if progress is not None:
-            progress.done()
+        if shown is not None:
+            shown.close()
     projection = project(history, args.pace_weeks or DEFAULT_WEEKS)
     source = source_info(target)
     renderers = {"md": render_history_md, "json": render_history_json, "html": render_history_html}
     return renderers[args.format](history, projection, source)
-
-
-def _show_progress(quiet: bool) -> bool:
-    """On a terminal only: never in pipes, CI logs or with -q (SPEC §9)."""
-    return not quiet and not os.environ.get("CI") and sys.stderr.isatty()
-
-
-class _Progress:
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.shown = False
-
-    def update(self, done: int, total: int, commit: Any) -> None:
-        if time.monotonic() - self.started < PROGRESS_AFTER_S:
-            return
-        self.shown = True
-        sys.stderr.write(f"\rctxsep: history {done}/{total} commits ({commit.day} {commit.sha[:10]})\x1b[K")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()

@@ -19,6 +19,7 @@ from ctxsep.model import CtxsepError
 
 #: git's modes for what a tree can hold; only regular files are read as source
 _BLOB_MODES = ("100644", "100755")
+_LINK_MODE = "120000"
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
 
 
@@ -134,6 +135,7 @@ class TreeEntry:
     path: str  # relative to the repository root, with /
     sha: str
     regular: bool  # a regular file (not a symlink or a submodule)
+    link: bool = False  # a symbolic link (the blob is its target's path)
 
 
 def list_tree(repo: Path, commit: str) -> list[TreeEntry]:
@@ -146,7 +148,7 @@ def list_tree(repo: Path, commit: str) -> list[TreeEntry]:
         meta, path = item.split("\t", 1)
         mode, kind, sha = meta.split(" ")
         if kind == "blob":
-            entries.append(TreeEntry(path, sha, mode in _BLOB_MODES))
+            entries.append(TreeEntry(path, sha, mode in _BLOB_MODES, mode == _LINK_MODE))
     return entries
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.atomic import write_atomic_bytes
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.config.loader import CONFIG_FILES
@@ -116,6 +118,10 @@ class _Skeleton:
         self._written[path] = blob
 
 
+#: symbolic links followed before a path counts as a loop (Linux follows 40)
+_MAX_LINKS = 40
+
+
 def _blob(tree: dict[str, TreeEntry], path: str) -> str | None:
     entry = tree.get(path)
     return entry.sha if entry is not None and entry.regular else None
@@ -142,6 +148,8 @@ class _Walker:
     memo: dict[tuple[str, str, str], ReportFile] = field(default_factory=dict)
     #: config file path in the skeleton -> what it was made from (for the store's keys)
     config_sources: dict[Path, str] = field(default_factory=dict)
+    #: a symbolic link's blob -> its target
+    link_targets: dict[str, str] = field(default_factory=dict)
 
     def point(self, commit: Commit) -> HistoryPoint:
         entries = list_tree(self.repo, commit.sha)
@@ -169,24 +177,32 @@ class _Walker:
             return HistoryPoint(commit, None, tuple(self._relative(p) for p in exc.problems))
         files: list[ReportFile | None] = []
         todo: list[tuple[int, tuple[str, str, str], tuple[Path, bytes | None]]] = []
+        contents = [self._content(entry, by_path) for entry, _ in found]
+        too_large: list[Path] = []
         for i, (entry, settings) in enumerate(found):
-            key = (entry.path, entry.sha, settings.config.digest)
+            key = (entry.path, contents[i] or f"unreadable {entry.sha}", settings.config.digest)
             known = self.memo.get(key)
             if known is None:
-                known = self.store.get(self._store_key(entry, settings))
+                known = self.store.get(self._store_key(key, settings))
                 if known is not None:
                     self.memo[key] = known
             files.append(known)
             if known is None:
-                todo.append((i, key, (self.skeleton.root / entry.path, self.reader.read(entry.sha))))
-                # (a blob the repository lacks is read as None: the file is reported as not checked)
-        results = map_files([item for _, _, item in todo], resolver, _report_blob, self.jobs)
+                todo.append((i, key, (self.skeleton.root / entry.path, self._data(entry.path, contents[i], too_large))))
+        try:
+            results = map_files([item for _, _, item in todo], resolver, _report_blob, self.jobs)
+        finally:
+            for path in too_large:
+                path.unlink(missing_ok=True)
         for (i, key, _), result in zip(todo, results, strict=True):
             self.memo[key] = files[i] = result
-            self.store.put(self._store_key(found[i][0], found[i][1]), result)
+            self.store.put(self._store_key(key, found[i][1]), result)
         # Only this commit's results can be wanted again soon: a file changed
         # and changed back is checked again, and memory stays one tree's worth.
-        wanted = {(entry.path, entry.sha, settings.config.digest) for entry, settings in found}
+        wanted = {
+            (entry.path, contents[i] or f"unreadable {entry.sha}", settings.config.digest)
+            for i, (entry, settings) in enumerate(found)
+        }
         self.memo = {key: value for key, value in self.memo.items() if key in wanted}
         reported = []
         for (_, settings), raw in zip(found, files, strict=True):
@@ -248,16 +264,56 @@ class _Walker:
                     problems.extend(p for p in exc.problems if p not in problems)
         if problems:
             raise ConfigError(problems)
-        # Symlinks are not followed (git stores only their target): a linked
-        # file is reported at the path it links to, when that path is in PATH.
-        return [(entry, settings) for entry, settings in found if entry.regular]
+        # A symbolic link is reported at its own path, with what it leads to.
+        return [(entry, settings) for entry, settings in found if entry.regular or entry.link]
 
-    def _store_key(self, entry: TreeEntry, settings: FileSettings) -> str:
-        """The file, its blob, the config's source (not its path in the
+    def _store_key(self, key: tuple[str, str, str], settings: FileSettings) -> str:
+        """The file, its content, the config's source (not its path in the
         skeleton, which differs between runs) and the cwd."""
         config = settings.config.path
         source = self.config_sources.get(config, "built-in default") if config is not None else "built-in default"
-        return entry_key(entry.path, entry.sha, source, self.cwd_rel)
+        return entry_key(key[0], key[1], source, self.cwd_rel)
+
+    def _content(self, entry: TreeEntry, by_path: dict[str, TreeEntry]) -> str | None:
+        """The blob a checkout reads at ``entry``: its own, or for a symbolic
+        link the one it leads to inside the tree (None: a dangling link, a
+        loop, or a target outside the repository)."""
+        for _ in range(_MAX_LINKS):
+            if entry.regular:
+                return entry.sha
+            if not entry.link:
+                return None
+            target = self._link_target(entry.sha)
+            if target is None or target.startswith("/"):
+                return None
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), target))
+            following = by_path.get(path)
+            if following is None:
+                return None
+            entry = following
+        return None
+
+    def _link_target(self, blob: str) -> str | None:
+        target = self.link_targets.get(blob)
+        if target is None:
+            data = self.reader.read(blob)
+            target = self.link_targets[blob] = data.decode("utf-8", "surrogateescape") if data is not None else ""
+        return target or None
+
+    def _data(self, path: str, blob: str | None, too_large: list[Path]) -> bytes | None:
+        """The bytes to report ``path`` from; None to let the report read the
+        skeleton as a checkout's file would be read: absent (a dangling link,
+        a blob the repository lacks: "cannot read") or, for a blob larger than
+        ctxsep reads, a sparse file of its size (refused the same way)."""
+        data = self.reader.read(blob) if blob is not None else None
+        if data is not None and len(data) > atomic.MAX_SOURCE_BYTES:
+            sparse = self.skeleton.root / path
+            sparse.parent.mkdir(parents=True, exist_ok=True)
+            with sparse.open("wb") as handle:
+                handle.truncate(len(data))
+            too_large.append(sparse)
+            return None
+        return data
 
     def _skipped_dir(self, path: str, collector: FileCollector, memo: dict[str, bool]) -> bool:
         answer = memo.get(path)
@@ -266,7 +322,7 @@ class _Walker:
             answer = memo[path] = (
                 name in SKIPPED_DIRS
                 or name.endswith(".egg-info")
-                or collector.excluded(self.skeleton.root / path, True)
+                or collector.excluded(self.skeleton.root / path, True, (self.skeleton.root / path).parent)
             )
         return answer
 
