@@ -20,3 +20,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+# tests/fixtures holds source to lint (test_*.py and conftest.py files among
+# it, for the fixture evidence), never tests to run.
+collect_ignore_glob = ["fixtures/*"]

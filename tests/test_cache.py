@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import ROOT, ctxsep_cli, run, write_tree
@@ -291,15 +292,17 @@ def test_every_mode_gives_the_same_findings_on_a_generated_app(tmp_path: Path) -
 
 
 def test_an_unreadable_file_is_not_cached(aged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_read = Path.read_bytes
+    import ctxsep.atomic
 
-    def locked(self: Path) -> bytes:
-        if self.name == "m0.py":
+    real_read = ctxsep.atomic.read_source
+
+    def locked(path: Any) -> bytes:
+        if Path(path).name == "m0.py":
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_read(path)
 
-    with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", locked)
+    with monkeypatch.context() as patch:  # every source file is read by atomic.read_source
+        patch.setattr(ctxsep.atomic, "read_source", locked)
         first = check(aged)
     assert [f.code for f in first.shown_findings() if f.path == "app/m0.py"] == ["CTX900"]
     again = check(aged)

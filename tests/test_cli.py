@@ -7,6 +7,7 @@ import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import ROOT, run
@@ -244,20 +245,22 @@ def test_unreadable_and_vanished_files_are_reported_and_the_run_goes_on(
 
     root = make(tmp_path, {"locked.py": LEGACY_CALL, "vanishing.py": LEGACY_CALL, "good.py": LEGACY_CALL})
     real_collect = FileCollector.collect
-    real_read = Path.read_bytes
+    import ctxsep.atomic
+
+    real_read = ctxsep.atomic.read_source
 
     def collect_then_delete(self: FileCollector, paths: list[str]) -> list[Path]:
         files = real_collect(self, paths)
         (root / "vanishing.py").unlink()  # deleted after the walk, before the check
         return files
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.py":
+    def read_source(path: Any) -> bytes:  # every source file is read by atomic.read_source
+        if Path(path).name == "locked.py":
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_read(path)
 
     monkeypatch.setattr(FileCollector, "collect", collect_then_delete)
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(ctxsep.atomic, "read_source", read_source)
     result = run_check(["."], SettingsResolver(cwd=root), jobs=1)
     by_path = {r.path: r for r in result.results}
     assert by_path["locked.py"].skipped == "cannot read: Permission denied"

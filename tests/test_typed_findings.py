@@ -218,8 +218,7 @@ def _fixture_cases() -> list[Path]:
 def test_reports_at_agrees_with_the_full_walk(path: Path) -> None:
     """Every finding of ``check_file`` is found by a descent to its position,
     and a descent to any node's position finds nothing the walk does not."""
-    from ctxsep.engine import check_file, parse
-    from ctxsep.semantics import FileSemantics
+    from ctxsep.engine import check_file, file_semantics, parse
     from ctxsep.suppression import find_suppressions
     from ctxsep.typed_findings import reports_at
 
@@ -229,7 +228,7 @@ def test_reports_at_agrees_with_the_full_walk(path: Path) -> None:
     full = {(f.code, f.line, f.col) for f in check_file(path, resolver, baseline=False).findings}
     suppressed = set(find_suppressions(source))
     codes = tuple(sorted(settings.enabled_codes()))
-    sem = FileSemantics(parse(source, str(path)), settings.vocabulary, settings.module_parts, source)
+    sem = file_semantics(parse(source, str(path)), source, settings)  # with its conftest.py fixtures
     for code, line, col in full:
         found = reports_at(sem, settings, (code,), line, col)
         assert (code, line, col) in found, (code, line, col)
@@ -238,7 +237,7 @@ def test_reports_at_agrees_with_the_full_walk(path: Path) -> None:
         line, col = getattr(node, "lineno", None), getattr(node, "col_offset", None)
         if line is None or col is None or line in suppressed:
             continue
-        fresh = FileSemantics(tree, settings.vocabulary, settings.module_parts, source)
+        fresh = file_semantics(tree, source, settings)
         exact = {r for r in reports_at(fresh, settings, codes, line, col) if r[1:] == (line, col)}
         assert exact <= full, (line, col, exact - full)
 

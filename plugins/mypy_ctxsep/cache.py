@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import ctxsep
+from ctxsep.atomic import read_regular
 from ctxsep.baseline.typed import recording
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import baseline_for
@@ -63,8 +64,8 @@ def daemon_version(resolver: SettingsResolver) -> str:
             if path is None:
                 continue
             digest.update(str(path).encode() + b"\0")
-            try:
-                digest.update(path.read_bytes())
+            try:  # never a FIFO or /dev/zero a checkout planted there
+                digest.update(read_regular(path, 1 << 30))
             except OSError:
                 digest.update(b"missing")
     return f"{ctxsep.__version__}+daemon.{digest.hexdigest()[:12]}"

@@ -1,17 +1,27 @@
-"""Writing a file so that a crash never leaves it half-written (SPEC §10).
+"""Writing a file so that a crash never leaves it half-written, and reading
+one that a hostile checkout may have planted (SPEC §10).
 
 The new content goes to a temporary file in the same directory, is flushed
 to disk, and then replaces the old file with ``os.replace`` — one atomic
 rename. A crash at any point leaves either the old file or the new one,
 never a mixture. The file keeps its permission bits.
+
+``read_regular`` is how ctxsep reads every file a checkout supplies (source
+files, the result cache, the baseline): a FIFO, a device (``x.py ->
+/dev/zero``), a socket or a directory is refused after a ``stat``, without
+being opened; the open itself is non-blocking and re-checked with
+``fstat`` (the path may be swapped in between), and no more than
+``limit`` bytes are ever read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -70,5 +80,99 @@ def _sync_directory(directory: Path) -> None:
         os.fsync(fd)
     except OSError:
         pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked_directory(directory: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``directory`` (a file's read-modify-
+    write, such as a baseline update, against another process doing the
+    same). Locking the directory leaves no lock file behind to commit; where
+    the platform or file system cannot lock, the block runs unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):  # a file system without flock: still write, as before
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# -- reading what a checkout supplies --------------------------------------------------
+
+#: Larger source files are not read (generated modules stay far below this).
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
+
+
+def read_source(path: str | os.PathLike[str]) -> bytes:
+    """A source file's bytes (``read_regular`` with the source size limit).
+    The one place every command reads a checked file; callers reach it as
+    ``atomic.read_source`` so a test can stand in for an unreadable file."""
+    return read_regular(path, MAX_SOURCE_BYTES)
+
+
+class UnsafeFileError(OSError):
+    """A path that is not a regular file, or is larger than allowed. Its
+    ``strerror`` is the reason, in words (like any OSError's)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EINVAL, reason)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words (``a FIFO``)."""
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _refuse(info: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFileError(f"not a regular file ({file_kind(info.st_mode)})")
+    if info.st_size > limit:
+        raise UnsafeFileError(f"larger than {limit // (1024 * 1024)} MiB ({info.st_size} bytes)")
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = MAX_SOURCE_BYTES, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. Raises
+    UnsafeFileError (an OSError) for anything else, without opening a
+    FIFO or device; ``follow_symlinks=False`` also refuses a symlink."""
+    _refuse(os.stat(path, follow_symlinks=follow_symlinks), limit)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        _refuse(os.fstat(fd), limit)  # swapped for something else since the stat?
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise UnsafeFileError(f"larger than {limit // (1024 * 1024)} MiB")
+        return b"".join(chunks)
     finally:
         os.close(fd)

@@ -26,11 +26,22 @@ re-hashed instead of trusted. A stamp that changed with the same content
 Storage is one JSON index per cache directory (``.ctxsep_cache/`` beside the
 config file, the cwd when there is none, or ``--cache-dir``), written
 whole to a temporary file and renamed into place, so a reader sees an old
-or a new index and never a mixture. A checksum line guards the JSON: a
-truncated, garbage or hand-edited index is ignored (and replaced by the next
-write), never trusted. Two runs at once each read, merge the other's
-entries back in just before writing, and rename; the loser of that race
-loses cache entries, never correctness.
+or a new index and never a mixture. A keyed checksum line guards the JSON:
+a truncated, garbage or hand-edited index is ignored (and replaced by the
+next write), never trusted.
+
+A cache can hide findings, so a cache that came with the checkout must not
+(SPEC §10): the checksum is a BLAKE2 MAC under a secret key of this user on
+this machine (``cache-key`` in ``$XDG_CACHE_HOME/ctxsep``, else
+``~/.cache/ctxsep``, created 0600), which a committed ``.ctxsep_cache`` cannot
+compute; its index is simply a miss. A key file inside the project being
+checked is not secret, and is not used. And a cache directory that is a
+symlink, holds symlinks, or lies outside its project is not used at all
+(the run is uncached and says so once): ctxsep never writes through one.
+
+Two runs at once each read, merge the other's entries back in just before
+writing, and rename; the loser of that race loses cache entries, never
+correctness.
 
 Growth is bounded: an index holds at most one entry per file path, entries
 not used for ``MAX_AGE_DAYS`` are dropped, and past ``MAX_ENTRIES`` the
@@ -41,9 +52,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,10 +65,11 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep import __version__
-from ctxsep.atomic import write_atomic_bytes
+from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
 from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
+from ctxsep.semantics.conftest import conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
 INDEX_NAME = "results-v1.json"
@@ -63,6 +78,8 @@ MAGIC = b"ctxsep-cache v1 "
 RACY_NS = 3_000_000_000
 MAX_AGE_DAYS = 14
 MAX_ENTRIES = 250_000
+#: An index of MAX_ENTRIES entries stays far below this.
+MAX_INDEX_BYTES = 1024 * 1024 * 1024
 _DAY = 86_400
 
 Stamp = tuple[int, int, int, int, int]
@@ -141,7 +158,12 @@ class Entry:
 
 
 def entry_key(settings: FileSettings) -> str:
-    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}"
+    # A test module's findings depend on the conftest.py files above it too
+    # (their fixtures can make a parameter a context): their contents are
+    # part of the key.
+    root = settings.config.root
+    fixtures = conftest_digest(root / settings.rel_path, root) if is_test_module(settings.rel_path) else ""
+    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}|{fixtures}"
 
 
 _CONFIG_KEYS: dict[int, tuple[Config, str]] = {}
@@ -204,14 +226,21 @@ class CacheIndex:
     entries: dict[str, Entry] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
     changed: bool = False
+    #: why this directory is not used (nothing is read from or written to it)
+    refused: str | None = None
+    #: the directory the cache must sit in (None: an explicit ``--cache-dir``)
+    project: Path | None = None
 
     @property
     def path(self) -> Path:
         return self.directory / INDEX_NAME
 
     @classmethod
-    def load(cls, directory: Path) -> CacheIndex:
-        return cls(directory, read_index(directory / INDEX_NAME))
+    def load(cls, directory: Path, project: Path | None = None) -> CacheIndex:
+        refused = unsafe_directory(directory, project)
+        if refused is not None:
+            return cls(directory, refused=refused, project=project)
+        return cls(directory, read_index(directory / INDEX_NAME), project=project)
 
     def get(self, path: str) -> Entry | None:
         return self.entries.get(path)
@@ -230,7 +259,11 @@ class CacheIndex:
     def save(self, today: int) -> None:
         """Merge what another run wrote meanwhile, prune, write atomically.
         A cache that cannot be written is no error: the next run is cold."""
-        if not self.changed:
+        if not self.changed or self.refused is not None:
+            return
+        refused = unsafe_directory(self.directory, self.project)
+        if refused is not None:  # it changed under us: still never write through it
+            self.refused = refused
             return
         merged = read_index(self.path)
         for path in self.touched:
@@ -260,19 +293,25 @@ def encode_index(entries: dict[str, Entry]) -> bytes:
         },
         separators=(",", ":"),
     ).encode()
-    return MAGIC + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body
+    return MAGIC + _mac(body) + b"\n" + body
+
+
+def _mac(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16, key=machine_key()).hexdigest().encode()
 
 
 def read_index(path: Path) -> dict[str, Entry]:
     """The entries of an index file; empty when it is missing, unreadable,
-    truncated, corrupt, or written by another ctxsep or Python."""
+    truncated, corrupt, not signed with this user's key (committed with
+    the checkout, copied from another machine) or written by another
+    ctxsep or Python. A symlink or anything but a regular file is never
+    read."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_INDEX_BYTES, follow_symlinks=False)
     except OSError:
         return {}
     header, _, body = data.partition(b"\n")
-    checksum = hashlib.blake2b(body, digest_size=16).hexdigest().encode()
-    if not header.startswith(MAGIC) or header[len(MAGIC) :] != checksum:
+    if not header.startswith(MAGIC) or not hmac.compare_digest(header[len(MAGIC) :], _mac(body)):
         return {}
     try:
         document = json.loads(body)
@@ -303,6 +342,90 @@ _MARKERS = (
 )
 
 
+# -- trust: the key, and directories safe to use --------------------------------------
+
+KEY_NAME = "cache-key"
+_KEY_BYTES = 32
+
+
+def key_directory() -> Path:
+    """Where this user's cache key lives: outside every project."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "ctxsep"
+
+
+@lru_cache(maxsize=1)
+def machine_key() -> bytes:
+    """This user's secret cache key, created on first use (0600). When it
+    can be neither read nor created, a key for this process only: caches
+    then never outlive the run, which is slow but never wrong."""
+    try:
+        directory = key_directory()
+    except RuntimeError:  # no home directory at all
+        return secrets.token_bytes(_KEY_BYTES)
+    path = directory / KEY_NAME
+    damaged = False
+    try:
+        return _read_key(path)
+    except ValueError:  # not a key ctxsep wrote for this user: replace it
+        damaged = True
+    except OSError:
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", dir=directory)  # created 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(_KEY_BYTES) + "\n")
+            if damaged:
+                os.replace(temp, path)
+            else:
+                with contextlib.suppress(FileExistsError):  # another run won the race: use its key
+                    os.link(temp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+        return _read_key(path)
+    return secrets.token_bytes(_KEY_BYTES)
+
+
+def _read_key(path: Path) -> bytes:
+    """Raises OSError when there is no key file, ValueError when there is
+    one that is not this user's 32-byte key."""
+    info = os.stat(path, follow_symlinks=False)
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ValueError("someone else's key")
+    try:
+        key = bytes.fromhex(read_regular(path, 4096, follow_symlinks=False).decode("ascii").strip())
+    except UnsafeFileError as exc:
+        raise ValueError(str(exc)) from None
+    if len(key) != _KEY_BYTES:
+        raise ValueError("not a key")
+    return key
+
+
+def unsafe_directory(directory: Path, project: Path | None) -> str | None:
+    """Why ``directory`` must not hold a cache, or None. ``project`` is the
+    directory the cache must sit in (None for an explicit ``--cache-dir``,
+    which the command line chose)."""
+    if directory.is_symlink():
+        return f"{directory} is a symbolic link"
+    if project is not None:
+        real_project = project.resolve()
+        if directory.resolve().parent != real_project:
+            return f"{directory} does not lie directly in {project}"
+        with contextlib.suppress(OSError, RuntimeError):
+            home = Path.home().resolve()
+            # A checkout that holds the key could forge entries; running in (or above) one's own
+            # home directory, where the default key lives, is no checkout doing that.
+            if key_directory().resolve().is_relative_to(real_project) and not home.is_relative_to(real_project):
+                return f"the cache key directory {key_directory()} lies inside the project, so it is no secret"
+    for name in (INDEX_NAME, *(marker for marker, _ in _MARKERS)):
+        if (directory / name).is_symlink():
+            return f"{directory / name} is a symbolic link"
+    return None
+
+
 # -- the run's view: which directory each file's entry lives in -------------------------
 
 
@@ -329,7 +452,8 @@ class ResultCache:
         directory = self.directory_for(config)
         index = self._indexes.get(directory)
         if index is None:
-            index = self._indexes[directory] = CacheIndex.load(directory)
+            project = None if self.explicit is not None else directory.parent
+            index = self._indexes[directory] = CacheIndex.load(directory, project)
         self._by_config[id(config)] = (config, index)
         return index
 
@@ -378,3 +502,12 @@ class ResultCache:
     def save(self) -> None:
         for index in self._indexes.values():
             index.save(self.today)
+
+    @property
+    def problems(self) -> list[str]:
+        """Each cache directory this run refused to use, and why (for one warning each)."""
+        return [
+            f"not using the result cache: {index.refused}; checking without it"
+            for index in self._indexes.values()
+            if index.refused is not None
+        ]

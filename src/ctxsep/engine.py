@@ -19,9 +19,9 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from ctxsep import atomic
 from ctxsep.baseline import Baseline, BaselineStore
 from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
@@ -29,6 +29,7 @@ from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
 from ctxsep.semantics import SCOPE_NODES, FileSemantics
 from ctxsep.semantics.astwalk import node_fields
+from ctxsep.semantics.conftest import fixture_source, is_test_module, might_use_fixtures
 from ctxsep.suppression import find_suppressions, is_suppressed
 
 Visitor = Callable[[ast.AST, RuleContext], None]
@@ -113,7 +114,7 @@ def check_source(
     if not enabled.intersection(rule.code for rule in AST_RULES):
         return FileResult(display_path, phase)
     try:
-        if not might_have_findings(source, settings.vocabulary):
+        if not might_have_findings(source, settings.vocabulary) and not _might_use_fixtures(source, settings):
             return FileResult(display_path, phase)
         text = decode_source(source) if isinstance(source, bytes) else source
         if tree is None:
@@ -148,7 +149,7 @@ def _skipped(path: str, phase: Phase, reason: str) -> FileResult:
 def _run_rules(
     tree: ast.Module, source: str, display_path: str, settings: FileSettings, enabled: frozenset[str]
 ) -> list[Finding]:
-    sem = FileSemantics(tree, settings.vocabulary, settings.module_parts, source)
+    sem = file_semantics(tree, source, settings)
     ctx = RuleContext(sem=sem, phase=settings.phase, enabled_codes=enabled, scope=sem.module)
     _walk(tree, ctx, dispatch_table(enabled))
     if not ctx.reports:
@@ -179,6 +180,22 @@ def _run_rules(
         )
     findings.sort(key=lambda f: f.sort_key)
     return findings
+
+
+def file_semantics(tree: ast.Module, source: str, settings: FileSettings) -> FileSemantics:
+    """The semantics of one file as every front end sees it: with the
+    ``conftest.py`` fixtures above it when pytest would give it any."""
+    source_of_fixtures = None
+    if is_test_module(settings.rel_path):
+        path = settings.config.root / settings.rel_path
+        source_of_fixtures = fixture_source(path, settings.config.root, settings.vocabulary)
+    return FileSemantics(tree, settings.vocabulary, settings.module_parts, source, conftest=source_of_fixtures)
+
+
+def _might_use_fixtures(source: str | bytes, settings: FileSettings) -> bool:
+    """The prefilter's second question, for a test module: does it spell the
+    name of a context fixture of a ``conftest.py`` above it?"""
+    return might_use_fixtures(source, settings.rel_path, settings.config.root, settings.vocabulary)
 
 
 def fingerprint(anchor: str) -> str:
@@ -305,7 +322,7 @@ def check_path(
     ``source`` is None; applies no baseline unless ``filter_findings`` does."""
     if source is None:
         try:
-            source = Path(path).read_bytes()
+            source = atomic.read_source(path)
         except OSError as exc:
             return _skipped(display_path, settings.phase, f"cannot read: {exc.strerror or exc}")
     return check_source(source, display_path, settings, tree=tree, filter_findings=filter_findings)

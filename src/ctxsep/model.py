@@ -119,3 +119,53 @@ INTERNAL_ERROR_PREFIX = "ctxsep internal error"
 def internal_error(exc: BaseException) -> str:
     """The reason text for a bug inside ctxsep, the same in every front end."""
     return f"{INTERNAL_ERROR_PREFIX}: {type(exc).__name__}: {exc} (please report it)"
+
+
+# -- fixes (SPEC §11): plain data every layer may render ----------------------------
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``source[start:end]`` of one file with ``replacement``.
+
+    ``start``/``end`` are offsets in the file's decoded text (characters, as
+    Python's ``str`` counts them). The same range as lines and columns
+    (``line`` 1-based, ``col`` 0-based characters, end exclusive) is there for
+    editors (LSP ranges count UTF-16 units; convert with the line's text).
+    ``path`` is the absolute path of the file the edit belongs to.
+    """
+
+    path: str
+    start: int
+    end: int
+    replacement: str
+    start_line: int = 1
+    start_col: int = 0
+    end_line: int = 1
+    end_col: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One fix for one or more findings: what it is (``title``), whether
+    ``ctxsep fix`` applies it by default (``applicability``: ``safe`` or
+    ``unsafe``), its edits (possibly in several files) and the findings it
+    removes, as ``(code, line, col)`` of the file the fix was computed for
+    (``col`` 0-based, as in :class:`Finding`)."""
+
+    code: str
+    applicability: str
+    title: str
+    edits: tuple[Edit, ...]
+    fixes: tuple[tuple[str, int, int], ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == SAFE
+
+    @property
+    def paths(self) -> frozenset[str]:
+        return frozenset(edit.path for edit in self.edits)

@@ -20,15 +20,23 @@ same, but it measured three times slower than ``"".join`` plus one search.)
 Python normalises identifiers with NFKC, so a fullwidth ``U`` (U+FF35) spells the same
 ``UserExecutionContext``; text with non-ASCII characters is therefore
 searched in its NFKC form, except when it is already in that form, where
-the two searches are the same search. Bytes in an encoding other than UTF-8
-(a coding cookie) are decoded leniently with that encoding first.
-``tests/test_prefilter.py`` checks all of this against the engine.
+the two searches are the same search.
+
+Bytes whose coding cookie names an encoding other than UTF-8 are decoded
+exactly as Python decodes them (``tokenize.detect_encoding``, then that
+codec) and the *text* is searched: ASCII bytes are no proof of anything
+under ``# coding: unicode_escape``, ``raw_unicode_escape`` or ``utf-7``,
+where ``\\u0063reate_user_execution_context`` or ``+AGM-reate_...`` spells
+the legacy constructor. Bytes that cannot be decoded that way go to the
+engine, which reports why (SPEC §10: no cookie may hide code from the
+prefilter). ``tests/test_prefilter.py`` and ``tests/test_hostile_sources.py``
+check all of this against the engine.
 """
 
 from __future__ import annotations
 
-import codecs
-import re
+import io
+import tokenize
 import unicodedata
 
 from ctxsep.semantics import Vocabulary
@@ -36,7 +44,6 @@ from ctxsep.semantics import Vocabulary
 #: vocabulary -> (its identifiers, their UTF-8 bytes). Keyed by id; the
 #: vocabulary is kept in the value so the id cannot be reused meanwhile.
 _MEMO: dict[int, tuple[Vocabulary, tuple[str, ...], tuple[bytes, ...]]] = {}
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 
 
 def _needles(vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
@@ -61,9 +68,15 @@ def might_have_findings(data: bytes | str, vocab: Vocabulary) -> bool:
     for key in keys:
         if key in data:
             return True
+    try:
+        text = foreign_text(data)
+    except ValueError:
+        return True  # Python cannot read it either: the engine says why
+    if text is not None:
+        return _text_might(text, idents)
     if data.isascii():
         return False
-    return any(_text_might(text, idents) for text in _decodings(data))
+    return _text_might(data.decode("utf-8", errors="replace"), idents)
 
 
 def _text_might(text: str, idents: tuple[str, ...]) -> bool:
@@ -76,20 +89,23 @@ def _text_might(text: str, idents: tuple[str, ...]) -> bool:
     return any(ident in normal for ident in idents)
 
 
-def _decodings(data: bytes) -> list[str]:
-    """The text as Python could read it: UTF-8, and the encoding a coding
-    cookie on the first two lines names, if any (undecodable bytes are
-    replaced: the parse step reports undecodable files on its own)."""
+def foreign_text(data: bytes) -> str | None:
+    """The text of source whose coding cookie names a codec other than
+    UTF-8, decoded exactly as Python decodes it; None for UTF-8 source
+    (search its bytes). Raises ValueError when Python could not decode it."""
+    if not _may_declare_encoding(data):
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return None if encoding in ("utf-8", "utf-8-sig") else data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _may_declare_encoding(data: bytes) -> bool:
+    """Whether the first two lines could hold a coding cookie (a cheap test
+    before asking ``tokenize``, which applies Python's exact rules)."""
     first = data.find(b"\n")
     second = data.find(b"\n", first + 1) if first >= 0 else -1
-    head = data if first < 0 or second < 0 else data[: second + 1]
-    texts = [data.decode("utf-8", errors="replace")]
-    match = _COOKIE.search(head)
-    if match is not None:
-        try:
-            encoding = codecs.lookup(match.group(1).decode("ascii")).name
-            if encoding != "utf-8":
-                texts.append(data.decode(encoding, errors="replace"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return texts
+    head = data if second < 0 else data[:second]
+    return b"coding" in head

@@ -6,6 +6,7 @@ workers. Used by the CLI; front ends check one file at a time through
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,10 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ctxsep import atomic
 from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
-from ctxsep.model import ConfigError, Finding, Severity
+from ctxsep.model import ConfigError, Finding, Fix, Severity
 
 if TYPE_CHECKING:
     import pathspec
@@ -55,6 +57,12 @@ class RunResult:
     #: how each file's result was obtained: "cached" (unchanged stamp),
     #: "rehashed" (same bytes, new stamp) and "checked"
     cache_stats: dict[str, int] = field(default_factory=dict)
+    #: the fix offered for a shown finding, by (path, line, col, code); filled
+    #: by ``ctxsep check`` (``ctxsep.fixes.marks``), read by the formats
+    fixes: dict[tuple[str, int, int, str], Fix] = field(default_factory=dict)
+
+    def fix_for(self, finding: Finding) -> Fix | None:
+        return self.fixes.get((finding.path, finding.line, finding.col, finding.code))
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
@@ -83,23 +91,57 @@ class RunResult:
             "warnings": sum(1 for f in findings if f.severity is Severity.WARN),
             "baselined": sum(len(r.baselined) for r in self.results),
             "by_code": dict(sorted(by_code.items())),
+            **({"fixable": self.fixable()} if self.fixes else {}),
         }
+
+    def fixable(self) -> dict[str, int]:
+        """How many shown findings ``ctxsep fix`` would fix ("safe"), and how
+        many more ``--unsafe-fixes`` would ("unsafe")."""
+        safe = sum(1 for fix in self.fixes.values() if fix.safe)
+        return {"safe": safe, "unsafe": len(self.fixes) - safe}
 
     @property
     def failed(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings())
 
 
+def warn(message: str) -> None:
+    """How the collector reports a directory it cannot read (stderr; every
+    command that walks a tree reports it the same way)."""
+    print(f"ctxsep: warning: {message}", file=sys.stderr)
+
+
 class FileCollector:
     """Expands command-line paths into source files, honouring each config's
-    ``exclude`` patterns (relative to that config's directory)."""
+    ``exclude`` patterns (relative to that config's directory).
 
-    def __init__(self, resolver: SettingsResolver) -> None:
+    A directory that cannot be listed (a root-owned ``pgdata/``) is reported
+    through ``on_problem``, once, naming it, and its files are not checked;
+    an excluded directory is never entered at all, not even to look for a
+    config in it (its parent's config decides)."""
+
+    def __init__(self, resolver: SettingsResolver, on_problem: Callable[[str], None] = warn) -> None:
         self.resolver = resolver
+        self.on_problem = on_problem
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
+        self._reported: set[str] = set()
 
-    def _excluded(self, path: Path, is_dir: bool) -> bool:
-        config = self.resolver.config_for_dir(path if is_dir else path.parent)
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        """Whether ``path``'s config excludes it (the history walk asks this
+        of paths listed from a git tree, which need not exist on disk)."""
+        return self._excluded(path, is_dir)
+
+    def _problem(self, path: str, exc: OSError) -> None:
+        shown = display_path(Path(path), self.resolver.cwd)
+        if shown not in self._reported:
+            self._reported.add(shown)
+            self.on_problem(
+                f"{escape_path(shown)}: cannot read this directory ({exc.strerror or exc}); its files were not "
+                "checked (list it in `exclude` to skip it on purpose)"
+            )
+
+    def _excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
+        config = self.resolver.config_for_dir(parent if parent is not None else path if is_dir else path.parent)
         if not config.exclude:
             return False
         return self._matches(self._spec(config), config, path, is_dir)
@@ -123,23 +165,34 @@ class FileCollector:
         found: dict[Path, None] = {}
         for raw in paths:
             absolute = Path(os.path.normpath(self.resolver.cwd / raw))
-            if absolute.is_dir():
-                for file in self._walk(absolute):
-                    found[file] = None
-            elif not self._excluded(absolute, False):
-                found[absolute] = None  # a named file is checked even if missing: it becomes CTX900
+            try:
+                if absolute.is_dir():
+                    for file in self._walk(absolute):
+                        found[file] = None
+                elif not self._excluded(absolute, False):
+                    found[absolute] = None  # a named file is checked even if missing: it becomes CTX900
+            except PermissionError as exc:  # its directory cannot be searched for a config
+                self._problem(os.fspath(absolute.parent), exc)
         return list(found)
 
     def _walk(self, top: Path) -> Iterator[Path]:
         # os.walk does not follow directory symlinks, so a symlink loop cannot trap it.
         # Strings, not Paths, on this path: it runs once per file of the tree.
-        for dirpath, dirnames, filenames in os.walk(top, onerror=None):
+        for dirpath, dirnames, filenames in os.walk(top, onerror=lambda exc: self._problem(exc.filename, exc)):
+            try:
+                config = self.resolver.config_for_dir(Path(dirpath))
+            except OSError as exc:  # listable but not searchable: no config can be looked for
+                dirnames[:] = []
+                self._problem(dirpath, exc)
+                continue
+            parent = Path(dirpath)
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not self._excluded(Path(dirpath, d), True)
+                if d not in SKIPPED_DIRS
+                and not d.endswith(".egg-info")
+                and not self._excluded(Path(dirpath, d), True, parent)
             )
-            config = self.resolver.config_for_dir(Path(dirpath))
             spec = self._spec(config) if config.exclude else None
             for name in sorted(filenames):
                 if name.endswith(SOURCE_SUFFIXES):
@@ -150,6 +203,14 @@ class FileCollector:
 
 def display_path(path: Path, cwd: Path) -> str:
     return relative_posix(path, cwd)
+
+
+def escape_path(text: str) -> str:
+    """A path fit for a log line: control characters and undecodable bytes
+    (surrogate escapes of a non-UTF-8 name) written as Python escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # -- workers -----------------------------------------------------------------------
@@ -211,13 +272,20 @@ def collect_settings(
 
 
 def map_files(
-    items: list[ItemT], resolver: SettingsResolver, task: ItemTask[ItemT, T], jobs: int | None = None
+    items: list[ItemT],
+    resolver: SettingsResolver,
+    task: ItemTask[ItemT, T],
+    jobs: int | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> list[T]:
     """``task`` over every item (a file, or a file with what the task needs
     to know about it), in worker processes when there are enough items;
-    results in the order of ``items``."""
+    results in the order of ``items``. ``on_done(n)`` is told how many items
+    are finished as they finish (for progress)."""
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
     workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
+    if on_done is not None:
+        return _map_reporting(items, resolver, task, workers, on_done)
     if workers == 1:
         return [task(item, resolver) for item in items]
     from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
@@ -230,12 +298,40 @@ def map_files(
         return [result for batch in pool.map(_run_chunk, work) for result in batch]
 
 
+def _map_reporting(
+    items: list[ItemT],
+    resolver: SettingsResolver,
+    task: ItemTask[ItemT, T],
+    workers: int,
+    on_done: Callable[[int], None],
+) -> list[T]:
+    """``map_files``, telling ``on_done`` after each item (serial) or chunk."""
+    results: list[T] = []
+    if workers == 1:
+        for item in items:
+            results.append(task(item, resolver))
+            on_done(len(results))
+        return results
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
+    work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
+    ) as pool:
+        for batch in pool.map(_run_chunk, work):
+            results.extend(batch)
+            on_done(len(results))
+    return results
+
+
 def run_check(
     paths: Iterable[str],
     resolver: SettingsResolver,
     jobs: int | None = None,
     baseline: bool = True,
     cache: ResultCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Check every file under ``paths``. Raises ConfigError (every problem of
     every config and baseline involved) before checking anything.
@@ -257,7 +353,16 @@ def run_check(
             raw[i] = hit
     stats = {"cached": len(found) - len(todo), "rehashed": 0, "checked": 0}
     items = [(found[i][0], displays[i], hint) for i, hint in zip(todo, hints, strict=True)]
-    checked = map_files(items, resolver, partial(check_for_cache, hashing=cache is not None), jobs)
+    on_done: Callable[[int], None] | None = None
+    if progress is not None:
+        report, total, answered = progress, len(found), len(found) - len(todo)
+
+        def done(finished: int) -> None:  # files the cache answered are done already
+            report(answered + finished, total)
+
+        done(0)
+        on_done = done
+    checked = map_files(items, resolver, partial(check_for_cache, hashing=cache is not None), jobs, on_done)
     for i, outcome in zip(todo, checked, strict=True):
         file, settings = found[i]
         result = outcome.result
@@ -304,7 +409,7 @@ def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolv
     try:
         read_at = time.time_ns()
         before = os.stat(path)
-        data = path.read_bytes()
+        data = atomic.read_source(path)
         after = os.stat(path)
     except OSError:
         return Checked(check_path(path, settings, display))  # reports why it cannot be read

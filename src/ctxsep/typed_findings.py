@@ -37,7 +37,16 @@ from dataclasses import dataclass, field, replace
 from ctxsep.baseline.fileformat import NO_FINGERPRINT
 from ctxsep.baseline.typed import record, recording
 from ctxsep.config import FileSettings
-from ctxsep.engine import FileResult, SkipFile, apply_baseline, baseline_for, dispatch_table, fingerprint, parse
+from ctxsep.engine import (
+    FileResult,
+    SkipFile,
+    apply_baseline,
+    baseline_for,
+    dispatch_table,
+    file_semantics,
+    fingerprint,
+    parse,
+)
 from ctxsep.model import Finding, Severity
 from ctxsep.rules import RULES_BY_CODE, RuleContext
 from ctxsep.rules.base import segment_anchor
@@ -109,8 +118,17 @@ class FileGate:
                 and self.severity(code) is not Severity.OFF
                 and not is_suppressed(self.suppressions, line, code)
                 and not self.reported_by_ast(code, line, col, function_line)
+                and not self.exempt_by_ast(code, line, col)
             )
         return known
+
+    def exempt_by_ast(self, code: str, line: int, col: int) -> bool:
+        """A case the AST rules deliberately leave out, so a typed host must
+        too: a CTX004 write inside ``with pytest.raises(...)`` (SPEC §3)."""
+        if code != "CTX004" or "aises" not in self.source:
+            return False
+        sem = self._file_semantics()
+        return sem is not None and sem.in_raises_block(ast.Constant(value=None, lineno=line, col_offset=col))
 
     def admit(self, case: TypedCase, recordable: bool = True) -> Finding | None:
         """The finding to show for ``case``, or None. ``recordable`` False:
@@ -191,7 +209,7 @@ class FileGate:
         if self._semantics is False:
             try:
                 tree = parse(self.source, self.display_path)
-                self._semantics = FileSemantics(tree, self.settings.vocabulary, self.settings.module_parts, self.source)
+                self._semantics = file_semantics(tree, self.source, self.settings)
             except (SkipFile, RecursionError):
                 self._semantics = None
         return self._semantics if isinstance(self._semantics, FileSemantics) else None

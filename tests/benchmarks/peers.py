@@ -120,6 +120,12 @@ def whole_corpus(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[R
         measure([*ctxsep, "--no-cache", "."], corpus.root)
         variants.append((cold, cold_and_warm))
         rows += [cold, warm]
+        # SPEC §9: `ctxsep fix` on the whole tree, no slower than 3 x a cold check
+        # (--diff writes nothing, so every repetition sees the same tree)
+        fix = Row("ctxsep fix --unsafe-fixes --diff", lines=corpus.total_lines)
+        fix_cmd = [tool("ctxsep") or "ctxsep", "fix", "--unsafe-fixes", "--diff", "-j", str(args.jobs), "."]
+        variants.append((fix, lambda: measure(fix_cmd, corpus.root)))
+        rows.append(fix)
     alternate(args.reps, variants)
     return rows
 

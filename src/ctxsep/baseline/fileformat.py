@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import read_regular
 from ctxsep.config.phasemap import normalize_key
 from ctxsep.model import PHASE_NAMES, BaselineError, Phase
 from ctxsep.rules import RULES_BY_CODE
@@ -57,6 +58,8 @@ FINGERPRINT_RE = _FINGERPRINT
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 #: More problems than this are summarised: a file broken everywhere needs one message, not thousands.
 MAX_PROBLEMS = 20
+#: A baseline of a million entries is about 150 MB; anything larger is not one.
+MAX_BASELINE_BYTES = 1024 * 1024 * 1024
 
 #: (path, code, scope, fingerprint): what makes two findings "the same" for a baseline.
 EntryKey = tuple[str, str, str, str]
@@ -98,14 +101,29 @@ class Entry:
 
 def dumps(entries: Iterable[Entry]) -> str:
     """The file's text: sorted, one entry per line, ending in a newline."""
-    rows = ["    " + json.dumps(entry.as_json(), ensure_ascii=False) for entry in sorted(entries)]
+    rows = ["    " + _row(entry) for entry in sorted(entries)]
     body = '  "entries": []' if not rows else '  "entries": [\n' + ",\n".join(rows) + "\n  ]"
     return f'{{\n  "about": {json.dumps(ABOUT)},\n  "version": {FORMAT_VERSION},\n{body}\n}}\n'
 
 
+def _row(entry: Entry) -> str:
+    """One entry's line. A path that is not valid UTF-8 (a file name with
+    bytes that are not: ``os`` hands those over as lone surrogates) is
+    written with JSON escapes, which read back as the same name."""
+    row = json.dumps(entry.as_json(), ensure_ascii=False)
+    if not entry.path.isascii():
+        try:
+            row.encode("utf-8")
+        except UnicodeEncodeError:
+            row = json.dumps(entry.as_json())
+    return row
+
+
 def read_entries(path: Path) -> tuple[Entry, ...]:
     try:
-        data = path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError
+        data = read_regular(path, MAX_BASELINE_BYTES)  # never a FIFO or device, never endless
     except IsADirectoryError:
         raise BaselineError([f"{path}: the baseline path is a directory, not a file"]) from None
     except OSError as exc:
@@ -221,6 +239,15 @@ def _entry_lines(text: str) -> list[int]:
         match = space.match(text, pos)
         return match.end() if match else pos
 
+    # Lines are counted from the previous entry on, never from the start of
+    # the text again: reading stays linear in the size of the file.
+    counted = [0, 1]  # [position counted up to, line number there]
+
+    def line_at(pos: int) -> int:
+        counted[1] += text.count("\n", counted[0], pos)
+        counted[0] = pos
+        return counted[1]
+
     try:
         pos = skip(1 if text.startswith("\ufeff") else 0)
         if text[pos] != "{":
@@ -233,7 +260,7 @@ def _entry_lines(text: str) -> list[int]:
                 lines: list[int] = []
                 pos = skip(pos + 1)
                 while text[pos] != "]":
-                    lines.append(text.count("\n", 0, pos) + 1)
+                    lines.append(line_at(pos))
                     _, pos = decoder.raw_decode(text, pos)
                     pos = skip(pos)
                     if text[pos] == ",":

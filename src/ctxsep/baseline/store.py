@@ -94,8 +94,13 @@ class BaselineStore:
 
     def __init__(self) -> None:
         self._cache: dict[Path, tuple[tuple[int, int, int], Baseline]] = {}
+        self._inside: set[tuple[Path, Path]] = set()
 
     def for_config(self, config: Config) -> Baseline:
+        key = (config.root, config.baseline_path)
+        if key not in self._inside:
+            confined_baseline_path(config)
+            self._inside.add(key)
         return self.load(config.baseline_path)
 
     def load(self, path: Path) -> Baseline:
@@ -114,6 +119,27 @@ class BaselineStore:
         baseline = Baseline(path, read_entries(path), exists=True)
         self._cache[path] = (stamp, baseline)
         return baseline
+
+
+def confined_baseline_path(config: Config) -> Path:
+    """``config``'s baseline path, once it is sure that no symlink (the file
+    itself or a directory on the way) leads it out of the config's
+    directory: a checkout must not make ctxsep read, print or overwrite
+    another file (SPEC §10). The config already refuses absolute and
+    ``..`` paths. Raises BaselineError naming the config and the key."""
+    path = config.baseline_path
+    root = os.path.realpath(config.root)
+    real = os.path.realpath(path)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        table = f"[{config.section}]" if config.section else "top level"
+        where = f"{config.path}: {table} 'baseline'" if config.path is not None else f"{path}"
+        raise BaselineError(
+            [
+                f"{where}: {config.baseline!r} leads out of {config.root} through a symbolic link; "
+                "ctxsep neither reads nor writes a baseline outside the project"
+            ]
+        )
+    return path
 
 
 def load_baseline(path: Path) -> Baseline:

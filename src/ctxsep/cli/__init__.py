@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from ctxsep import __version__
-from ctxsep.cli import baseline_cmd, check, explain, gate_cmd, names, report_cmd, rules_cmd
+from ctxsep.cli import baseline_cmd, check, explain, fix_cmd, gate_cmd, names, report_cmd, rules_cmd, server_cmd
 from ctxsep.cli.emit import silence_stdout
 from ctxsep.model import CtxsepError
 from ctxsep.output.escape import escape
 
-COMMANDS = (check, baseline_cmd, gate_cmd, report_cmd, explain, names, rules_cmd)
+COMMANDS = (check, fix_cmd, baseline_cmd, gate_cmd, report_cmd, explain, names, rules_cmd, server_cmd)
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 

@@ -10,16 +10,20 @@ read; every other command refuses (exit 2) and leaves it alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import locked_directory
 from ctxsep.baseline import is_baselinable, load_baseline
 from ctxsep.baseline.typed import read_typed
 from ctxsep.cli.emit import add_findings_output, emit
 from ctxsep.cli.options import add_common_options, cli_resolver
 from ctxsep.config import SettingsResolver, relative_posix
+from ctxsep.engine import baseline_for
 from ctxsep.migration.baseline_ops import (
     BaselineGroup,
     Change,
@@ -127,6 +131,23 @@ def _say(text: str) -> None:
     print(escape(text))
 
 
+def _refuse_files_outside(groups: list[BaselineGroup], resolver: SettingsResolver) -> None:
+    """Entries name files relative to their config's directory; a file
+    outside it (``--config ../shared/ctxsep.toml``) would be recorded as
+    ``../…``, which no command accepts. Refuse before writing anything."""
+    for group in groups:
+        outside = [state.display for rel, state in group.files.items() if rel == ".." or rel.startswith("../")]
+        if outside:
+            config = _shown(group.config.path or group.config.root, resolver)
+            files = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+            raise CtxsepError(
+                f"{config}: cannot record {files}: not under {_shown(group.config.root, resolver)}, the directory "
+                "of this config, to which baseline entries (like phase keys) are relative. Use a config inside "
+                "the project (a ctxsep.toml, or [tool.ctxsep] in its pyproject.toml), or record only files under "
+                "the config's directory"
+            )
+
+
 def _shown(path: Path, resolver: SettingsResolver) -> str:
     return relative_posix(path, resolver.cwd)
 
@@ -153,16 +174,23 @@ def run_create(args: argparse.Namespace) -> int:
                 "or `ctxsep baseline create --force` to replace it"
             )
     resolver, groups = _groups(args, read_baselines=False)
+    _refuse_files_outside(groups, resolver)
     for group in groups:
         keep_others = False
-        if args.force and group.path.exists():
-            try:
-                group.baseline = load_baseline(group.path)
-                keep_others = True
-            except BaselineError as exc:
-                _say(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
-        entries = created_entries(group, keep_others=keep_others)
-        write_entries(group.path, entries)
+        with _locked(group):
+            if not args.force and os.path.lexists(group.path):  # another `create` finished meanwhile
+                raise CtxsepError(
+                    f"{_shown(group.path, resolver)}: a baseline was created meanwhile; "
+                    "use `ctxsep baseline update --allow-growth` to add to it"
+                )
+            if args.force and group.path.exists():
+                try:
+                    group.baseline = load_baseline(group.path)
+                    keep_others = True
+                except BaselineError as exc:
+                    _say(f"ctxsep: replacing unreadable {_shown(group.path, resolver)} ({exc.problems[0]})")
+            entries = created_entries(group, keep_others=keep_others)
+            write_entries(group.path, entries)
         total = sum(e.count for e in entries)
         _say(f"ctxsep: wrote {_shown(group.path, resolver)}: {_findings(total)} in {len(entries)} entries")
         _print_changes(changes(group.baseline.entries, entries, group.config, resolver.cwd))
@@ -177,6 +205,14 @@ def run_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _locked(group: BaselineGroup) -> AbstractContextManager[None]:
+    """The lock around one baseline's read-modify-write (SPEC §7: concurrent
+    writers never lose entries): the directory the baseline sits in."""
+    with contextlib.suppress(OSError):  # write_entries reports a place it cannot write to
+        group.path.parent.mkdir(parents=True, exist_ok=True)
+    return locked_directory(group.path.parent)
+
+
 def _require_existing(groups: list[BaselineGroup]) -> None:
     for group in groups:
         if not group.baseline.exists:
@@ -186,12 +222,17 @@ def _require_existing(groups: list[BaselineGroup]) -> None:
 def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb: str) -> int:
     resolver, groups = _groups(args)
     _require_existing(groups)
+    _refuse_files_outside(groups, resolver)
     unrecorded = 0
     for group in groups:
-        entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+        with _locked(group):
+            # Read again under the lock: another update may have written since this run read it.
+            group.baseline = baseline_for(group.config)  # re-parsed only if it changed (a write replaces its inode)
+            entries = updated_entries(group, allow_growth=allow_growth, drop_gated=drop_gated)
+            written = write_entries(group.path, entries)
         diff = changes(group.baseline.entries, entries, group.config, resolver.cwd)
         shown = _shown(group.path, resolver)
-        if write_entries(group.path, entries):
+        if written:
             added = sum(c.added for c in diff)
             removed = sum(c.removed for c in diff)
             summary = ", ".join(

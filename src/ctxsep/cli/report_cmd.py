@@ -1,20 +1,25 @@
-"""``ctxsep report [PATH]``: the migration's state per directory."""
+"""``ctxsep report [PATH]``: the migration's state per directory, now or over time."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic
-from ctxsep.cli.options import add_config, add_jobs, resolver_for_path
+from ctxsep.cli.options import add_config, add_jobs, positive_int, resolver_for_path
+from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
 from ctxsep.output.graph import GRAPH_FORMATS
 
 #: The report's modules are imported when the command runs: every other
 #: command (``check`` first) starts faster without them.
 RENDERERS = ("html", "json", "md")
+#: a walk shows progress once it has run this long (SPEC §9)
+PROGRESS_AFTER_S = 2.0
 
 
 def add_parser(subparsers: Any) -> None:
@@ -23,7 +28,8 @@ def add_parser(subparsers: Any) -> None:
         help="per directory: phase, legacy vs scoped calls, findings by rule, readiness for the next phase",
         description="Report the migration's state for every directory under PATH (default: .): its phase, "
         "legacy constructor calls vs scoped factory calls, findings per rule (error / warn / baselined) "
-        "and whether its files would pass the gate to the next phase.",
+        "and whether its files would pass the gate to the next phase. With --history, the same at sampled "
+        "commits of the git history, and when the migration completes at the recent pace.",
     )
     parser.add_argument("path", nargs="?", default=".", metavar="PATH", help="directory to report on (default: .)")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="md", help="output format (default: md)")
@@ -39,6 +45,57 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "-o", "--output", type=Path, default=None, metavar="FILE", help="write the report to FILE instead of stdout"
     )
+    parser.add_argument(
+        "--typed",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="count CTX006 (and the other type-aware findings) recorded by mypy/pylint with CTXSEP_RECORD=FILE",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="OLD.json",
+        help="print what got better and what got worse since OLD.json (an earlier `report --format json`)",
+    )
+    history = parser.add_argument_group("history (see docs/report.md)")
+    history.add_argument(
+        "--history",
+        action="store_true",
+        help="report at sampled commits of the first-parent git history of the repository containing PATH",
+    )
+    history.add_argument(
+        "--since", default=None, metavar="DATE|REV", help="start the walk at this date (YYYY-MM-DD) or revision"
+    )
+    history.add_argument(
+        "--every",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="sample every N-th first-parent commit, back from HEAD (default: the last commit of each day)",
+    )
+    history.add_argument(
+        "--pace-weeks",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="project the completion dates at the pace of the last N weeks of samples (default: 4)",
+    )
+    caching = history.add_mutually_exclusive_group()
+    caching.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="with --history: check every sampled file afresh; neither read nor write the results kept between runs",
+    )
+    caching.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --history: keep results between runs in DIR (default: .ctxsep_cache at the repository's root)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_jobs(parser)
     add_config(parser)
     parser.set_defaults(handler=run)
@@ -46,13 +103,22 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     resolver = resolver_for_path(args)
-    from ctxsep.migration.report import run_report
-    from ctxsep.output.report import render_json, render_md
-    from ctxsep.output.report_html import render_html
-
-    renderers = {"md": render_md, "json": render_json, "html": render_html}
-    report = run_report(args.path, resolver, jobs=args.jobs)
-    text = renderers[args.format](report, args.graph)
+    history_only = [
+        flag
+        for flag, value in (
+            ("--since", args.since),
+            ("--every", args.every),
+            ("--pace-weeks", args.pace_weeks),
+            ("--no-cache", args.no_cache or None),
+            ("--cache-dir", args.cache_dir),
+        )
+        if value is not None
+    ]
+    if history_only and not args.history:
+        raise CtxsepError(f"{', '.join(history_only)}: only with --history")
+    if args.history and (args.compare is not None or args.typed is not None or args.graph is not None):
+        raise CtxsepError("--compare, --typed and --graph apply to a report of the tree, not to --history")
+    text = _history(args, resolver.cwd) if args.history else _report(args, resolver)
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -61,3 +127,90 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CtxsepError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from None
     return 0
+
+
+def _report(args: argparse.Namespace, resolver: SettingsResolver) -> str:
+    from ctxsep.migration.report import run_report, source_info
+    from ctxsep.output.report import render_json, render_md
+    from ctxsep.output.report_html import render_html
+
+    renderers = {"md": render_md, "json": render_json, "html": render_html}
+    typed = None
+    if args.typed is not None:
+        from ctxsep.baseline.typed import read_typed
+
+        typed = read_typed(resolver.cwd / args.typed)
+    report = run_report(args.path, resolver, jobs=args.jobs, typed=typed)
+    report.source = source_info(resolver.cwd / args.path)
+    if args.compare is not None:
+        from ctxsep.output.report_compare import load_previous, render_compare
+
+        previous = load_previous(resolver.cwd / args.compare)
+        return render_compare(previous, report, args.format)
+    return renderers[args.format](report, args.graph)
+
+
+def _history(args: argparse.Namespace, cwd: Path) -> str:
+    from ctxsep.migration.gitrepo import GitError, toplevel
+    from ctxsep.migration.history import walk_history
+    from ctxsep.migration.projection import DEFAULT_WEEKS, project
+    from ctxsep.migration.report import source_info
+    from ctxsep.output.report_history import render_history_json, render_history_md
+    from ctxsep.output.report_history_html import render_history_html
+
+    target = cwd / args.path
+    repo = toplevel(target)
+    if repo is None:
+        raise GitError(f"{args.path}: not inside a git repository; --history walks its git history")
+    explicit = (cwd / args.config).resolve() if args.config is not None else None
+    if explicit is not None:
+        from ctxsep.config import load_config
+
+        load_config(explicit)  # a missing or broken --config is one error, not one per commit
+    from ctxsep.migration.history_store import HistoryStore, store_path
+
+    cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
+    store = HistoryStore(None if args.no_cache else store_path(repo, cache_dir))
+    progress = _Progress() if _show_progress(args.quiet) else None
+    try:
+        history = walk_history(
+            args.path,
+            repo,
+            cwd,
+            explicit_config=explicit,
+            since=args.since,
+            every=args.every,
+            jobs=args.jobs,
+            on_commit=progress.update if progress is not None else None,
+            store=store,
+        )
+    finally:
+        if progress is not None:
+            progress.done()
+    projection = project(history, args.pace_weeks or DEFAULT_WEEKS)
+    source = source_info(target)
+    renderers = {"md": render_history_md, "json": render_history_json, "html": render_history_html}
+    return renderers[args.format](history, projection, source)
+
+
+def _show_progress(quiet: bool) -> bool:
+    """On a terminal only: never in pipes, CI logs or with -q (SPEC §9)."""
+    return not quiet and not os.environ.get("CI") and sys.stderr.isatty()
+
+
+class _Progress:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def update(self, done: int, total: int, commit: Any) -> None:
+        if time.monotonic() - self.started < PROGRESS_AFTER_S:
+            return
+        self.shown = True
+        sys.stderr.write(f"\rctxsep: history {done}/{total} commits ({commit.day} {commit.sha[:10]})\x1b[K")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
+from ctxsep.config.fixtable import parse_fix_table
 from ctxsep.config.paths import os_reason, place_in_project, read_regular_file, safe_resolve
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
@@ -155,11 +157,12 @@ class _Validator:
         parsed_default = self._phase(table.get("default-phase", DEFAULT_PHASE.label), "default-phase")
         # Phase.LEGACY is 0, so never write `parsed or DEFAULT` here.
         default_phase = DEFAULT_PHASE if parsed_default is None else parsed_default
-        baseline = self._string(table.get("baseline", DEFAULT_BASELINE), "baseline")
+        baseline = self._inside(self._string(table.get("baseline", DEFAULT_BASELINE), "baseline"), "baseline")
         exclude = self._string_list(table.get("exclude", []), "exclude")
         phases = self._phases(table.get("phases", {}))
         vocabulary = self._names(table.get("names", {}))
         severities = self._severities(table.get("severity", {}))
+        fix = parse_fix_table(table.get("fix", {}), self.problem)
         phase_map = PhaseMap((), default_phase)
         if phases is not None:
             try:
@@ -179,6 +182,7 @@ class _Validator:
             phase_map=phase_map,
             vocabulary=vocabulary,
             severities=severities,
+            fix=fix,
             raw=table,
         )
 
@@ -202,6 +206,20 @@ class _Validator:
             self.problem(*keys, reason=f"must be a non-empty string, not {_kind(value)}")
             return None
         return value
+
+    def _inside(self, value: str | None, *keys: str) -> str | None:
+        """A path that stays inside the config's directory (SPEC §10: a
+        checkout never makes ctxsep read or write outside the project)."""
+        if value is None:
+            return None
+        if os.path.isabs(value) or PureWindowsPath(value).drive or PurePosixPath(value).is_absolute():
+            reason = "must be a path relative to this file's directory, not an absolute path"
+        elif posixpath.normpath(value.replace("\\", "/")).split("/")[0] == "..":
+            reason = "must stay inside this file's directory (no '..' leading out of it)"
+        else:
+            return value
+        self.problem(*keys, reason=f"{reason}: ctxsep never reads or writes a baseline outside the project")
+        return None
 
     def _string_list(self, value: object, *keys: str) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):

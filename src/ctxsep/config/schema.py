@@ -28,7 +28,39 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "phases": "the phase map: path or glob (relative to the config file) -> phase",
     "names": "the vocabulary (SPEC §2); each key replaces the default list, extend-<key> adds to it",
     "severity": "per phase, rule code -> off|warn|error, overriding the default table",
+    "fix": "how `ctxsep fix` writes its edits: scoped-factory, renamed-fields, session-parameter",
 }
+
+#: Every key ``[tool.ctxsep.fix]`` accepts, with what it holds.
+FIX_KEYS: dict[str, str] = {
+    "scoped-factory": "dotted name the route-handler fix imports the scoped factory from (pkg.mod.name)",
+    "renamed-fields": "legacy identifier field -> its name on the request-scoped context",
+    "session-parameter": "the parameter the session fix adds, `name: Annotation` (default: db: AsyncSession)",
+}
+DEFAULT_SESSION_PARAMETER = "db: AsyncSession"
+
+
+@dataclass(frozen=True)
+class FixSettings:
+    """``[tool.ctxsep.fix]``, validated. Does not change findings, so it is
+    not part of :attr:`Config.digest`."""
+
+    scoped_factory: str | None = None
+    renamed_fields: tuple[tuple[str, str], ...] = ()
+    session_parameter: str = DEFAULT_SESSION_PARAMETER
+
+    @property
+    def session_name(self) -> str:
+        return self.session_parameter.split(":", 1)[0].strip()
+
+    @property
+    def session_annotation(self) -> str:
+        parts = self.session_parameter.split(":", 1)
+        return parts[1].strip() if len(parts) == 2 else ""
+
+    @property
+    def renames(self) -> dict[str, str]:
+        return dict(self.renamed_fields)
 
 
 def default_severities() -> dict[Phase, dict[str, Severity]]:
@@ -49,6 +81,7 @@ class Config:
     phase_map: PhaseMap = field(default_factory=lambda: PhaseMap((), DEFAULT_PHASE))
     vocabulary: Vocabulary = field(default_factory=Vocabulary.default)
     severities: dict[Phase, dict[str, Severity]] = field(default_factory=default_severities)
+    fix: FixSettings = field(default_factory=FixSettings)
     #: the raw table as read, for the digest and for `explain`
     raw: dict[str, object] = field(default_factory=dict, compare=False)
 

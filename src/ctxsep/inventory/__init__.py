@@ -16,10 +16,12 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ctxsep import atomic
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source, parse
 from ctxsep.inventory.facts import FileFacts, extract, module_name
 from ctxsep.inventory.index import Inventory, build
+from ctxsep.prefilter import foreign_text
 from ctxsep.runner import FileCollector, display_path
 from ctxsep.semantics import FileSemantics, Vocabulary
 
@@ -116,11 +118,16 @@ def _scan_file(
     mention any needle."""
     shown = display_path(file, resolver.cwd)
     try:
-        data = file.read_bytes()
+        data = atomic.read_source(file)
     except OSError as exc:
         return shown, None, f"cannot read: {exc.strerror or exc}"
     if not any(n in data for n in needles):
-        return None
+        try:
+            text = foreign_text(data)  # `# coding: unicode_escape` can spell a name in other bytes
+        except ValueError:
+            text = ""  # undecodable: parse() below says why
+        if text is None or (text and not any(n.decode() in text for n in needles)):
+            return None
     settings = resolver.for_path(file)
     try:
         source = decode_source(data)

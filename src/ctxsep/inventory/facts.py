@@ -21,6 +21,7 @@ from ctxsep.inventory.judge import (
     function_evidence,
     produces_session,
 )
+from ctxsep.inventory.producers import Producer, find_producers
 from ctxsep.semantics import SCOPE_NODES, FileSemantics, Scope, ScopeKind, parse_string_annotation
 from ctxsep.semantics.nodes import source_text as source
 from ctxsep.semantics.resolve import is_alias_value
@@ -108,6 +109,8 @@ class FileFacts:
     unbound: list[UnboundUse] = field(default_factory=list)
     #: names this module binds at module level by definition or alias (for re-export following)
     defines: frozenset[str] = frozenset()
+    #: methods returning a context and functions yielding one (context-methods / context-scopes)
+    producers: list[Producer] = field(default_factory=list)
 
 
 def module_name(module_parts: tuple[str, ...]) -> str:
@@ -131,7 +134,9 @@ def is_test_path(path: str) -> bool:
 
 def extract(sem: FileSemantics, path: str) -> FileFacts:
     """Record what ``ctxsep names`` needs from one parsed file."""
-    return _Extractor(sem, path).run()
+    facts = _Extractor(sem, path).run()
+    facts.producers = find_producers(sem, path, facts.module, is_test_path(path))
+    return facts
 
 
 class _Extractor:

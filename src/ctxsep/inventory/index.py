@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ctxsep.inventory.facts import Alias, Definition, FileFacts, UnboundUse
 from ctxsep.inventory.judge import LIKELY, UNKNOWN, UNLIKELY
+from ctxsep.inventory.producers import FlowSuggestion, Producer, suggest
 from ctxsep.semantics.vocabulary import Category, Vocabulary
 
 #: Re-export chains longer than this are given up on.
@@ -75,6 +76,9 @@ class Inventory:
     suggestions: dict[str, list[Suggestion]]
     session_names: tuple[str, ...]
     table: str = "[tool.ctxsep.names]"  # the config table the paste block is for
+    #: context-methods / context-scopes: what the tree's methods return and its scopes yield
+    producers: list[Producer] = field(default_factory=list)
+    flow: dict[str, list[FlowSuggestion]] = field(default_factory=dict)
 
 
 def build(
@@ -157,7 +161,13 @@ def build(
         aliases=aliases,
         suggestions=suggestions,
         session_names=vocab.session_name_list,
+        producers=(producers := sorted((p for f in by_module.values() for p in f.producers), key=_producer_order)),
+        flow=suggest(producers, vocab),
     )
+
+
+def _producer_order(producer: Producer) -> tuple[str, str, str]:
+    return (producer.relation, producer.name, producer.path)
 
 
 _VERDICT_ORDER = {LIKELY: 0, UNKNOWN: 1, UNLIKELY: 2}

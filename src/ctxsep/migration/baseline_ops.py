@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ctxsep.atomic import write_atomic
+from ctxsep.atomic import read_regular, write_atomic
 from ctxsep.baseline import Baseline, Entry, EntryKey, dumps, finding_key, is_baselinable, load_baseline
 from ctxsep.baseline.fileformat import TYPED_FRONT_ENDS
+from ctxsep.baseline.store import confined_baseline_path
 from ctxsep.baseline.typed import TypedRecord
 from ctxsep.config import Config, SettingsResolver, relative_posix
 from ctxsep.model import CtxsepError, Finding, Phase, Severity
@@ -40,9 +41,22 @@ class FileState:
     typed: dict[str, list[Finding]] = field(default_factory=dict)
     #: the front ends that checked this file while recording (their entries for it can be judged)
     typed_vias: frozenset[str] = frozenset()
+    # Counted once: judging each of a file's entries must not recount its
+    # findings (4,000 entries in one file were 16 million key computations).
+    _counts: Counter[EntryKey] | None = field(default=None, init=False, repr=False, compare=False)
+    _typed_by_via: dict[str, Counter[EntryKey]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def counts(self) -> Counter[EntryKey]:
-        return Counter(finding_key(self.rel_path, f) for f in self.all_findings if is_baselinable(f))
+        """How many findings of the file have each key (do not modify)."""
+        if self._counts is None:
+            self._counts = Counter(finding_key(self.rel_path, f) for f in self.all_findings if is_baselinable(f))
+        return self._counts
+
+    def _typed_seen(self, via: str) -> Counter[EntryKey]:
+        seen = self._typed_by_via.get(via)
+        if seen is None:
+            seen = self._typed_by_via[via] = Counter(finding_key(self.rel_path, f) for f in self.typed.get(via, ()))
+        return seen
 
     def typed_counts(self) -> dict[str, Counter[EntryKey]]:
         """Per front end, what it recorded that the AST engine does not
@@ -67,7 +81,7 @@ class FileState:
             return ast_count
         seen = [ast_count]
         for via in self.typed_vias:
-            seen.append(sum(1 for f in self.typed.get(via, ()) if finding_key(self.rel_path, f) == entry.key))
+            seen.append(self._typed_seen(via)[entry.key])
         return max(seen)
 
     def via_for(self, entry: Entry) -> str:
@@ -99,10 +113,11 @@ class BaselineGroup:
 
     def gone(self, entry: Entry) -> bool:
         """The entry's file no longer exists, and this run would have checked it."""
-        absolute = self.config.root / entry.path
-        if absolute.exists():
-            return False
-        return any(absolute == root or root in absolute.parents for root in self.run_roots)
+        absolute = os.path.join(self.config.root, entry.path)
+        under_a_root = any(
+            absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep) for root in map(str, self.run_roots)
+        )
+        return under_a_root and not os.path.exists(absolute)  # string work first: this runs once per entry
 
 
 def group_run(
@@ -131,6 +146,7 @@ def group_run(
         config = settings.config
         group = groups.get(config.baseline_path)
         if group is None:
+            confined_baseline_path(config)  # before reading, and before anything is written there
             baseline = load_baseline(config.baseline_path) if read_baselines else Baseline(config.baseline_path)
             group = groups[config.baseline_path] = BaselineGroup(config, baseline, run_roots=roots)
         group.files[settings.rel_path] = FileState(
@@ -268,7 +284,7 @@ def check_group(group: BaselineGroup) -> CheckOutcome:
 def _typed_new(group: BaselineGroup, state: FileState) -> list[Finding]:
     """The recorded typed findings the baseline does not hide (as the
     plugin would show them: active entries hide up to their count)."""
-    hiding = {e.key: e.count for e in group.baseline.entries if e.path == state.rel_path and e.active_in(state.phase)}
+    hiding = {e.key: e.count for e in group.baseline.for_file(state.rel_path) if e.active_in(state.phase)}
     new: list[Finding] = []
     for via, counts in state.typed_counts().items():
         seen: Counter[EntryKey] = Counter()
@@ -319,7 +335,7 @@ def write_entries(path: Path, entries: Iterable[Entry]) -> bool:
     (the file is then not touched)."""
     text = dumps(entries)
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if read_regular(path, len(text.encode()) + 1).decode("utf-8") == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass

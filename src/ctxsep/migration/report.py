@@ -9,14 +9,19 @@ grouped by the directory they sit in; rendering lives in ``ctxsep.output``.
 
 from __future__ import annotations
 
+import os
 import posixpath
+import tomllib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ctxsep.config import SettingsResolver
-from ctxsep.engine import SkipFile, check_file, check_path, decode_source, parse
+from ctxsep import atomic
+from ctxsep.baseline.typed import TypedRun
+from ctxsep.config import FileSettings, SettingsResolver
+from ctxsep.engine import SkipFile, baseline_for, check_file, check_path, decode_source, parse
 from ctxsep.migration.gate import promoted
+from ctxsep.migration.gitrepo import branch, head_commit, toplevel
 from ctxsep.model import Finding, Phase, Severity
 from ctxsep.prefilter import might_have_findings
 from ctxsep.runner import collect, display_path, map_files
@@ -41,16 +46,20 @@ class ReportFile:
         return posixpath.dirname(self.path) or "."
 
 
-def report_file(path: Path, resolver: SettingsResolver) -> ReportFile:
+def report_file(path: Path, resolver: SettingsResolver, data: bytes | None = None, baseline: bool = True) -> ReportFile:
+    """One file's numbers. ``data`` is the file's content when the caller
+    holds it (the history walk reads blobs from git); ``baseline=False``
+    leaves every finding in ``findings`` (see ``with_report_baseline``)."""
     settings = resolver.for_path(path)
     display = display_path(path, resolver.cwd)
     text: str | None = None
     tree = None
     usage = Usage()
-    try:
-        data = path.read_bytes()
-    except OSError:
-        data = None  # check_file reports it as skipped
+    if data is None:
+        try:
+            data = atomic.read_source(path)
+        except OSError:
+            data = None  # check_file reports it as skipped
     if data is not None and might_have_findings(data, settings.vocabulary):
         try:
             text = decode_source(data)
@@ -60,10 +69,13 @@ def report_file(path: Path, resolver: SettingsResolver) -> ReportFile:
         if tree is not None and text is not None:
             usage = count_usage(tree, settings.vocabulary, settings.module_parts, text)
     source: str | bytes | None = text if text is not None else data
-    current = check_file(path, resolver, source=source, display_path=display, tree=tree)
+    current = check_file(path, resolver, source=source, display_path=display, tree=tree, baseline=baseline)
     directory = posixpath.dirname(settings.rel_path)
     directory_phase, _ = settings.config.phase_map.lookup(directory)
-    target = directory_phase.next()
+    # A file outside its config's directory (``--config`` from elsewhere) has
+    # no phase-map key that could promote it: no gate.
+    outside = settings.rel_path.startswith("../")
+    target = None if outside else directory_phase.next()
     gate: tuple[Finding, ...] = ()
     if target is not None and source is not None:
         after = promoted(settings, directory, target)
@@ -81,6 +93,15 @@ def report_file(path: Path, resolver: SettingsResolver) -> ReportFile:
         gate_findings=gate,
         usage=usage,
     )
+
+
+def with_report_baseline(file: ReportFile, settings: FileSettings) -> ReportFile:
+    """``file`` (computed with ``baseline=False``) with its baseline applied,
+    as ``report_file`` would have returned it."""
+    if not file.findings or file.skipped:
+        return file
+    shown, hidden = baseline_for(settings.config).split(list(file.findings), settings)
+    return replace(file, findings=tuple(shown), baselined=tuple(hidden))
 
 
 def percent(legacy: int, scoped: int) -> int | None:
@@ -111,6 +132,11 @@ class DirectoryRow:
         return sum(counts[kind] for counts in self.by_rule.values())
 
     @property
+    def fails_own_phase(self) -> bool:
+        """Has an error at the phase it is in now (what ``ctxsep check`` fails on)."""
+        return self.count("error") > 0
+
+    @property
     def passes_gate(self) -> bool | None:
         return None if self.gate_target is None else self.gate_errors == 0
 
@@ -120,12 +146,52 @@ class DirectoryRow:
         return bool(self.legacy_uses or self.scoped_uses or self.by_rule or self.gate_errors or self.gate_warnings)
 
 
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the report is a report of: named in its title."""
+
+    project: str
+    commit: str | None = None  # None outside a git repository
+    branch: str | None = None  # None when HEAD is detached
+    date: str | None = None  # the commit's committer date (ISO 8601)
+
+
+def source_info(path: Path) -> SourceInfo:
+    """The project (``[project] name`` of the nearest ``pyproject.toml``
+    from PATH up to the repository's root, else the root directory's name)
+    and the checked-out commit."""
+    repo = toplevel(path)
+    start = (path if path.is_dir() else path.parent).resolve()
+    base = repo if repo is not None else start
+    project = None
+    for directory in (start, *start.parents):
+        project = _project_name(directory / "pyproject.toml")
+        if project is not None or directory == base or base not in directory.parents:
+            break
+    project = project or base.name
+    if repo is None:
+        return SourceInfo(project)
+    head = head_commit(repo)
+    return SourceInfo(project, head.sha if head else None, branch(repo), head.iso_date if head else None)
+
+
+def _project_name(pyproject: Path) -> str | None:
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    project = document.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
+
+
 @dataclass
 class Report:
     root: str  # the PATH given
     rows: list[DirectoryRow]
     files: list[ReportFile]
     quiet_directories: int  # directories checked with nothing to report
+    source: SourceInfo | None = None
 
     @property
     def totals(self) -> DirectoryRow:
@@ -146,6 +212,11 @@ class Report:
         """(directories passing their gate, directories with a next phase)"""
         gated = [row for row in self.rows if row.gate_target is not None]
         return sum(1 for row in gated if row.passes_gate), len(gated)
+
+    def directories_per_phase(self) -> dict[str, int]:
+        """How many reported directories sit in each phase (every phase named)."""
+        counts = Counter(row.phase for row in self.rows)
+        return {phase.label: counts[phase] for phase in Phase}
 
     def legacy_edges(self) -> list[tuple[str, str, Counter[str]]]:
         """(module, legacy symbol, {"imports": n, "uses": n}) for the graph."""
@@ -185,7 +256,37 @@ def build_report(root: str, files: list[ReportFile]) -> Report:
     return Report(root, relevant, sorted(files, key=lambda f: f.path), len(ordered) - len(relevant))
 
 
-def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None) -> Report:
-    """Raises ConfigError for a broken config or baseline before checking."""
+def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, typed: TypedRun | None = None) -> Report:
+    """Raises ConfigError for a broken config or baseline before checking.
+    ``typed`` (``--typed FILE``) adds the CTX006 findings mypy or pylint
+    recorded for the files reported, the file's baseline applied."""
     files = collect([root], resolver, baseline=True)
-    return build_report(root, map_files(files, resolver, report_file, jobs))
+    reported = map_files(files, resolver, report_file, jobs)
+    if typed is not None:
+        by_path: dict[Path, list[Finding]] = {}
+        for record in typed.records:
+            if record.finding.code in TYPED_ONLY_CODES:
+                by_path.setdefault(record.path, []).append(record.finding)
+        reported = [
+            with_typed(file, path, by_path.get(Path(os.path.normpath(path)), []), resolver)
+            for path, file in zip(files, reported, strict=True)
+        ]
+    return build_report(root, reported)
+
+
+#: the rules only a type-aware front end reports (the AST engine never does)
+TYPED_ONLY_CODES = frozenset({"CTX006"})
+
+
+def with_typed(file: ReportFile, path: Path, recorded: list[Finding], resolver: SettingsResolver) -> ReportFile:
+    """``file`` with the type-only findings recorded for it (one per site,
+    whichever front end saw it), its baseline applied."""
+    found: dict[tuple[int, int, str], Finding] = {}
+    for finding in recorded:
+        finding = replace(finding, path=file.path)
+        found.setdefault((finding.line, finding.col, finding.code), finding)
+    if not found:
+        return file
+    settings = resolver.for_path(path)
+    shown, hidden = baseline_for(settings.config).split(sorted(found.values(), key=lambda f: f.sort_key), settings)
+    return replace(file, findings=(*file.findings, *shown), baselined=(*file.baselined, *hidden))

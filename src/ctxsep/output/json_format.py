@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ctxsep.model import Finding
+from ctxsep.output.fix_format import fix_json
 from ctxsep.runner import RunResult
 
 
@@ -26,9 +27,17 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     return result
 
 
+def _with_fix(run: RunResult, finding: Finding) -> dict[str, Any]:
+    result = finding_dict(finding)
+    fix = run.fix_for(finding)
+    if fix is not None:
+        result["fix"] = fix_json(fix)
+    return result
+
+
 def render(run: RunResult, quiet: bool = False) -> str:
     document = {
-        "findings": [] if quiet else [finding_dict(f) for f in run.shown_findings()],
+        "findings": [] if quiet else [_with_fix(run, f) for f in run.shown_findings()],
         "summary": run.summary(),
     }
     return json.dumps(document, indent=2) + "\n"

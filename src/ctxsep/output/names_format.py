@@ -8,6 +8,7 @@ from typing import Any
 
 from ctxsep.inventory import Inventory
 from ctxsep.inventory.index import AliasCandidate, Candidate, NameGroup, Suggestion
+from ctxsep.inventory.producers import RETURNS, YIELDS, Producer
 from ctxsep.output.escape import escape, join_lines
 
 _MARK = {True: "+", False: "-"}
@@ -29,6 +30,7 @@ def render_text(inventory: Inventory) -> str:
             out.append("  aliases of these names:")
             for alias in aliases:
                 out.extend(_alias_lines(alias))
+    out.extend(_producer_lines(inventory))
     out.append("")
     out.append(f"Paste into {inventory.table} (review the commented lines; each note says why):")
     out.append("")
@@ -111,7 +113,38 @@ def paste_lines(inventory: Inventory) -> list[str]:
             lines.append(f"{prefix}{entry}  # {suggestion.note}")
         lines.append("]")
     lines.append(f"session-names = {json.dumps(list(inventory.session_names))}")
+    for key, flow in inventory.flow.items():
+        lines.append(f"{key} = [" if flow else f"{key} = []")
+        if flow:
+            width = max(len(json.dumps(s.entry)) for s in flow) + 1
+            for line in flow:
+                prefix = "    " if line.enabled else "    # "
+                lines.append(f"{prefix}{json.dumps(line.entry) + ',':<{width}}  # {line.note}")
+            lines.append("]")
     return lines
+
+
+def _producer_lines(inventory: Inventory) -> list[str]:
+    """Per context type, the methods that return it and the functions that yield it."""
+    by_type: dict[str, list[Producer]] = {}
+    for producer in inventory.producers:
+        if producer.context_type:
+            by_type.setdefault(producer.context_type, []).append(producer)
+    if not by_type:
+        return []
+    out = ["", "context-methods and context-scopes (what returns or yields each context type)"]
+    for context_type, producers in sorted(by_type.items()):
+        out.append(f"  {context_type}")
+        for producer in producers:
+            how = "returned by method" if producer.relation == RETURNS else "yielded to `with` by"
+            test = "  (test code)" if producer.in_tests else ""
+            out.append(f"    {how} {producer.dotted}  {producer.path}:{producer.line}{test}")
+    others = [p for p in inventory.producers if not p.context_type]
+    names = {p.name for p in inventory.producers if p.context_type and p.relation == YIELDS}
+    for producer in others:
+        if producer.name in names:
+            out.append(f"  not a context: {producer.dotted} ({producer.path}:{producer.line}) yields something else")
+    return out
 
 
 def render_json(inventory: Inventory) -> str:
@@ -130,6 +163,22 @@ def render_json(inventory: Inventory) -> str:
             for category, groups in inventory.groups.items()
         },
         "session-names": list(inventory.session_names),
+        "producers": [
+            {
+                "name": p.name,
+                "dotted": p.dotted,
+                "path": p.path,
+                "line": p.line,
+                "relation": p.relation,
+                "context_type": p.context_type or None,
+                "method": p.is_method,
+            }
+            for p in inventory.producers
+        ],
+        "flow": {
+            key: [{"entry": s.entry, "enabled": s.enabled, "note": s.note} for s in lines]
+            for key, lines in inventory.flow.items()
+        },
         "toml": paste_block(inventory),
     }
     return json.dumps(document, indent=2) + "\n"

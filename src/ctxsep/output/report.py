@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from ctxsep.migration.report import DirectoryRow, Report
+from ctxsep.migration.report import DirectoryRow, Report, SourceInfo
 from ctxsep.output import graph
 from ctxsep.output.escape import escape
 from ctxsep.rules import RULES_BY_CODE
@@ -117,9 +117,24 @@ def row_json(row: DirectoryRow) -> dict[str, Any]:
     }
 
 
-def render_json(report: Report, graph_kind: str | None = None) -> str:
+#: Bumped when a field changes meaning or goes away (adding one does not);
+#: docs/report.md describes every field, ``report.schema.json`` checks them.
+SCHEMA_VERSION = 1
+
+
+def source_json(source: SourceInfo | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {"project": source.project, "commit": source.commit, "branch": source.branch, "date": source.date}
+
+
+def report_document(report: Report, graph_kind: str | None = None) -> dict[str, Any]:
+    """The report as JSON data (``render_json``; each point of the history)."""
     passed, gated = report.gates_passed
     document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "report",
+        "source": source_json(report.source),
         "path": report.root,
         "directories": [
             {
@@ -127,6 +142,7 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
                 "phase": row.phase.label,
                 "other_file_phases": {phase.label: n for phase, n in sorted(row.other_phases.items())},
                 **row_json(row),
+                "fails_own_phase": row.fails_own_phase,
                 "gate": {
                     "to": row.gate_target.label if row.gate_target else None,
                     "passes": row.passes_gate,
@@ -136,7 +152,12 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
             }
             for row in report.rows
         ],
-        "totals": {**row_json(report.totals), "gates_passed": passed, "gates": gated},
+        "totals": {
+            **row_json(report.totals),
+            "gates_passed": passed,
+            "gates": gated,
+            "directories_per_phase": report.directories_per_phase(),
+        },
         "quiet_directories": report.quiet_directories,
     }
     if graph_kind is not None:
@@ -148,7 +169,11 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
             ],
             "source": graph.render(report, graph_kind),
         }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return document
+
+
+def render_json(report: Report, graph_kind: str | None = None) -> str:
+    return json.dumps(report_document(report, graph_kind), indent=2, ensure_ascii=False) + "\n"
 
 
 def quiet_directories_text(count: int) -> str:

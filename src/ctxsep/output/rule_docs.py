@@ -30,6 +30,7 @@ def render(rule: Rule) -> str:
         "",
         rule.doc.replace("## ", "### "),
     ]
+    lines += fix_section(rule)
     if rule.invalid or rule.valid:
         lines += [
             "",
@@ -41,6 +42,30 @@ def render(rule: Rule) -> str:
             for example in examples:
                 lines += ["", f"{title}:", "", "```python", textwrap.dedent(example).strip("\n"), "```"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def fix_section(rule: Rule) -> list[str]:
+    """``## Fix``: what ``ctxsep fix`` does for the rule's findings, when it
+    is safe, and its before/after examples (tests: tests/test_fix_examples.py)."""
+    from ctxsep.fixes.registry import PROVIDERS
+
+    providers = [p for p in PROVIDERS if rule.code in p.codes]
+    lines = ["", "## Fix", ""]
+    if not providers:
+        return [*lines, "No automatic fix: the message says what to do."]
+    for provider in providers:
+        lines += [
+            f"**{provider.name}** ({provider.applicability}; see [fixes](../fixes.md)). {provider.summary}",
+            "",
+            f"When it applies: {provider.conditions}.",
+        ]
+        for example in provider.examples:
+            command = "ctxsep fix --unsafe-fixes" if example.unsafe else "ctxsep fix"
+            lines += ["", f"Before (phase `{example.phase}`):", "", "```python"]
+            lines += [textwrap.dedent(example.before).strip("\n"), "```", "", f"After `{command}`:", "", "```python"]
+            lines += [textwrap.dedent(example.after).strip("\n"), "```"]
+        lines.append("")
+    return lines[:-1]
 
 
 def _front_ends(rule: Rule) -> str:

@@ -32,6 +32,7 @@ from ctxsep.config import find_config
 from ctxsep.config.schema import DEFAULT_PHASE
 from ctxsep.engine import SkipFile, decode_source
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Severity
+from ctxsep.output.fix_format import fix_sarif
 from ctxsep.rules import ALL_RULES
 from ctxsep.runner import RunResult
 
@@ -176,6 +177,9 @@ def render(run: RunResult, quiet: bool = False) -> str:
         key = (finding.path, finding.code, finding.scope, finding.fingerprint)
         seen[key] = seen.get(key, 0) + 1
         results.append(_result(finding, index, seen[key], locator))
+        fix = run.fix_for(finding)
+        if fix is not None:
+            results[-1]["fixes"] = [fix_sarif(fix)]
     document = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

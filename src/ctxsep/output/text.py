@@ -55,7 +55,19 @@ def summary(run: RunResult) -> str:
         parts.append(f"{s['baselined']} baselined")
     if s["skipped"]:
         parts.append(f"{s['skipped']} file{'s' if s['skipped'] != 1 else ''} skipped")
-    return f"ctxsep: {', '.join(parts)} in {s['files']} file{'s' if s['files'] != 1 else ''} checked."
+    line = f"ctxsep: {', '.join(parts)} in {s['files']} file{'s' if s['files'] != 1 else ''} checked."
+    return line + fixable_note(s.get("fixable"))
+
+
+def fixable_note(fixable: dict[str, int] | None) -> str:
+    """`` 3 fixable with `ctxsep fix` [*] (1 more with `--unsafe-fixes`).`` or ''."""
+    if not fixable:
+        return ""
+    safe, unsafe = fixable["safe"], fixable["unsafe"]
+    if not safe:
+        return f" {unsafe} fixable with `ctxsep fix --unsafe-fixes`."
+    more = f" ({unsafe} more with `--unsafe-fixes`)" if unsafe else ""
+    return f" [*] {safe} fixable with `ctxsep fix`{more}."
 
 
 def render_concise(run: RunResult, quiet: bool = False) -> str:
@@ -66,7 +78,8 @@ def render_concise(run: RunResult, quiet: bool = False) -> str:
 def render(run: RunResult, quiet: bool = False, style: Style = PLAIN, snippets: bool = True) -> str:
     """Findings (with their source lines unless ``snippets`` is false), then the summary."""
     paths = {result.path: path for result, path in zip(run.results, run.files, strict=False)}
-    shown = "" if quiet else render_findings(run.shown_findings(), style, snippets, paths)
+    fixable = lambda finding: _safe_fix(run, finding)  # noqa: E731
+    shown = "" if quiet else render_findings(run.shown_findings(), style, snippets, paths, fixable)
     return shown + style.paint(escape(summary(run)), "bold") + "\n"
 
 
@@ -155,6 +168,12 @@ def _read_lines(path: Path) -> list[str] | None:
         return None
     finally:
         os.close(fd)
+
+
+def _safe_fix(run: RunResult, finding: Finding) -> bool:
+    """A finding ``ctxsep fix`` fixes gets ruff's ``[*]``."""
+    fix = run.fix_for(finding)
+    return fix is not None and fix.safe and not finding.baselined
 
 
 __all__ = ["line_for", "render", "render_concise", "render_findings", "snippet", "summary"]

@@ -4,8 +4,10 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
-from ctxsep.semantics import Category, Vocabulary
+from ctxsep.semantics import Category, FileSemantics, Vocabulary
 from ctxsep.semantics.classes import session_attributes
+from ctxsep.semantics.resolve import is_alias_value
+from ctxsep.semantics.scopes import BindingKind
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
 
@@ -16,7 +18,10 @@ class SessionInContext(Rule):
     Finds database sessions stored in a context: a context class that declares
     a session-typed field or binds `self.<session>` in its methods; a call of
     a context type, one of its classmethods, a legacy constructor or
-    `dataclasses.replace` that passes a session keyword (`db_session=db`);
+    `dataclasses.replace` that passes a session keyword (`db_session=db`)
+    or a known session positionally (`UserExecutionContext(user_id, db)`); a
+    `context-methods` call on a context that passes a known session
+    (`ctx.with_db_session(s)`: a method putting a session into a context);
     and `ctx.db_session = s`, `setattr(ctx, "db_session", s)` or
     `object.__setattr__(ctx, "db_session", s)` on a context.
 
@@ -55,6 +60,8 @@ class SessionInContext(Rule):
     - `names.session-types`: annotations that make a field session-typed.
     - `names.legacy-context-types`, `names.request-scoped-context-types`,
       `names.legacy-constructors`: what counts as a context.
+    - `names.context-methods`: methods that return a context when called on
+      one (`with_db_session`); passing them a known session is reported.
     """
 
     code = "CTX001"
@@ -69,6 +76,7 @@ class SessionInContext(Rule):
         "names.legacy-context-types",
         "names.request-scoped-context-types",
         "names.legacy-constructors",
+        "names.context-methods",
     )
     valid: ClassVar[tuple[str, ...]] = (
         """
@@ -137,20 +145,49 @@ class SessionInContext(Rule):
             ):
                 ctx.report(self, node, **self.setattr_fields(source_text(node.func), name))
             return
+        sem = ctx.sem
+        evidence = sem.evidence
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in sem.vocab.context_methods
+            and (node.args or node.keywords)
+            and not sem.is_own_self(func.value, ctx.scope)
+            and sem.is_context(func.value, ctx.scope)
+        ):
+            # ``ctx.with_db_session(s)``: a method putting a known session into a context
+            for kw in node.keywords:
+                if kw.arg is not None and evidence.of(kw.value, ctx.scope).session:
+                    ctx.report(self, kw, **self.argument_fields(source_text(func), kw.arg, source_text(kw.value)))
+            self._positional(node, ctx)
+            return
         keywords = [
             kw
             for kw in node.keywords
             if kw.arg in session_names and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
         ]
-        if not keywords:
+        # A known session passed positionally (a name or attribute: ``db``, ``self.session``),
+        # asked only of a call whose callee could build a context.
+        positional = (
+            [a for a in node.args if isinstance(a, (ast.Name, ast.Attribute)) and evidence.of(a, ctx.scope).session]
+            if node.args and _may_build(func, sem)
+            else []
+        )
+        if not keywords and not positional:
             return
-        evidence = ctx.sem.evidence
         if evidence.own_class_construction(node, ctx.scope) is not None:
             return  # the context class building itself: its design is reported once
-        if not evidence.of_call(node, ctx.scope).is_context:
+        if not evidence.of_call(node, ctx.scope, follow=False).is_context:
             return
         for kw in keywords:
-            ctx.report(self, kw, **self.argument_fields(source_text(node.func), kw.arg, source_text(kw.value)))
+            ctx.report(self, kw, **self.argument_fields(source_text(func), kw.arg, source_text(kw.value)))
+        for arg in positional:
+            ctx.report(self, arg, **self.argument_fields(source_text(func), None, source_text(arg)))
+
+    def _positional(self, node: ast.Call, ctx: RuleContext) -> None:
+        for arg in node.args:
+            if not isinstance(arg, ast.Starred) and ctx.sem.evidence.of(arg, ctx.scope).session:
+                ctx.report(self, arg, **self.argument_fields(source_text(node.func), None, source_text(arg)))
 
     def visit_Assign(self, node: ast.Assign, ctx: RuleContext) -> None:
         for target in node.targets:
@@ -239,3 +276,34 @@ def _setattr_target(node: ast.Call) -> tuple[ast.expr, str] | None:
     if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
         return None
     return node.args[0], name.value
+
+
+def _may_build(func: ast.expr, sem: FileSemantics) -> bool:
+    """A cheap, safe test before asking whether a call builds a context (what
+    ``of_call(follow=False)`` can answer yes to): the callee, or the owner of
+    a classmethod, is named like a vocabulary entry, is a class or an alias
+    defined at module level in this file, or is ``replace``."""
+    if isinstance(func, ast.Name):
+        return func.id == "replace" or _may_name_type(func.id, sem)
+    if isinstance(func, ast.Attribute):
+        if func.attr == "replace" or sem.vocab.might_match(func.attr):
+            return True
+        owner = func.value
+        if isinstance(owner, ast.Name):
+            return _may_name_type(owner.id, sem)
+        return isinstance(owner, ast.Attribute) and sem.vocab.might_match(owner.attr)
+    return False
+
+
+def _may_name_type(name: str, sem: FileSemantics) -> bool:
+    """A vocabulary name, a class of this file, an import of a vocabulary
+    name under another name, or a module-level alias."""
+    vocab = sem.vocab
+    if vocab.might_match(name):
+        return True
+    binding = sem.module.local_binding(name, None)
+    if binding is None:
+        return False
+    if binding.kind is BindingKind.IMPORT:
+        return binding.qualified is not None and vocab.might_match(binding.qualified.last)
+    return binding.kind is BindingKind.CLASS or (binding.kind is BindingKind.ASSIGN and is_alias_value(binding.node))

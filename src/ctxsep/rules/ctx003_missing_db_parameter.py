@@ -49,7 +49,8 @@ class MissingDbParameter(Rule):
 
     ## Options
     - `names.request-scoped-context-types`, `names.scoped-context-factories`:
-      what makes a parameter a request-scoped context.
+      what makes a parameter a request-scoped context (also as the bound of a
+      PEP 695 type parameter: `def g[T: RequestScopedContext](context: T)`).
     - `names.session-names`, `names.session-types`, `names.session-factories`:
       what counts as a session parameter, a session read, or opening one's own session.
     """

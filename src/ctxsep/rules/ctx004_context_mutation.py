@@ -26,9 +26,11 @@ class ContextMutation(Rule):
     `clear`, `remove`, `add` and `discard`).
 
     Not reported: the context class's own `self`/`cls` inside its body,
-    `dataclasses.replace`, rebinding `self.context` itself, and session
+    `dataclasses.replace`, rebinding `self.context` itself, session
     attributes (writing those is CTX001; calls on a session read from a
-    context are not context state).
+    context are not context state), and writes inside a
+    ``with pytest.raises(...)`` or ``with self.assertRaises(...)`` block (a
+    test that the context is immutable).
 
     ## Why it matters
     `RequestScopedContext` is a plain mutable dataclass shared by everything
@@ -58,6 +60,8 @@ class ContextMutation(Rule):
     - `names.legacy-context-types`, `names.request-scoped-context-types`,
       `names.legacy-constructors`, `names.scoped-context-factories`: what counts as a context.
     - `names.session-names`: attributes excluded because writing them is CTX001.
+    - `names.context-methods`, `names.context-scopes`: calls and `with`
+      blocks that give a context (`child = ctx.create_child_context(...)`).
     """
 
     code = "CTX004"
@@ -72,6 +76,8 @@ class ContextMutation(Rule):
         "names.legacy-constructors",
         "names.scoped-context-factories",
         "names.session-names",
+        "names.context-methods",
+        "names.context-scopes",
     )
     valid: ClassVar[tuple[str, ...]] = (
         """
@@ -213,6 +219,8 @@ class ContextMutation(Rule):
                 return None
 
     def _report(self, node: ast.AST, what: str, context: ast.AST, ctx: RuleContext) -> None:
+        if ctx.sem.in_raises_block(node):
+            return  # a test that the context is immutable
         evidence = ctx.sem.of(context, ctx.scope)
         ctx.report(self, node, **self.fields(what, evidence.type_name))
 

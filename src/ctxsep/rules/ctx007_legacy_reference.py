@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+from collections.abc import Iterator
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
@@ -23,7 +25,10 @@ class LegacyReference(Rule):
     definitions themselves (`class UserExecutionContext`,
     `def create_user_execution_context`). Calls of the legacy constructor
     are CTX002's. Inside a legacy class's own body, references to the class
-    itself are its plumbing and are not reported again.
+    itself are its plumbing and are not reported again. A `def`'s
+    annotations, defaults and PEP 695 bounds are resolved where Python
+    evaluates them, in the scope around the `def`: a body that re-imports
+    the name locally does not hide them.
 
     It is off until the `final` phase.
 
@@ -141,7 +146,8 @@ class LegacyReference(Rule):
 
     def visit_Name(self, node: ast.Name | ast.Attribute, ctx: RuleContext) -> None:
         if ctx.sem.might_reference(node):
-            self._check_reference(node, ctx)
+            with _in_signature_scope(node, ctx):
+                self._check_reference(node, ctx)
 
     visit_Attribute = visit_Name
 
@@ -193,7 +199,9 @@ class LegacyReference(Rule):
     # -- string annotations and __all__ ------------------------------------------
 
     def visit_arg(self, node: ast.arg, ctx: RuleContext) -> None:
-        self._check_string_annotations(node.annotation, ctx)
+        if node.annotation is not None:
+            with _in_signature_scope(node, ctx):
+                self._check_string_annotations(node.annotation, ctx)
 
     def visit_AnnAssign(self, node: ast.AnnAssign, ctx: RuleContext) -> None:
         self._check_string_annotations(node.annotation, ctx)
@@ -258,3 +266,16 @@ def _describe_use(node: ast.AST, parent: ast.AST | None) -> str:
     if isinstance(parent, ast.Attribute):
         return "calls a classmethod of"
     return "references"
+
+
+@contextlib.contextmanager
+def _in_signature_scope(node: ast.AST, ctx: RuleContext) -> Iterator[None]:
+    """Resolve ``node`` where Python evaluates it: a ``def``'s annotations and
+    defaults in the scope around the ``def`` (``def f(c: UserExecutionContext)``
+    whose body re-imports ``UserExecutionContext`` still names the outer one)."""
+    inner = ctx.scope
+    ctx.scope = ctx.sem.signature_scope(node, inner)
+    try:
+        yield
+    finally:
+        ctx.scope = inner

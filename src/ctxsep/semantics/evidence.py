@@ -18,61 +18,16 @@ session-named attribute off a context.
 from __future__ import annotations
 
 import ast
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ctxsep.semantics.callees import first_param
+from ctxsep.semantics.followed import FixtureSource, Followed
+from ctxsep.semantics.kinds import NOTHING, SESSION, TYPE_KIND, ContextKind, Evidence, evidence_from_types
 from ctxsep.semantics.nodes import last_name
-from ctxsep.semantics.resolve import MAX_DEPTH, Resolver, TypeRef
+from ctxsep.semantics.resolve import MAX_DEPTH, Resolver
 from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, body_nodes, pos_of
 from ctxsep.semantics.vocabulary import Category
-
-
-class ContextKind(enum.Flag):
-    NONE = 0
-    LEGACY = enum.auto()
-    SCOPED = enum.auto()
-
-
-_TYPE_KIND = {
-    Category.LEGACY_CONTEXT_TYPE: ContextKind.LEGACY,
-    Category.SCOPED_CONTEXT_TYPE: ContextKind.SCOPED,
-    Category.LEGACY_CONSTRUCTOR: ContextKind.LEGACY,
-    Category.SCOPED_FACTORY: ContextKind.SCOPED,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    context: ContextKind = ContextKind.NONE
-    session: bool = False
-    type_name: str = ""  # e.g. "RequestScopedContext", for messages
-
-    @property
-    def is_context(self) -> bool:
-        return bool(self.context)
-
-    def __or__(self, other: Evidence) -> Evidence:
-        return Evidence(
-            self.context | other.context,
-            self.session or other.session,
-            self.type_name or other.type_name,
-        )
-
-
-NOTHING = Evidence()
-SESSION = Evidence(session=True)
-
-
-def evidence_from_types(refs: list[TypeRef]) -> Evidence:
-    result = NOTHING
-    for ref in refs:
-        if ref.category is Category.SESSION_TYPE:
-            result = result | Evidence(session=True, type_name=ref.name)
-        elif ref.category in _TYPE_KIND:
-            result = result | Evidence(_TYPE_KIND[ref.category], type_name=ref.name)
-    return result
-
 
 Declarations = dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]]
 
@@ -103,13 +58,15 @@ ScopeFactory = Callable[[ast.AST, Scope], Scope]
 class Evidences:
     """Per-file, memoized answers to "is this a context / a session?"."""
 
-    def __init__(self, resolver: Resolver, scope_of: ScopeFactory) -> None:
+    def __init__(self, resolver: Resolver, scope_of: ScopeFactory, conftest: FixtureSource | None = None) -> None:
         self.resolver = resolver
         self.vocab = resolver.vocab
         self.scope_of = scope_of
         self._binding_memo: dict[int, Evidence] = {}
         self._class_memo: dict[int, ClassFacts] = {}
         self._in_progress: set[int] = set()
+        #: revision 2: same-file callees, context-methods and -scopes, fixtures
+        self.followed = Followed(self, conftest)
 
     # -- values ---------------------------------------------------------------
 
@@ -132,13 +89,17 @@ class Evidences:
             return self.of_call(expr, scope, depth)
         return NOTHING
 
-    def of_call(self, call: ast.Call, scope: Scope, depth: int = 0) -> Evidence:
+    def of_call(self, call: ast.Call, scope: Scope, depth: int = 0, follow: bool = True) -> Evidence:
+        """What a call returns. ``follow`` False: only what builds a context
+        (a context type, its classmethod, a legacy constructor, a scoped
+        factory, ``dataclasses.replace``), not what passes one on (same-file
+        functions, context-methods)."""
         func = call.func
         category = self.resolver.category(func, scope)
         if category is Category.SESSION_FACTORY:
             return SESSION
-        if category in _TYPE_KIND:
-            return Evidence(_TYPE_KIND[category], type_name=self._display_for(category, func))
+        if category in TYPE_KIND:
+            return Evidence(TYPE_KIND[category], type_name=self._display_for(category, func))
         if category is Category.SESSION_TYPE:
             return NOTHING
         own = self.own_class_construction(call, scope)
@@ -157,7 +118,7 @@ class Evidences:
         if _is_replace(self.resolver, func, scope) and call.args:
             base = self.of(call.args[0], scope, depth + 1)
             return Evidence(base.context, type_name=base.type_name)
-        return NOTHING
+        return self.followed.call(call, scope, depth) if follow else NOTHING
 
     def own_class_construction(self, call: ast.Call, scope: Scope) -> ClassFacts | None:
         """``cls(...)``, ``type(self)(...)``, ``self.__class__(...)`` or the
@@ -230,6 +191,10 @@ class Evidences:
                 target = target.value
             if isinstance(target, ast.Call) and self.resolver.category(target.func, scope) is Category.SESSION_FACTORY:
                 return SESSION
+            if kind is BindingKind.WITH and target is not None:
+                found = self.followed.with_target(target, scope)
+                if found.is_context:
+                    return found
             return self.declared_type(binding, scope)
         if kind is BindingKind.OTHER:
             return self.declared_type(binding, scope)
@@ -268,7 +233,7 @@ class Evidences:
                 facts = self.class_facts(cls_scope.node, cls_scope.parent or cls_scope)
                 if facts.context.is_context and not _is_classmethod(scope.node):
                     return facts.context
-        return NOTHING
+        return self.followed.param(binding, scope)
 
     def depends_evidence(self, default: ast.AST, scope: Scope) -> Evidence:
         """``Depends(f)``: what ``f`` provides."""
@@ -280,8 +245,8 @@ class Evidences:
         category = self.resolver.category(provider, scope)
         if category is Category.SESSION_FACTORY:
             return SESSION
-        if category in _TYPE_KIND:
-            return Evidence(_TYPE_KIND[category], type_name=self._display_for(category, provider))
+        if category in TYPE_KIND:
+            return Evidence(TYPE_KIND[category], type_name=self._display_for(category, provider))
         return NOTHING
 
     def _depends_in_annotation(self, annotation: ast.AST, scope: Scope) -> Evidence:
@@ -316,7 +281,7 @@ class Evidences:
         context = evidence_from_types([b for b in bases if b.category is not Category.SESSION_TYPE])
         own = self.vocab.match(self.resolver.definition_name(node.name, outer))
         if own in (Category.LEGACY_CONTEXT_TYPE, Category.SCOPED_CONTEXT_TYPE):
-            context = context | Evidence(_TYPE_KIND[own], type_name=node.name)
+            context = context | Evidence(TYPE_KIND[own], type_name=node.name)
         if context.is_context:
             context = Evidence(context.context, type_name=node.name)
         facts = ClassFacts(
@@ -401,13 +366,6 @@ class Evidences:
             return False
         _, binding = scope.lookup(expr.id, pos_of(expr))
         return binding is not None and binding.kind is BindingKind.PARAM
-
-
-def first_param(node: ast.AST) -> str | None:
-    if not isinstance(node, FUNCTION_NODES):
-        return None
-    positional = [*node.args.posonlyargs, *node.args.args]
-    return positional[0].arg if positional else None
 
 
 def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

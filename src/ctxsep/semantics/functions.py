@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ctxsep.semantics.astwalk import child_nodes
-from ctxsep.semantics.evidence import ContextKind, Evidences, first_param
+from ctxsep.semantics.callees import first_param
+from ctxsep.semantics.evidence import Evidences
+from ctxsep.semantics.kinds import ContextKind
 from ctxsep.semantics.nodes import source_text
 from ctxsep.semantics.scopes import (
     COMPREHENSION_NODES,

@@ -31,6 +31,12 @@ class Category(enum.Enum):
 #: Config key for the plain session names (params/attributes); not a Category
 #: because it matches identifiers, not resolved names.
 SESSION_NAMES_KEY = "session-names"
+#: Methods that, called on a context, return a context (SPEC §2, revision 2);
+#: matched by the method's name (the entry's last component).
+CONTEXT_METHODS_KEY = "context-methods"
+#: Callables whose ``with``/``async with`` target is a context; matched like
+#: the categories' entries (bare: last component; dotted: through imports).
+CONTEXT_SCOPES_KEY = "context-scopes"
 
 DEFAULTS: dict[str, tuple[str, ...]] = {
     Category.LEGACY_CONTEXT_TYPE.value: ("UserExecutionContext",),
@@ -49,6 +55,8 @@ DEFAULTS: dict[str, tuple[str, ...]] = {
         "AsyncSessionLocal",
     ),
     SESSION_NAMES_KEY: ("db", "db_session", "session"),
+    CONTEXT_METHODS_KEY: ("create_child_context", "with_db_session"),
+    CONTEXT_SCOPES_KEY: (),
 }
 
 
@@ -91,9 +99,13 @@ class Vocabulary:
 
     entries: dict[Category, tuple[str, ...]]
     session_name_list: tuple[str, ...]
+    context_method_list: tuple[str, ...] = DEFAULTS[CONTEXT_METHODS_KEY]
+    context_scope_list: tuple[str, ...] = ()
     _session_names: frozenset[str] = field(init=False, repr=False, compare=False)
     _parsed: dict[Category, tuple[_Entry, ...]] = field(init=False, repr=False, compare=False)
     _by_last: dict[str, tuple[tuple[Category, _Entry], ...]] = field(init=False, repr=False, compare=False)
+    _context_methods: frozenset[str] = field(init=False, repr=False, compare=False)
+    _scope_entries: dict[str, tuple[_Entry, ...]] = field(init=False, repr=False, compare=False)
 
     @property
     def session_names(self) -> frozenset[str]:
@@ -110,6 +122,12 @@ class Vocabulary:
                 by_last.setdefault(entry.parts[-1], []).append((cat, entry))
         object.__setattr__(self, "_parsed", parsed)
         object.__setattr__(self, "_by_last", {k: tuple(v) for k, v in by_last.items()})
+        object.__setattr__(self, "_context_methods", frozenset(m.rsplit(".", 1)[-1] for m in self.context_method_list))
+        scopes: dict[str, list[_Entry]] = {}
+        for text in self.context_scope_list:
+            entry = _Entry(text, tuple(text.split(".")))
+            scopes.setdefault(entry.parts[-1], []).append(entry)
+        object.__setattr__(self, "_scope_entries", {k: tuple(v) for k, v in scopes.items()})
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Iterable[str]]) -> Vocabulary:
@@ -117,6 +135,8 @@ class Vocabulary:
         return cls(
             entries={cat: tuple(merged[cat.value]) for cat in Category},
             session_name_list=tuple(merged[SESSION_NAMES_KEY]),
+            context_method_list=tuple(merged[CONTEXT_METHODS_KEY]),
+            context_scope_list=tuple(merged[CONTEXT_SCOPES_KEY]),
         )
 
     @classmethod
@@ -138,7 +158,24 @@ class Vocabulary:
             Category.LEGACY_CONSTRUCTOR,
             Category.SCOPED_FACTORY,
         )
-        return frozenset(e.parts[-1] for cat in cats for e in self._parsed[cat])
+        # ``with <context scope>(...) as ctx`` makes a context too.
+        return frozenset(e.parts[-1] for cat in cats for e in self._parsed[cat]) | frozenset(self._scope_entries)
+
+    @property
+    def context_methods(self) -> frozenset[str]:
+        """Method names that, called on a context, return a context."""
+        return self._context_methods
+
+    def scope_identifiers(self) -> frozenset[str]:
+        """Last components of the ``context-scopes`` entries: a file whose
+        only evidence is ``with <scope>(...) as ctx`` spells one of them."""
+        return frozenset(self._scope_entries)
+
+    def is_context_scope(self, name: QualifiedName | None) -> bool:
+        """Whether ``name`` (what a ``with`` target calls) is a ``context-scopes`` entry."""
+        if name is None:
+            return False
+        return any(_entry_matches(entry, name) for entry in self._scope_entries.get(name.last, ()))
 
     def might_match(self, identifier: str) -> bool:
         return identifier in self._by_last

@@ -1,0 +1,80 @@
+"""``ctxsep fix [PATH ...]``: apply the fixes of SPEC §11."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from typing import Any
+
+from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
+from ctxsep.cli.selection import Selection, add_selection_options
+from ctxsep.fixes import FixRun, run_fixes, write
+from ctxsep.output.escape import escape
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "fix",
+        help="apply the fixes for findings (safe ones by default)",
+        description="Rewrite files to fix findings, keeping comments and formatting. Each changed file is "
+        "verified (it compiles, the fixed findings are gone, nothing new appears) before anything is written.",
+    )
+    parser.add_argument(
+        "--diff", action="store_true", help="print a unified diff and write nothing (exit 1 if it would change a file)"
+    )
+    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
+    add_selection_options(parser)
+    add_common_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    selection = Selection.from_args(args)
+    resolver = cli_resolver(args, recheck=False)
+    require_paths(resolver, args.paths)
+    result = run_fixes(args.paths, resolver, unsafe=args.unsafe_fixes, selects=selection.selects, jobs=args.jobs)
+    if args.diff:
+        for state in result.changed:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    state.original_text.splitlines(keepends=True),
+                    state.text.splitlines(keepends=True),
+                    fromfile=f"a/{escape(state.display)}",
+                    tofile=f"b/{escape(state.display)}",
+                )
+            )
+        _summary(result, sys.stderr, would=True)
+        return 1 if result.changed or result.failed else 0
+    write(result)
+    _summary(result, sys.stdout, would=False)
+    return 1 if result.failed else 0
+
+
+def _summary(result: FixRun, out: Any, would: bool) -> None:
+    for state in result.changed:
+        codes = ", ".join(f"{code} x{n}" for code, n in sorted(state.fixed.items()))
+        if not codes:
+            out.write(
+                f"{state.display}: {'would pass' if would else 'passes'} a session at call sites of a fixed function\n"
+            )
+            continue
+        out.write(
+            f"{escape(state.display)}: {'would fix' if would else 'fixed'} {sum(state.fixed.values())} ({codes})\n"
+        )
+    for note in result.notes:
+        out.write(f"{escape(note)}\n")
+    for path, reason in sorted(result.failed.items()):
+        out.write(f"{escape(path)}: not fixed: {escape(reason)}; left as it was\n")
+    total = sum(result.fixed.values())
+    files = len(result.changed)
+    verb = "Would fix" if would else "Fixed"
+    out.write(f"{verb} {total} finding{'s' * (total != 1)} in {files} file{'s' * (files != 1)}.")
+    if result.unsafe_left:
+        out.write(f" {result.unsafe_left} more fix{'es' * (result.unsafe_left != 1)} available with --unsafe-fixes.")
+    out.write("\n")
+    stale = result.stale_baseline
+    if stale:
+        verb = "would be" if would else ("are now" if stale != 1 else "is now")
+        entries = "entries" if stale != 1 else "entry"
+        out.write(f"{stale} baseline {entries} {verb} stale; `ctxsep baseline update` shrinks the baseline.\n")

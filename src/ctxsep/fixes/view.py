@@ -1,0 +1,252 @@
+"""One file as a fix sees it: its text, its libcst tree with positions and
+parents, its shown findings, its settings and the project index; and the
+helpers that turn "replace this node" into an :class:`~ctxsep.model.Edit`.
+
+Edits are computed from the positions libcst gives each node, and the new
+text of a node is libcst's code for it, so everything outside the edited
+nodes stays byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from ctxsep.config import FileSettings
+from ctxsep.inventory.project import ProjectIndex
+from ctxsep.model import Edit, Finding
+from ctxsep.semantics.vocabulary import Category
+
+
+@dataclass
+class FileView:
+    path: str  # absolute
+    source: str
+    settings: FileSettings
+    findings: list[Finding]  # the shown findings of this file
+    project: ProjectIndex
+    #: why a fix a user would expect was not offered (``ctxsep fix`` prints them)
+    notes: list[str] = field(default_factory=list)
+    module: cst.Module = field(init=False)
+    positions: Mapping[cst.CSTNode, CodeRange] = field(init=False)
+    parents: Mapping[cst.CSTNode, cst.CSTNode] = field(init=False)
+
+    def __post_init__(self) -> None:
+        module = cst.parse_module(self.source)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.module = module
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = parent_map(module)
+
+    # -- vocabulary ----------------------------------------------------------------
+
+    def names(self, category: Category) -> frozenset[str]:
+        """Last components of the vocabulary entries of ``category``."""
+        return frozenset(name.rsplit(".", 1)[-1] for name in self.settings.vocabulary.names_in(category))
+
+    @property
+    def session_names(self) -> frozenset[str]:
+        return self.settings.vocabulary.session_names
+
+    def enabled(self, code: str) -> bool:
+        return code in self.settings.enabled_codes()
+
+    # -- findings ------------------------------------------------------------------
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        return self.source.splitlines(keepends=True)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        for line in self._lines:
+            starts.append(starts[-1] + len(line))
+        return starts
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        """``ast``'s UTF-8 byte column as a character column."""
+        if line < 1 or line > len(self._lines):
+            return byte_col
+        text = self._lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    @cached_property
+    def _findings_at(self) -> dict[tuple[int, int], list[Finding]]:
+        table: dict[tuple[int, int], list[Finding]] = {}
+        for finding in self.findings:
+            table.setdefault((finding.line, self.char_col(finding.line, finding.col)), []).append(finding)
+        return table
+
+    def findings_at(self, node: cst.CSTNode, *codes: str) -> list[Finding]:
+        """Shown findings reported at ``node``'s first character."""
+        start = self.positions[node].start
+        found = self._findings_at.get((start.line, start.column), [])
+        return [f for f in found if not codes or f.code in codes]
+
+    def shown(self, code: str) -> list[Finding]:
+        return [f for f in self.findings if f.code == code]
+
+    def nodes_at(self, finding: Finding) -> Iterator[cst.CSTNode]:
+        """Nodes starting where ``finding`` is reported, innermost first."""
+        key = (finding.line, self.char_col(finding.line, finding.col))
+        return iter(self._nodes_by_start.get(key, ()))
+
+    @cached_property
+    def _nodes_by_start(self) -> dict[tuple[int, int], list[cst.CSTNode]]:
+        table: dict[tuple[int, int], list[cst.CSTNode]] = {}
+        for node, where in self.positions.items():
+            table.setdefault((where.start.line, where.start.column), []).append(node)
+        return table
+
+    # -- tree ----------------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        """The function whose own body holds ``node`` (None inside a lambda
+        or a class body nested in the function, or at module level)."""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef):
+                return ancestor
+            if isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
+                return None
+        return None
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    @property
+    def newline(self) -> str:
+        return self.module.default_newline
+
+    # -- edits ---------------------------------------------------------------------
+
+    def offset(self, line: int, col: int) -> int:
+        return self._line_starts[min(line, len(self._line_starts)) - 1] + col
+
+    def code_at(self, node: cst.CSTNode, new: cst.CSTNode) -> str:
+        """libcst's code for ``new`` written where ``node`` is: lines inside
+        it are indented as the blocks around ``node`` indent them."""
+        state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
+        blocks = [a for a in self.ancestors(node) if isinstance(a, cst.IndentedBlock)]
+        state.indent_tokens = [
+            b.indent if b.indent is not None else self.module.default_indent for b in reversed(blocks)
+        ]
+        new._codegen(state)
+        return "".join(state.tokens)
+
+    def replace(self, node: cst.CSTNode, new: cst.CSTNode | str) -> Edit:
+        where = self.positions[node]
+        text = new if isinstance(new, str) else self.code_at(node, new)
+        return Edit(
+            path=self.path,
+            start=self.offset(where.start.line, where.start.column),
+            end=self.offset(where.end.line, where.end.column),
+            replacement=text,
+            start_line=where.start.line,
+            start_col=where.start.column,
+            end_line=where.end.line,
+            end_col=where.end.column,
+        )
+
+    def insert_after(self, node: cst.CSTNode, text: str) -> Edit:
+        end = self.positions[node].end
+        return self.insert_at(end.line, end.column, text)
+
+    def insert_at(self, line: int, col: int, text: str) -> Edit:
+        at = self.offset(line, col)
+        return Edit(self.path, at, at, text, line, col, line, col)
+
+    def insert_line_after(self, node: cst.CSTNode, text: str) -> Edit:
+        """A new line ``text`` (without newline) after the line ``node`` ends on."""
+        end_line = self.positions[node].end.line
+        if end_line < len(self._lines) or self._lines[-1].endswith(("\n", "\r")):
+            return self.insert_at(end_line + 1, 0, text + self.newline)
+        last = len(self._lines)
+        return self.insert_at(last, len(self._lines[-1]), self.newline + text)
+
+
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent, from the nodes' own fields (what libcst's
+    ParentNodeProvider gives, several times faster)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        names = _FIELDS.get(type(node))
+        if names is None:
+            names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                parents[value] = node
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        parents[child] = node
+                        stack.append(child)
+    return parents
+
+
+def last_name(node: cst.BaseExpression) -> str | None:
+    """``f`` -> f, ``a.b.f`` -> f; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def mentioned_names(node: cst.CSTNode | None) -> set[str]:
+    """Every identifier (last components of dotted names, and names inside
+    string annotations) in an annotation or expression."""
+    found: set[str] = set()
+    if node is None:
+        return found
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str):
+                with contextlib.suppress(cst.ParserSyntaxError):
+                    found.update(mentioned_names(cst.parse_expression(value)))
+
+    node.visit(_Names())
+    return found
+
+
+def join_tail(kept_comma: cst.Comma | cst.MaybeSentinel, tail: cst.BaseParenthesizableWhitespace) -> cst.Comma | None:
+    """When the last item of a bracketed list is removed, the new last item
+    keeps its comma and any comment after it, and takes the removed item's
+    line break and indentation before the closing bracket. None: drop the
+    comma (it carried nothing worth keeping)."""
+    if not isinstance(kept_comma, cst.Comma):
+        return None
+    ws = kept_comma.whitespace_after
+    if isinstance(ws, cst.ParenthesizedWhitespace) and isinstance(tail, cst.ParenthesizedWhitespace):
+        return kept_comma.with_changes(whitespace_after=tail.with_changes(first_line=ws.first_line))
+    return None

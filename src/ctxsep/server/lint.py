@@ -1,0 +1,171 @@
+"""Checking an open document, without any LSP: path and buffer in, findings
+(or the config problem that stopped them) out.
+
+The server asks exactly what ``ctxsep check`` asks, in the same order:
+the settings from the document's own path (``SettingsResolver.for_path``,
+never the server's cwd), the config's ``exclude`` (``FileCollector``), the
+baseline (``engine.baseline_for``), then ``engine.check_path`` with the
+baseline's split. So suppression comments, phase gating and the baseline
+hide exactly what they hide on the command line.
+
+Each workspace folder gets its own resolver, whose cwd is the folder: with
+no config anywhere, the built-in defaults are rooted there, as they are
+for ``ctxsep check`` run in that folder. A file outside every folder gets
+a resolver rooted at its own directory.
+
+What can change a result without the buffer changing, the config files
+that could govern a document and its baseline, comes back
+with each result (``LintResult.watched``, each file's stat taken before it
+was read): the server compares the stats after a watched-file event and on
+a slow poll, and re-checks when one moves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctxsep.config import FileSettings, SettingsResolver, find_config
+from ctxsep.config.loader import CONFIG_FILES
+from ctxsep.engine import FileResult, baseline_for, check_path
+from ctxsep.model import BaselineError, ConfigError, Finding
+from ctxsep.runner import FileCollector
+
+_VCS_MARKERS = (".git", ".hg")
+Stamp = tuple[int, int, int] | None
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A config or baseline that cannot be used: ``culprit`` is the file to
+    point at, ``problems`` the messages (each naming file and key)."""
+
+    culprit: Path
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """One document's outcome: findings with the settings that produced
+    them, or the config problem that prevented checking, or neither (the
+    config excludes the file)."""
+
+    findings: tuple[Finding, ...] = ()
+    settings: FileSettings | None = None
+    problem: ConfigProblem | None = None
+    excluded: bool = False
+    skipped: str | None = None
+    #: the stat of each file that could change this result while the buffer
+    #: stays the same (config candidates, the baseline), taken before it was read
+    watched: dict[Path, Stamp] = field(default_factory=dict)
+
+
+class Linter:
+    """Resolvers per workspace folder, and the one function the server calls."""
+
+    def __init__(self, folders: list[Path] | None = None) -> None:
+        self._folders: list[Path] = []
+        self._resolvers: dict[Path, SettingsResolver] = {}
+        self._chains: dict[Path, tuple[Path, ...]] = {}
+        for folder in folders or ():
+            self.add_folder(folder)
+
+    # -- folders and resolvers ----------------------------------------------------------
+
+    def add_folder(self, folder: Path) -> None:
+        folder = Path(os.path.normpath(folder))
+        if folder not in self._folders:
+            self._folders.append(folder)
+            self._folders.sort(key=lambda f: len(f.parts), reverse=True)  # deepest first
+
+    def remove_folder(self, folder: Path) -> None:
+        folder = Path(os.path.normpath(folder))
+        if folder in self._folders:
+            self._folders.remove(folder)
+        self._resolvers.pop(folder, None)
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return tuple(self._folders)
+
+    def folder_of(self, path: Path) -> Path:
+        """The deepest workspace folder holding ``path``, else its directory."""
+        for folder in self._folders:
+            if path.is_relative_to(folder):
+                return folder
+        return path.parent
+
+    def resolver_for(self, path: Path) -> SettingsResolver:
+        folder = self.folder_of(path)
+        resolver = self._resolvers.get(folder)
+        if resolver is None:
+            resolver = self._resolvers[folder] = SettingsResolver(cwd=folder, recheck=True)
+        return resolver
+
+    def forget_configs(self) -> None:
+        """Drop every resolver: a config file appeared or disappeared, and a
+        resolver remembers which directory has none."""
+        self._resolvers.clear()
+        self._chains.clear()
+
+    # -- checking ------------------------------------------------------------------------
+
+    def lint(self, path: Path, source: str) -> LintResult:
+        """Check ``source`` (the unsaved buffer) as the file at ``path``."""
+        path = Path(os.path.normpath(path))
+        resolver = self.resolver_for(path)
+        # Each file is stat'ed before it is read: an edit landing meanwhile
+        # shows up as a changed stat on the next look.
+        watched = {candidate: stamp(candidate) for candidate in self.config_chain(path.parent)}
+        try:
+            settings = resolver.for_path(path)
+        except ConfigError as exc:
+            problem = ConfigProblem(self._config_culprit(path, resolver), tuple(exc.problems))
+            return LintResult(problem=problem, watched=watched)
+        if not FileCollector(resolver).collect([os.fspath(path)]):
+            return LintResult(settings=settings, excluded=True, watched=watched)
+        baseline_path = settings.config.baseline_path
+        watched[baseline_path] = stamp(baseline_path)
+        try:
+            baseline = baseline_for(settings.config)
+        except BaselineError as exc:
+            return LintResult(problem=ConfigProblem(baseline_path, tuple(exc.problems)), watched=watched)
+        result: FileResult = check_path(path, settings, os.fspath(path), source=source, filter_findings=baseline.split)
+        return LintResult(findings=result.findings, settings=settings, skipped=result.skipped, watched=watched)
+
+    def _config_culprit(self, path: Path, resolver: SettingsResolver) -> Path:
+        if resolver.explicit is not None:
+            return resolver.explicit
+        found = find_config(path.parent)
+        return found if found is not None else path
+
+    # -- what to watch -------------------------------------------------------------------
+
+    def config_chain(self, directory: Path) -> tuple[Path, ...]:
+        """Every path whose creation, deletion or edit could change the
+        config of files in ``directory``: the config file names in it and
+        each parent up to the repository root."""
+        chain = self._chains.get(directory)
+        if chain is None:
+            found: list[Path] = []
+            current = directory
+            while True:
+                found.extend(current / name for name in CONFIG_FILES)
+                parent = current.parent
+                if parent == current or any((current / marker).exists() for marker in _VCS_MARKERS):
+                    break
+                current = parent
+            chain = self._chains[directory] = tuple(found)
+        return chain
+
+
+def stamp(path: Path) -> Stamp:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+__all__ = ["ConfigProblem", "LintResult", "Linter", "Stamp", "stamp"]

@@ -1,0 +1,76 @@
+"""``ctxsep check`` marks fixable findings (SPEC §11): ``[*]`` in text for a
+safe fix, a ``fix`` object in JSON, SARIF ``fixes``, and a summary that
+says how many ``ctxsep fix`` (and ``--unsafe-fixes``) would fix."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+from fixprojects import CONFIG, ROUTE_AFTER, ROUTE_BEFORE, ctxsep, project
+from support import ROOT
+
+UNSAFE_ONLY = """
+from typing import Union
+
+from app.context import RequestScopedContext, UserExecutionContext
+
+
+def user_of(context: Union[UserExecutionContext, RequestScopedContext]) -> str:
+    return context.user_id
+"""
+
+
+def test_text_json_and_sarif_carry_the_fix(tmp_path: Path) -> None:
+    config = CONFIG + '\n[phases]\n"app/routes/rename.py" = "final"\n'
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE, "rename.py": UNSAFE_ONLY}, config=config)
+    code, out, err = ctxsep(root, "check", "--no-cache", ".")
+    assert code == 1, err
+    lines = out.splitlines()
+    assert any(":19:20: error: CTX002 [*] call of legacy constructor" in line for line in lines), out
+    assert any(":22:9: error: CTX001 [*] " in line for line in lines), out
+    unsafe = [line for line in lines if "rename.py" in line]
+    assert unsafe and all("[*]" not in line for line in unsafe)  # unsafe fixes are not marked
+    assert lines[-1].endswith(" [*] 2 fixable with `ctxsep fix` (1 more with `--unsafe-fixes`).")
+
+    code, out, err = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
+    document = json.loads(out)
+    assert document["summary"]["fixable"] == {"safe": 2, "unsafe": 1}
+    by_code = {(f["path"], f["code"]): f for f in document["findings"]}
+    fix = by_code[("app/routes/message.py", "CTX002")]["fix"]
+    assert fix["applicability"] == "safe"
+    # the edits are the fix: applying them gives what `ctxsep fix` writes
+    source = (root / "app/routes/message.py").read_text()
+    lines_of = source.splitlines(keepends=True)
+
+    def offset(location: dict[str, int]) -> int:
+        return sum(len(line) for line in lines_of[: location["row"] - 1]) + location["column"] - 1
+
+    result = source
+    for edit in sorted(fix["edits"], key=lambda e: offset(e["location"]), reverse=True):
+        assert edit["path"] == "app/routes/message.py"
+        result = result[: offset(edit["location"])] + edit["content"] + result[offset(edit["end_location"]) :]
+    assert result == textwrap.dedent(ROUTE_AFTER).lstrip("\n")
+    narrowed = [f for f in document["findings"] if f["path"] == "app/routes/rename.py" and "fix" in f]
+    assert [f["fix"]["applicability"] for f in narrowed] == ["unsafe"]
+
+    code, out, err = ctxsep(root, "check", "--no-cache", "--format", "sarif", ".")
+    sarif = json.loads(out)
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    fixed = [r for r in results if r.get("fixes")]
+    assert {r["ruleId"] for r in fixed} == {"CTX001", "CTX002", "CTX007"}
+    change = fixed[0]["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"]["uri"].startswith("app/routes/")
+    assert {"deletedRegion", "insertedContent"} <= set(change["replacements"][0])
+
+
+def test_baselined_findings_are_not_marked(tmp_path: Path) -> None:
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    assert ctxsep(root, "baseline", "create")[0] == 0
+    code, out, err = ctxsep(root, "check", "--no-cache", "--show-baselined", ".")
+    assert code == 0, err
+    assert "[*]" not in out and "fixable" not in out
