@@ -13,7 +13,7 @@ from ctxsep.semantics.evidence import ClassFacts, Evidences
 from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.kinds import NOTHING, ContextKind, Evidence
-from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
+from ctxsep.semantics.resolve import Resolver, TypeRef, is_alias_value, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, BindingKind, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
@@ -47,8 +47,10 @@ class FileSemantics:
         self.resolver = Resolver(vocab, module_parts)
         #: ``conftest`` gives the fixtures of the conftest.py files above the file
         self.evidence = Evidences(self.resolver, self.scope_of, conftest)
+        self.evidence.followed.source = source
         self._function_memo: dict[int, FunctionFacts] = {}
         self._raises_blocks: list[tuple[Pos, Pos]] | None = None
+        self._type_names: frozenset[str] | None = None
 
     def scope_of(self, node: ast.AST, parent: Scope) -> Scope:
         """The scope ``node`` opens (created on first use)."""
@@ -101,6 +103,31 @@ class FileSemantics:
                 candidates = self._candidates = self._candidate_names()
             return node.id in candidates
         return node.attr in self._identifiers
+
+    def type_names(self) -> frozenset[str]:
+        """Identifiers that may name a context type or constructor here: the
+        vocabulary's, and module-level classes, aliases and imports of a
+        vocabulary name under another name. A call of anything else (or of
+        an attribute of anything else) cannot build a context, which spares
+        CTX001 the evidence of most calls' arguments."""
+        if self._type_names is None:
+            vocab = self.vocab
+            names = set(vocab.identifiers)
+            for name, bindings in self.module.bindings.items():
+                for binding in bindings:
+                    kind = binding.kind
+                    if (
+                        kind is BindingKind.CLASS
+                        or (kind is BindingKind.ASSIGN and is_alias_value(binding.node))
+                        or (
+                            kind is BindingKind.IMPORT
+                            and binding.qualified
+                            and vocab.might_match(binding.qualified.last)
+                        )
+                    ):
+                        names.add(name)
+            self._type_names = frozenset(names)
+        return self._type_names
 
     def signature_scope(self, node: ast.AST, scope: Scope) -> Scope:
         """The scope ``node`` is evaluated in: a ``def``'s decorators,
