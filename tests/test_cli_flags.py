@@ -201,6 +201,11 @@ def test_quiet_and_format_in_baseline_check_and_gate(project: Path) -> None:
     )
     gate = json.loads(ctxsep(project, "gate", "app", "--to", "final", "--format", "json", "-q").stdout)
     assert gate["files"] == [] and gate["errors"] == 4  # CTX007 joins in final
+    concise = ctxsep(project, "gate", "app", "--to", "final", "--format", "concise", "--output", "gate.txt")
+    assert concise.returncode == 1 and concise.stdout == ""
+    lines = (project / "gate.txt").read_text(encoding="utf-8").splitlines()
+    assert "app/a.py:2:7: error: CTX002 call of legacy constructor 'create_user_execution_context'" in lines[1]
+    assert lines[-1].startswith("FAIL: promoting app to final") and len(lines) == 5
     github = ctxsep(project, "gate", "app", "--to", "final", "--format", "github").stdout
     assert github.count("::error file=") == 4 and github.splitlines()[-1].startswith("FAIL: promoting app to final")
 
