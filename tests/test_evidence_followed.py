@@ -162,3 +162,37 @@ def test_pep695_bound_through_the_cli(tmp_path: Path) -> None:
     document = ctxsep_json(["app"], root, "--no-cache")
     got = sorted((f["line"], f["code"]) for f in document["findings"])
     assert got == [(4, "CTX003"), (13, "CTX004")]
+
+
+PEP695_FINAL = """from app.context import UserExecutionContext  # expect: CTX007@25
+
+
+def run[T: UserExecutionContext](context: T) -> T:  # expect: CTX007@12
+    from app.context import UserExecutionContext  # expect: CTX007@29
+
+    return context
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 type parameters need Python 3.12")
+def test_pep695_bound_is_a_legacy_reference_despite_a_local_reimport() -> None:
+    problems = mismatches(parse_expectations(PEP695_FINAL), snippet_findings(PEP695_FINAL, phase="final"))
+    assert not problems, problems
+
+
+def test_prefilter_parses_a_test_module_only_when_it_spells_a_context_fixture(tmp_path: Path) -> None:
+    """A test module spelling no vocabulary name is read only when it spells
+    the name of a context fixture of a conftest.py above it."""
+    root = write_tree(
+        tmp_path,
+        {
+            "ctxsep.toml": 'default-phase = "migrated"\n',
+            "tests/conftest.py": CONFTEST_CONTEXT,
+            "tests/test_uses.py": TEST_MODULE,
+            "tests/test_other.py": "def test_it(tmp_path):\n    tmp_path.run_id = 'r'\n",
+            "tests/helpers.py": TEST_MODULE,
+        },
+    )
+    document = ctxsep_json(["tests"], root, "--no-cache")
+    assert [(f["path"], f["code"]) for f in document["findings"]] == [("tests/test_uses.py", "CTX004")]
+    assert document["summary"]["parsed"] == 2  # conftest.py and test_uses.py

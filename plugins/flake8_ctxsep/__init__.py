@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ctxsep import __version__
+from ctxsep import __version__, atomic
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, check_file, decode_source
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Finding, internal_error
@@ -127,8 +127,7 @@ class Plugin:
     def _original_bytes(self, text: str) -> bytes:
         if not self._from_stdin():
             try:
-                with open(self.filename, "rb") as handle:
-                    return handle.read()
+                return atomic.read_source(self.filename)
             except OSError:
                 pass
         # stdin (flake8 keeps only its decoded text): re-encode it as its

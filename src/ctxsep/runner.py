@@ -272,13 +272,20 @@ def collect_settings(
 
 
 def map_files(
-    items: list[ItemT], resolver: SettingsResolver, task: ItemTask[ItemT, T], jobs: int | None = None
+    items: list[ItemT],
+    resolver: SettingsResolver,
+    task: ItemTask[ItemT, T],
+    jobs: int | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> list[T]:
     """``task`` over every item (a file, or a file with what the task needs
     to know about it), in worker processes when there are enough items;
-    results in the order of ``items``."""
+    results in the order of ``items``. ``on_done(n)`` is told how many items
+    are finished as they finish (for progress)."""
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
     workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
+    if on_done is not None:
+        return _map_reporting(items, resolver, task, workers, on_done)
     if workers == 1:
         return [task(item, resolver) for item in items]
     from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
@@ -291,12 +298,40 @@ def map_files(
         return [result for batch in pool.map(_run_chunk, work) for result in batch]
 
 
+def _map_reporting(
+    items: list[ItemT],
+    resolver: SettingsResolver,
+    task: ItemTask[ItemT, T],
+    workers: int,
+    on_done: Callable[[int], None],
+) -> list[T]:
+    """``map_files``, telling ``on_done`` after each item (serial) or chunk."""
+    results: list[T] = []
+    if workers == 1:
+        for item in items:
+            results.append(task(item, resolver))
+            on_done(len(results))
+        return results
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
+    work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
+    ) as pool:
+        for batch in pool.map(_run_chunk, work):
+            results.extend(batch)
+            on_done(len(results))
+    return results
+
+
 def run_check(
     paths: Iterable[str],
     resolver: SettingsResolver,
     jobs: int | None = None,
     baseline: bool = True,
     cache: ResultCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Check every file under ``paths``. Raises ConfigError (every problem of
     every config and baseline involved) before checking anything.
@@ -318,7 +353,16 @@ def run_check(
             raw[i] = hit
     stats = {"cached": len(found) - len(todo), "rehashed": 0, "checked": 0}
     items = [(found[i][0], displays[i], hint) for i, hint in zip(todo, hints, strict=True)]
-    checked = map_files(items, resolver, partial(check_for_cache, hashing=cache is not None), jobs)
+    on_done: Callable[[int], None] | None = None
+    if progress is not None:
+        report, total, answered = progress, len(found), len(found) - len(todo)
+
+        def done(finished: int) -> None:  # files the cache answered are done already
+            report(answered + finished, total)
+
+        done(0)
+        on_done = done
+    checked = map_files(items, resolver, partial(check_for_cache, hashing=cache is not None), jobs, on_done)
     for i, outcome in zip(todo, checked, strict=True):
         file, settings = found[i]
         result = outcome.result

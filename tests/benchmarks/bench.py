@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import DEFAULT_PACKAGES, Corpus, build
 from peers import Row, flake8_rows, mypy_rows, pylint_rows, size_rows, whole_corpus
+from realtree import copy_real, dense_rows, real_rows, real_source, typed_rows
 
-PEERS = ("ruff", "ctxsep", "flake8", "pylint", "mypy", "sizes")
+PEERS = ("ruff", "ctxsep", "flake8", "pylint", "mypy", "sizes", "dense")
 MIN_LINES = 1_500_000
 
 
@@ -52,6 +53,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pylint-every", type=int, default=40, help="pylint subset: every n-th file (default 40)")
     parser.add_argument("--quick", action="store_true", help="allow a corpus under 1.5 M lines (smoke tests)")
     parser.add_argument("--json", type=Path, help="also write every sample to this file")
+    parser.add_argument(
+        "--real-corpus", type=Path, help="a real checkout to measure as well (default: $CTXSEP_BENCH_CORPUS)"
+    )
+    parser.add_argument(
+        "--real-config",
+        type=Path,
+        default=Path(os.environ["CTXSEP_BENCH_CONFIG"]) if os.environ.get("CTXSEP_BENCH_CONFIG") else None,
+        help="ctxsep config for a checkout without one (default: $CTXSEP_BENCH_CONFIG)",
+    )
+    parser.add_argument(
+        "--real-typed",
+        default="",
+        help="directory of the checkout for the mypy/pylint rows (default: $CTXSEP_BENCH_TYPED)",
+    )
+    parser.add_argument(
+        "--dense-lines",
+        default="100000,200000,400000,800000",
+        help="sizes of the dense worst-case tree (default 100000,200000,400000,800000)",
+    )
     args = parser.parse_args(argv)
     args.peers = tuple(p for p in args.peers.split(",") if p)
     unknown = set(args.peers) - set(PEERS)
@@ -162,10 +182,43 @@ def run_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> dict[str, 
             ruff_text = f"{ruff_row.wall:7.2f} {ruff_row.wall / lines * 1e5:13.3f}" if ruff_row else f"{'-':>21}"
             print(f"{lines:12,} {app:>4} {row.wall:9.2f} {row.wall / lines * 1e5:13.3f} {ruff_text}")
             rows += [row] + ([ruff_row] if ruff_row else [])
+    if "dense" in args.peers:
+        print("\nthe dense worst case (every file mentions the vocabulary), no cache:")
+        print(f"{'lines':>12} {'ctxsep s':>9} {'cpu s':>7} {'us/line':>8} {'ruff s':>7} {'us/line':>8} {'x ruff':>7}")
+        for lines, row, ruff_row in dense_rows(args, work):
+            per_line = row.wall / lines * 1e6
+            ruff_text = f"{'-':>24}"
+            if ruff_row:
+                ruff_text = f"{ruff_row.wall:7.2f} {ruff_row.wall / lines * 1e6:8.2f} {row.wall / ruff_row.wall:7.1f}"
+            print(f"{lines:12,} {row.wall:9.2f} {row.cpu:7.2f} {per_line:8.2f} {ruff_text}")
+            rows += [row] + ([ruff_row] if ruff_row else [])
+    source = real_source(args)
+    if source is not None:
+        rows += real_table(args, source, work)
     out["machine"] = machine()
     out["corpus_lines"] = corpus.total_lines
     out["rows"] = [{"name": r.name, "lines": r.lines, "samples": [asdict(s) for s in r.samples]} for r in rows]
     return out
+
+
+def real_table(args: argparse.Namespace, source: Path, work: Path) -> list[Row]:
+    """The real tree's rows, with their ratios side by side."""
+    print(f"\nthe real tree {source} (copied to {work / 'real'}) ...")
+    corpus = copy_real(source, work, args.real_config)
+    print(f"real tree: {corpus.total_lines:,} lines in {len(corpus.files):,} files")
+    rows = real_rows(args, corpus, work)
+    ruff = next((r for r in rows if "ruff" in r.name), None)
+    cold = next(r for r in rows if r.name.endswith("cold"))
+    warm = next(r for r in rows if r.name.endswith("warm"))
+    table = [(ruff, "", "")] if ruff else []
+    table.append(pair(ruff, cold, 1.0, "x ruff") if ruff else (cold, "", ""))
+    table.append(pair(cold, warm, 0.10, "x cold"))
+    for (without, with_), target in zip(typed_rows(args, corpus, work), (1.05, 1.03), strict=False):
+        table += [(without, "", ""), pair(without, with_, target, "x without")]
+        rows += [without, with_]
+    print()
+    print_table(table)
+    return rows
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.cache import ResultCache
+from ctxsep.cli import progress
 from ctxsep.cli.emit import add_output_file, emit
 from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
 from ctxsep.cli.selection import Selection, add_selection_options
@@ -83,7 +84,19 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
     require_paths(resolver, args.paths)
     no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
     cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
-    result = run_check(args.paths, resolver, jobs=args.jobs, baseline=not args.no_baseline, cache=cache)
+    shown = progress.for_check(sys.stderr, args.quiet)  # files done / total, on a terminal only
+    try:
+        result = run_check(
+            args.paths,
+            resolver,
+            jobs=args.jobs,
+            baseline=not args.no_baseline,
+            cache=cache,
+            progress=shown.update if shown is not None else None,
+        )
+    finally:
+        if shown is not None:
+            shown.close()
     result.show_baselined = args.show_baselined
     for problem in cache.problems if cache is not None else ():
         print(f"ctxsep: warning: {escape(problem)}", file=sys.stderr)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 from pathlib import Path
 
+from ctxsep.atomic import read_regular
 from ctxsep.model import ConfigError
 
 _VCS_MARKERS = (".git", ".hg")
@@ -28,25 +28,18 @@ def os_reason(exc: OSError) -> str:
     return reason + " (a symlink loop)" if exc.errno == errno.ELOOP else reason
 
 
+#: A config file is a few kilobytes; a bigger one is not read at all.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
 def read_regular_file(path: Path) -> bytes:
     """The bytes of a config file; a ConfigError naming it when it is not a
-    regular file (a directory, a FIFO, a device, a symlink loop). Opened
-    without blocking and checked before reading, so a FIFO cannot hang us."""
+    regular file (a directory, a FIFO, a device, a symlink loop) or is huge.
+    Never opens a FIFO or a device (``atomic.read_regular``)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        return read_regular(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read config: {os_reason(exc)}"]) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise ConfigError([f"{path}: cannot read config: it is {kind}"])
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read config: {exc.strerror or exc}"]) from None
-    finally:
-        os.close(fd)
 
 
 def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:

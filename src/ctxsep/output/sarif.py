@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ctxsep import __version__
+from ctxsep import __version__, atomic
 from ctxsep.config import find_config
 from ctxsep.config.schema import DEFAULT_PHASE
 from ctxsep.engine import SkipFile, decode_source
@@ -123,12 +123,10 @@ class _Locator:
     def _source_lines(self, path: str) -> list[str] | None:
         if path not in self._lines:
             text: str | None = None
-            if os.path.isfile(path):  # never open a FIFO or a device
-                try:
-                    with open(path, "rb") as handle:
-                        text = decode_source(handle.read())
-                except (OSError, SkipFile):
-                    text = None
+            try:  # read_source never opens a FIFO or a device
+                text = decode_source(atomic.read_source(path))
+            except (OSError, SkipFile):
+                text = None
             # Python's line ends only (str.splitlines also splits at \f, \x1c, ...)
             lines = None if text is None else text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             self._lines[path] = lines

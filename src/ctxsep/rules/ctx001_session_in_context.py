@@ -6,8 +6,6 @@ from typing import ClassVar
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
 from ctxsep.semantics import Category, FileSemantics, Vocabulary
 from ctxsep.semantics.classes import session_attributes
-from ctxsep.semantics.resolve import is_alias_value
-from ctxsep.semantics.scopes import BindingKind
 
 _KEEP_OUT = "keep the session out of the context and pass it as a separate parameter"
 
@@ -281,29 +279,15 @@ def _setattr_target(node: ast.Call) -> tuple[ast.expr, str] | None:
 def _may_build(func: ast.expr, sem: FileSemantics) -> bool:
     """A cheap, safe test before asking whether a call builds a context (what
     ``of_call(follow=False)`` can answer yes to): the callee, or the owner of
-    a classmethod, is named like a vocabulary entry, is a class or an alias
-    defined at module level in this file, or is ``replace``."""
+    a classmethod, is one of the file's ``type_names`` (a vocabulary name, a
+    module-level class, alias or renamed import of one), or ``replace``."""
     if isinstance(func, ast.Name):
-        return func.id == "replace" or _may_name_type(func.id, sem)
+        return func.id == "replace" or func.id in sem.type_names()
     if isinstance(func, ast.Attribute):
         if func.attr == "replace" or sem.vocab.might_match(func.attr):
             return True
         owner = func.value
         if isinstance(owner, ast.Name):
-            return _may_name_type(owner.id, sem)
+            return owner.id in sem.type_names()
         return isinstance(owner, ast.Attribute) and sem.vocab.might_match(owner.attr)
     return False
-
-
-def _may_name_type(name: str, sem: FileSemantics) -> bool:
-    """A vocabulary name, a class of this file, an import of a vocabulary
-    name under another name, or a module-level alias."""
-    vocab = sem.vocab
-    if vocab.might_match(name):
-        return True
-    binding = sem.module.local_binding(name, None)
-    if binding is None:
-        return False
-    if binding.kind is BindingKind.IMPORT:
-        return binding.qualified is not None and vocab.might_match(binding.qualified.last)
-    return binding.kind is BindingKind.CLASS or (binding.kind is BindingKind.ASSIGN and is_alias_value(binding.node))

@@ -29,7 +29,7 @@ class ContextMutation(Rule):
     `dataclasses.replace`, rebinding `self.context` itself, session
     attributes (writing those is CTX001; calls on a session read from a
     context are not context state), and writes inside a
-    ``with pytest.raises(...)`` or ``with self.assertRaises(...)`` block (a
+    `with pytest.raises(...)` or `with self.assertRaises(...)` block (a
     test that the context is immutable).
 
     ## Why it matters

@@ -13,11 +13,15 @@ from ctxsep.semantics.evidence import ClassFacts, Evidences
 from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.kinds import NOTHING, ContextKind, Evidence
-from ctxsep.semantics.resolve import Resolver, TypeRef, parse_string_annotation
-from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, Pos, Scope, ScopeKind, import_base, pos_of
+from ctxsep.semantics.resolve import Resolver, TypeRef, is_alias_value, parse_string_annotation
+from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, BindingKind, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 
-_AS_RENAME = re.compile(r"\bas\s+([^\W\d]\w*)")
+#: ``as NAME`` (imports, ``with``, ``except``) and ``class NAME``, also across a
+#: line continuation; one pass over the text. The name is matched in a
+#: lookahead, so a ``class`` right after an ``as`` (``... as\nclass C:``) is
+#: matched too.
+_AS_OR_CLASS = re.compile(r"\b(?:as|class)[\s\\]+(?=([^\W\d]\w*))")
 
 
 class FileSemantics:
@@ -35,13 +39,18 @@ class FileSemantics:
         self._source = source
         self._candidates: frozenset[str] | None = None
         self.vocab = vocab
+        self._identifiers = vocab.identifiers
         self.module = Scope(tree, None, module_parts)
+        # Without ``:=`` in the text no expression binds a name (scopes.statement_nodes).
+        self.module.binds_in_expressions = not source or ":=" in source
         self._scopes: dict[int, Scope] = {id(tree): self.module}
         self.resolver = Resolver(vocab, module_parts)
         #: ``conftest`` gives the fixtures of the conftest.py files above the file
         self.evidence = Evidences(self.resolver, self.scope_of, conftest)
+        self.evidence.followed.source = source
         self._function_memo: dict[int, FunctionFacts] = {}
         self._raises_blocks: list[tuple[Pos, Pos]] | None = None
+        self._type_names: frozenset[str] | None = None
 
     def scope_of(self, node: ast.AST, parent: Scope) -> Scope:
         """The scope ``node`` opens (created on first use)."""
@@ -53,24 +62,72 @@ class FileSemantics:
 
     def might_name(self, identifier: str) -> bool:
         """A cheap filter before resolving a bare identifier: can it name a
-        vocabulary entry at all? True for vocabulary names, names bound at
-        module level (imports, aliases, classes) and any ``as`` rename in the
-        file; everything else resolves to a value or a builtin."""
-        if self.vocab.might_match(identifier):
-            return True
-        if self._candidates is None:
-            renames = set(_AS_RENAME.findall(self._source))
-            self._candidates = frozenset(renames | set(self.module.bindings))
-        return identifier in self._candidates
+        vocabulary entry at all?
+
+        A name resolves to what its binding says (``resolve.Resolver``): an
+        unbound name, a ``def`` and an import without ``as`` name themselves
+        (so only a vocabulary name can match); a class may derive from a
+        legacy type (CTX007); only a module-level assignment is followed as
+        an alias. So the candidates are vocabulary names, ``as`` renames
+        anywhere in the source, ``class`` names anywhere in the source, and
+        names assigned or renamed at module level; any other name resolves
+        to nothing in the vocabulary, in every scope."""
+        candidates = self._candidates
+        if candidates is None:
+            candidates = self._candidates = self._candidate_names()
+        return identifier in candidates
+
+    def _candidate_names(self) -> frozenset[str]:
+        found = set(self.vocab.identifiers)
+        found.update(_AS_OR_CLASS.findall(self._source))
+        for name, bindings in self.module.bindings.items():
+            for binding in bindings:
+                kind = binding.kind
+                if kind is BindingKind.ASSIGN or kind is BindingKind.CLASS:
+                    found.add(name)
+                    break
+                if kind is BindingKind.IMPORT and (binding.qualified is None or binding.qualified.last != name):
+                    found.add(name)
+                    break
+        return frozenset(found)
 
     def might_reference(self, node: ast.Name | ast.Attribute) -> bool:
         """A loaded name or attribute that could name a vocabulary entry: the
-        cheap test CTX002 and CTX007 apply before resolving it."""
+        cheap test CTX002 and CTX007 apply before resolving it (it runs for
+        every name and attribute of a file, so it is one set lookup)."""
         if not isinstance(node.ctx, ast.Load):
             return False
         if isinstance(node, ast.Name):
-            return self.might_name(node.id)
-        return self.vocab.might_match(node.attr)
+            candidates = self._candidates
+            if candidates is None:
+                candidates = self._candidates = self._candidate_names()
+            return node.id in candidates
+        return node.attr in self._identifiers
+
+    def type_names(self) -> frozenset[str]:
+        """Identifiers that may name a context type or constructor here: the
+        vocabulary's, and module-level classes, aliases and imports of a
+        vocabulary name under another name. A call of anything else (or of
+        an attribute of anything else) cannot build a context, which spares
+        CTX001 the evidence of most calls' arguments."""
+        if self._type_names is None:
+            vocab = self.vocab
+            names = set(vocab.identifiers)
+            for name, bindings in self.module.bindings.items():
+                for binding in bindings:
+                    kind = binding.kind
+                    if (
+                        kind is BindingKind.CLASS
+                        or (kind is BindingKind.ASSIGN and is_alias_value(binding.node))
+                        or (
+                            kind is BindingKind.IMPORT
+                            and binding.qualified
+                            and vocab.might_match(binding.qualified.last)
+                        )
+                    ):
+                        names.add(name)
+            self._type_names = frozenset(names)
+        return self._type_names
 
     def signature_scope(self, node: ast.AST, scope: Scope) -> Scope:
         """The scope ``node`` is evaluated in: a ``def``'s decorators,

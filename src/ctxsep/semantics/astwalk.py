@@ -16,6 +16,43 @@ import ast
 #: UnaryOp/AugAssign, ``ops`` of Compare): leaves that carry no names.
 LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
 
+#: Fields the grammar types as an identifier, string, int or constant (Python's
+#: ``Parser/Python.asdl``): never a node, so never worth a ``getattr``. A
+#: ``Name`` then has no field to look at, a ``Constant`` none either.
+SCALAR_FIELDS: dict[str, frozenset[str]] = {
+    "FunctionDef": frozenset({"name", "type_comment"}),
+    "AsyncFunctionDef": frozenset({"name", "type_comment"}),
+    "ClassDef": frozenset({"name"}),
+    "Assign": frozenset({"type_comment"}),
+    "AnnAssign": frozenset({"simple"}),
+    "For": frozenset({"type_comment"}),
+    "AsyncFor": frozenset({"type_comment"}),
+    "With": frozenset({"type_comment"}),
+    "AsyncWith": frozenset({"type_comment"}),
+    "ImportFrom": frozenset({"module", "level"}),
+    "Global": frozenset({"names"}),
+    "Nonlocal": frozenset({"names"}),
+    "Attribute": frozenset({"attr"}),
+    "Name": frozenset({"id"}),
+    "Constant": frozenset({"value", "kind"}),
+    "FormattedValue": frozenset({"conversion"}),
+    "comprehension": frozenset({"is_async"}),
+    "ExceptHandler": frozenset({"name"}),
+    "arg": frozenset({"arg", "type_comment"}),
+    "keyword": frozenset({"arg"}),
+    "alias": frozenset({"name", "asname"}),
+    "MatchSingleton": frozenset({"value"}),
+    "MatchStar": frozenset({"name"}),
+    "MatchMapping": frozenset({"rest"}),
+    "MatchClass": frozenset({"kwd_attrs"}),
+    "MatchAs": frozenset({"name"}),
+    "TypeIgnore": frozenset({"lineno", "tag"}),
+    "TypeVar": frozenset({"name"}),
+    "ParamSpec": frozenset({"name"}),
+    "TypeVarTuple": frozenset({"name"}),
+}
+_NO_SCALARS: frozenset[str] = frozenset()
+
 _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
@@ -23,7 +60,8 @@ def node_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
     """The fields of ``node_type`` that may hold child nodes worth visiting."""
     fields = _FIELDS.get(node_type)
     if fields is None:
-        fields = tuple(name for name in node_type._fields if name not in LEAF_FIELDS)
+        scalars = SCALAR_FIELDS.get(node_type.__name__, _NO_SCALARS) if node_type.__module__ == "ast" else _NO_SCALARS
+        fields = tuple(name for name in node_type._fields if name not in LEAF_FIELDS and name not in scalars)
         _FIELDS[node_type] = fields
     return fields
 

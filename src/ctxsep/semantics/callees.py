@@ -100,6 +100,21 @@ def is_test_function(node: ast.AST) -> bool:
     return isinstance(node, FUNCTION_NODES) and node.name.startswith("test")
 
 
+def parametrized_names(node: FunctionNode) -> frozenset[str]:
+    """Argument names a ``@pytest.mark.parametrize("a, b", ...)`` decorator
+    supplies: those parameters are not fixtures."""
+    names: set[str] = set()
+    for decorator in node.decorator_list:
+        if not (isinstance(decorator, ast.Call) and last_name(decorator.func) == "parametrize" and decorator.args):
+            continue
+        spec = decorator.args[0]
+        if isinstance(spec, ast.Constant) and isinstance(spec.value, str):
+            names.update(part.strip() for part in spec.value.split(","))
+        elif isinstance(spec, (ast.List, ast.Tuple)):
+            names.update(e.value for e in spec.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    return frozenset(names)
+
+
 def produced_values(node: FunctionNode) -> list[ast.expr] | None:
     """The values a fixture's own body returns or yields (nested functions
     aside); None when one of them is a bare ``return``/``yield`` of nothing

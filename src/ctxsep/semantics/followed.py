@@ -23,6 +23,7 @@ followed.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -33,11 +34,13 @@ from ctxsep.semantics.callees import (
     is_test_function,
     mentions_self,
     module_fixtures,
+    parametrized_names,
     produced_values,
     unstring,
     yielded_annotation,
 )
 from ctxsep.semantics.kinds import NOTHING, SESSION, ContextKind, Evidence, evidence_from_types
+from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, pos_of
 
 if TYPE_CHECKING:
@@ -61,6 +64,9 @@ class Followed:
         self._fixtures: dict[str, Evidence] = {}
         self._fixtures_in_progress: set[str] = set()
         self._methods: frozenset[str] | None = None
+        #: the file's source, when known: the names it defines with ``def``
+        self.source = ""
+        self._defined: frozenset[str] | None = None
 
     # -- calls ----------------------------------------------------------------------
 
@@ -102,6 +108,9 @@ class Followed:
         """The same-file ``def`` a call's callee names, with the scope it is
         defined in: a function by name, or a method through ``self``/``cls``
         or its class's name."""
+        defined = self.defined_names()
+        if defined is not None and last_name(func) not in defined:
+            return None  # no ``def`` of that name in this file (most calls: builtins, imports)
         if isinstance(func, ast.Name):
             _, binding = scope.lookup(func.id, pos_of(func))
             return _def_of(binding)
@@ -111,6 +120,12 @@ class Followed:
         if class_scope is None:
             return None
         return _def_of(class_scope.local_binding(func.attr, None))
+
+    def defined_names(self) -> frozenset[str] | None:
+        """Every name the file defines with ``def`` (None: source unknown)."""
+        if self._defined is None and self.source:
+            self._defined = frozenset(_DEF_NAME.findall(self.source))
+        return self._defined
 
     def _context_class_methods(self, module: Scope) -> frozenset[str]:
         """Names of the methods of this file's module-level context classes."""
@@ -204,6 +219,8 @@ class Followed:
         in_class = scope.parent is not None and scope.parent.kind is ScopeKind.CLASS
         if in_class and binding.name == first_param(node):
             return NOTHING  # ``self``
+        if node.decorator_list and binding.name in parametrized_names(node):
+            return NOTHING  # supplied by ``@pytest.mark.parametrize``, not by the fixture
         return self.fixture(binding.name, scope.module)
 
     def fixture(self, name: str, module: Scope) -> Evidence:
@@ -265,6 +282,9 @@ class Followed:
         ``conftest.py`` offers the files below it; a plain one overrides a
         context fixture of the same name further up)."""
         return {name: self.fixture(name, module) for name in self.local_fixtures(module)}
+
+
+_DEF_NAME = re.compile(r"\bdef\s+([^\W\d]\w*)")
 
 
 def _def_of(binding: Binding | None) -> tuple[FunctionNode, Scope] | None:

@@ -17,7 +17,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ctxsep.semantics.astwalk import child_nodes
+from ctxsep.semantics.astwalk import node_fields
 from ctxsep.semantics.vocabulary import Origin, QualifiedName
 
 Pos = tuple[int, int]
@@ -82,6 +82,7 @@ class Scope:
     __slots__ = (
         "_bindings",
         "_params",
+        "binds_in_expressions",
         "declared_global",
         "has_star_import",
         "kind",
@@ -99,6 +100,11 @@ class Scope:
         self._params: list[Binding] | None = None
         self.declared_global: set[str] = set()
         self.has_star_import = False
+        #: False when the file is known to have no ``:=``: then no expression
+        #: binds a name, and the bindings are found among the statements
+        #: alone (see ``statement_nodes``). Inherited from the parent scope;
+        #: ``FileSemantics`` sets it on the module from the source text.
+        self.binds_in_expressions: bool = parent.binds_in_expressions if parent is not None else True
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind.value} {getattr(self.node, 'name', '')}>"
@@ -196,31 +202,93 @@ def _kind_of(node: ast.AST) -> ScopeKind:
     return ScopeKind.COMPREHENSION
 
 
-def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
-    """Every node that belongs to ``scope_node``'s own scope, in source order,
-    without descending into nested scopes (which are yielded themselves).
-    Iterative, so deep nesting cannot exhaust the recursion limit."""
+def _roots(scope_node: ast.AST) -> list[ast.AST]:
+    """The nodes a scope's own code starts from (see ``body_nodes``)."""
     if isinstance(scope_node, (ast.Module, ast.ClassDef, *FUNCTION_NODES)):
-        roots: list[ast.AST] = list(scope_node.body)
-    elif isinstance(scope_node, ast.Lambda):
-        roots = [scope_node.body]
-    elif isinstance(scope_node, COMPREHENSION_NODES):
-        roots = []
+        return list(scope_node.body)
+    if isinstance(scope_node, ast.Lambda):
+        return [scope_node.body]
+    if isinstance(scope_node, COMPREHENSION_NODES):
+        roots: list[ast.AST] = []
         for gen in scope_node.generators:
             roots.extend([gen.target, *gen.ifs])
         if isinstance(scope_node, ast.DictComp):
             roots.extend([scope_node.key, scope_node.value])
         else:
             roots.append(scope_node.elt)
-    else:
-        roots = []
-    stack = list(reversed(roots))
+        return roots
+    return []
+
+
+def body_nodes(scope_node: ast.AST) -> Iterator[ast.AST]:
+    """Every node that belongs to ``scope_node``'s own scope, in source order,
+    without descending into nested scopes (which are yielded themselves).
+    Iterative, so deep nesting cannot exhaust the recursion limit."""
+    stack = _roots(scope_node)
+    stack.reverse()
+    pop, push = stack.pop, stack.append
+    fields_of = _FIELDS_BY_TYPE
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        if isinstance(node, SCOPE_NODES):
-            continue
-        stack.extend(reversed(child_nodes(node)))
+        node_type = type(node)
+        fields = fields_of.get(node_type)
+        if fields is None:
+            fields = fields_of[node_type] = () if node_type in _SCOPE_TYPES else node_fields(node_type)
+        # Children in reverse, so they are popped in source order.
+        for name in reversed(fields):
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, ast.AST):
+                        push(item)
+
+
+#: The fields of a statement (or handler, match case, pattern) that may hold
+#: statements, handlers, match cases or patterns; the others hold
+#: expressions, or leaves (``alias``, ``withitem``, ``arguments``).
+_STRUCTURE_FIELDS = frozenset(
+    {"body", "orelse", "finalbody", "handlers", "cases", "pattern", "patterns", "kwd_patterns"}
+)
+_SCOPE_TYPES = frozenset(SCOPE_NODES)
+_FIELDS_BY_TYPE: dict[type[ast.AST], tuple[str, ...]] = {}
+_STRUCTURE_BY_TYPE: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def statement_nodes(scope_node: ast.AST) -> list[ast.AST]:
+    """The nodes of ``scope_node``'s own scope that are not expressions
+    (statements, handlers, match cases, patterns), in source order: the
+    subsequence of ``body_nodes`` in which every binding sits when no
+    expression binds (a file without ``:=``). Expressions are not entered,
+    which is most of a body's nodes."""
+    if not isinstance(scope_node, (ast.Module, ast.ClassDef, *FUNCTION_NODES)):
+        return []  # a lambda's or comprehension's own code is expressions
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(reversed(scope_node.body))
+    pop, push, emit = stack.pop, stack.append, out.append
+    structure_of = _STRUCTURE_BY_TYPE
+    while stack:
+        node = pop()
+        emit(node)
+        node_type = type(node)
+        fields = structure_of.get(node_type)
+        if fields is None:
+            fields = structure_of[node_type] = (
+                ()
+                if node_type in _SCOPE_TYPES
+                else tuple(name for name in node_type._fields if name in _STRUCTURE_FIELDS)
+            )
+        for name in reversed(fields):
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, ast.AST) and not isinstance(item, ast.expr):
+                        push(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr):
+                push(value)
+    return out
 
 
 #: Node types ``_BindingCollector._node`` has no branch for: most of a body's
@@ -271,9 +339,11 @@ class _BindingCollector:
                 for name_node in _target_names(gen.target):
                     self.add(Binding(name_node.id, (0, 0), BindingKind.OTHER, node=gen.iter))
         else:
-            for child in body_nodes(node):
-                if type(child) not in NEVER_BINDS:
-                    self._node(child)
+            never, visit = NEVER_BINDS, self._node
+            nodes = body_nodes(node) if self.scope.binds_in_expressions else statement_nodes(node)
+            for child in nodes:
+                if type(child) not in never:
+                    visit(child)
         for bindings in self.out.values():
             bindings.sort(key=lambda b: b.pos)
         return self.out
