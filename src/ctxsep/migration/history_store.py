@@ -120,7 +120,7 @@ class HistoryStore:
         self.refused = unsafe_directory(path.parent, project, (STORE_NAME,)) if path is not None else None
         self.path = path if self.refused is None else None
         self._version = code_version()
-        self._old: dict[str, list[Any]] = self._read() if path is not None else {}
+        self._old: dict[str, list[Any]] = self._read() if self.path is not None else {}
         self._used: dict[str, list[Any]] = {}
 
     def _read(self) -> dict[str, list[Any]]:
