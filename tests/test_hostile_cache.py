@@ -148,3 +148,51 @@ def test_a_damaged_key_is_replaced_and_signs_the_new_index(tmp_path: Path) -> No
     assert len(key) == 32
     header, _, body = (root / CACHE / INDEX).read_bytes().partition(b"\n")
     assert header.endswith(hashlib.blake2b(body, digest_size=16, key=key).hexdigest().encode())
+
+
+# -- report --history keeps its own store in the same directory: the same rules --------------
+
+
+def _history_legacy_calls(root: Path, home: Path) -> int:
+    proc = ctxsep(root, home, "report", "--history", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    point = json.loads(proc.stdout)["points"][-1]
+    return sum(d["legacy_calls"] for d in point["report"]["directories"])
+
+
+def _history_repo(tmp_path: Path) -> Path:
+    from history_demo import build_demo
+
+    root = tmp_path / "shop"
+    build_demo(root, steps=1)
+    return root
+
+
+@pytest.mark.parametrize("signed_by", ["anyone", "the attacker's own key"])
+def test_a_committed_history_store_cannot_rewrite_history(tmp_path: Path, signed_by: str) -> None:
+    root = _history_repo(tmp_path)
+    attacker = tmp_path / "attacker-home"
+    real = _history_legacy_calls(root, attacker)
+    assert real > 0
+    store = root / CACHE / "history-v1.json"
+    document = json.loads(store.read_bytes().partition(b"\n")[2])
+    for entry in document["entries"].values():
+        entry[4], entry[9] = [], 0  # no findings, no legacy calls
+    body = json.dumps(document, separators=(",", ":")).encode()
+    key = bytes.fromhex((attacker / "ctxsep" / "cache-key").read_text().strip()) if signed_by != "anyone" else None
+    mac = hashlib.blake2b(body, **({"digest_size": 16, "key": key} if key else {})).hexdigest().encode()
+    store.write_bytes(b"ctxsep-history v1 " + mac + b"\n" + body)
+    if key is not None:  # well-formed: on the attacker's machine it rewrites history
+        assert _history_legacy_calls(root, attacker) == 0
+    assert _history_legacy_calls(root, tmp_path / "ci-home") == real
+
+
+def test_a_symlinked_cache_directory_is_not_written_through_by_report_history(tmp_path: Path) -> None:
+    root = _history_repo(tmp_path)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (root / CACHE).symlink_to("../victim")
+    proc = ctxsep(root, tmp_path / "home", "report", "--history", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert "not using the history cache" in proc.stderr and "symbolic link" in proc.stderr
+    assert list(victim.iterdir()) == []

@@ -172,3 +172,29 @@ def test_a_baseline_records_and_then_hides_a_non_utf8_file(tmp_path: Path) -> No
     assert ctxsep(root, "baseline", "check", "app").returncode == 0
     checked = ctxsep(root, "check", "--format", "json", "app")
     assert checked.returncode == 0 and json.loads(checked.stdout)["summary"]["baselined"] == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "--no-cache", "app"],
+        ["check", "--no-cache", "--format", "github", "app"],
+        ["baseline", "check", "app"],
+        ["report", "--graph", "mermaid"],
+        ["report", "--format", "html"],
+        ["names", "app"],
+    ],
+    ids=lambda c: " ".join(c),
+)
+def test_text_outputs_escape_a_non_utf8_name_on_a_strict_utf8_stdout(tmp_path: Path, command: list[str]) -> None:
+    """Under an ``en_US.UTF-8`` locale (or ``PYTHONIOENCODING=utf-8``)
+    stdout refuses the lone surrogates a non-UTF-8 name decodes to; every
+    output shows the byte as a visible escape instead of crashing."""
+    root = non_utf8_project(tmp_path)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "XDG_CACHE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctxsep", *command], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1)
+    assert "caf\\udce9" in proc.stdout

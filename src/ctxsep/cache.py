@@ -293,10 +293,11 @@ def encode_index(entries: dict[str, Entry]) -> bytes:
         },
         separators=(",", ":"),
     ).encode()
-    return MAGIC + _mac(body) + b"\n" + body
+    return MAGIC + mac(body) + b"\n" + body
 
 
-def _mac(body: bytes) -> bytes:
+def mac(body: bytes) -> bytes:
+    """The keyed checksum of a cache file's body (this user's key: see the module docstring)."""
     return hashlib.blake2b(body, digest_size=16, key=machine_key()).hexdigest().encode()
 
 
@@ -311,7 +312,7 @@ def read_index(path: Path) -> dict[str, Entry]:
     except OSError:
         return {}
     header, _, body = data.partition(b"\n")
-    if not header.startswith(MAGIC) or not hmac.compare_digest(header[len(MAGIC) :], _mac(body)):
+    if not header.startswith(MAGIC) or not hmac.compare_digest(header[len(MAGIC) :], mac(body)):
         return {}
     try:
         document = json.loads(body)
@@ -404,7 +405,7 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
-def unsafe_directory(directory: Path, project: Path | None) -> str | None:
+def unsafe_directory(directory: Path, project: Path | None, files: tuple[str, ...] = ()) -> str | None:
     """Why ``directory`` must not hold a cache, or None. ``project`` is the
     directory the cache must sit in (None for an explicit ``--cache-dir``,
     which the command line chose)."""
@@ -420,7 +421,7 @@ def unsafe_directory(directory: Path, project: Path | None) -> str | None:
             # home directory, where the default key lives, is no checkout doing that.
             if key_directory().resolve().is_relative_to(real_project) and not home.is_relative_to(real_project):
                 return f"the cache key directory {key_directory()} lies inside the project, so it is no secret"
-    for name in (INDEX_NAME, *(marker for marker, _ in _MARKERS)):
+    for name in (INDEX_NAME, *(marker for marker, _ in _MARKERS), *files):
         if (directory / name).is_symlink():
             return f"{directory / name} is a symbolic link"
     return None

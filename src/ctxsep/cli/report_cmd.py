@@ -12,6 +12,7 @@ from ctxsep.cli import progress
 from ctxsep.cli.options import add_config, add_jobs, positive_int, resolver_for_path
 from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
+from ctxsep.output.escape import escape
 from ctxsep.output.graph import GRAPH_FORMATS
 
 #: The report's modules are imported when the command runs: every other
@@ -167,7 +168,9 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     from ctxsep.migration.history_store import HistoryStore, store_path
 
     cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
-    store = HistoryStore(None if args.no_cache else store_path(repo, cache_dir))
+    store = HistoryStore(None if args.no_cache else store_path(repo, cache_dir), None if cache_dir else repo)
+    if store.refused is not None:
+        print(f"ctxsep: warning: not using the history cache: {escape(store.refused)}", file=sys.stderr)
     # commits done / total, on a terminal only (SPEC §9)
     shown = progress.Progress(sys.stderr, unit="commits") if progress.wanted(sys.stderr, args.quiet) else None
     try:

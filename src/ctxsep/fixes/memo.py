@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep import atomic
-from ctxsep.cache import _mac, code_version, unsafe_directory
+from ctxsep.cache import code_version, mac, unsafe_directory
 from ctxsep.config import FileSettings
 from ctxsep.model import Edit, Fix
 
@@ -86,7 +86,7 @@ class FixMemo:
         body = json.dumps(self.used, separators=(",", ":"), sort_keys=True).encode()
         with contextlib.suppress(OSError):
             if self.directory.is_dir():
-                atomic.write_atomic_bytes(self.directory / MEMO_NAME, _MAGIC + _mac(body) + b"\n" + body, durable=False)
+                atomic.write_atomic_bytes(self.directory / MEMO_NAME, _MAGIC + mac(body) + b"\n" + body, durable=False)
 
 
 def _read(path: Path) -> dict[str, list[Any]]:
@@ -100,7 +100,7 @@ def _read(path: Path) -> dict[str, list[Any]]:
         return {}
     mac, _, body = raw[len(_MAGIC) :].partition(b"\n")
     try:
-        if mac != _mac(body):
+        if mac != mac(body):
             return {}
         data = json.loads(body)
     except (ValueError, OSError):

@@ -11,20 +11,23 @@ result is kept before the baseline, which is applied afresh.
 
 The file is JSON behind a checksum line, written whole to a temporary file
 and renamed into place: a truncated, garbage or hand-edited store is
-ignored and replaced, never trusted. It keeps the entries the last run used
+ignored and replaced, never trusted. As for ``check``'s cache (SPEC §10),
+the checksum is keyed with this user's secret (``cache.mac``), so a store
+that came with the checkout is a miss, and a cache directory that is a
+symlink (or holds one) is neither read nor written. It keeps the entries the last run used
 plus older ones up to ``MAX_ENTRIES``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ctxsep.atomic import write_atomic_bytes
-from ctxsep.cache import CACHE_DIR_NAME, _mark_cache_dir, code_version
+from ctxsep.atomic import read_regular, write_atomic_bytes
+from ctxsep.cache import CACHE_DIR_NAME, MAX_INDEX_BYTES, _mark_cache_dir, code_version, mac, unsafe_directory
 from ctxsep.migration.report import ReportFile
 from ctxsep.model import Finding, Phase, Severity
 from ctxsep.semantics.usage import Usage
@@ -110,20 +113,24 @@ def store_path(repo: Path, cache_dir: Path | None) -> Path:
 class HistoryStore:
     """Entries by key; ``path`` None keeps nothing (``--no-cache``)."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, project: Path | None = None) -> None:
+        """``project``: the directory the store's cache directory must sit in
+        (None for a ``--cache-dir`` the command line chose)."""
+        #: why the store's directory is not used (it is then neither read nor written)
+        self.refused = unsafe_directory(path.parent, project, (STORE_NAME,)) if path is not None else None
+        self.path = path if self.refused is None else None
         self._version = code_version()
-        self._old: dict[str, list[Any]] = self._read() if path is not None else {}
+        self._old: dict[str, list[Any]] = self._read() if self.path is not None else {}
         self._used: dict[str, list[Any]] = {}
 
     def _read(self) -> dict[str, list[Any]]:
         assert self.path is not None
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular(self.path, MAX_INDEX_BYTES, follow_symlinks=False)
         except OSError:
             return {}
         header, _, body = raw.partition(b"\n")
-        if not header.startswith(MAGIC) or header[len(MAGIC) :] != hashlib.blake2b(body).hexdigest().encode():
+        if not header.startswith(MAGIC) or not hmac.compare_digest(header[len(MAGIC) :], mac(body)):
             return {}
         try:
             document = json.loads(body)
@@ -159,7 +166,7 @@ class HistoryStore:
                 break
             entries.setdefault(key, value)
         body = json.dumps({"code": self._version, "entries": entries}, separators=(",", ":")).encode()
-        header = MAGIC + hashlib.blake2b(body).hexdigest().encode()
+        header = MAGIC + mac(body)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _mark_cache_dir(self.path.parent)  # git and backup tools leave it alone

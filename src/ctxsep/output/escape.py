@@ -8,8 +8,10 @@ each path, message and source line through :func:`escape` before joining
 lines, so one value can never become two lines or a terminal command.
 
 C0 and C1 control characters, DEL, the Unicode line and paragraph
-separators and the bidirectional overrides ("Trojan Source") are written as
-Python escapes (``\\n``, ``\\x1b``, ``\\u2028``); everything else is kept.
+separators, the bidirectional overrides ("Trojan Source") and lone
+surrogates (the undecodable bytes of a non-UTF-8 file name, which would
+make writing the output fail) are written as Python escapes (``\\n``,
+``\\x1b``, ``\\u2028``, ``\\udce9``); everything else is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import re
 from collections.abc import Iterable
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# ...and lone surrogates: the bytes of a file name that is not UTF-8, which no UTF-8 output can encode.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _replacement(match: re.Match[str]) -> str:

@@ -78,13 +78,16 @@ def source_line(path: str, source: SourceInfo | None) -> str:
 
 
 def page(title: str, body: list[str]) -> str:
-    return (
+    text = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+    # A file name that is not UTF-8 reaches here as lone surrogates, which a
+    # UTF-8 page cannot hold: show them as visible escapes (\udce9).
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if not text.isascii() else text
 
 
 def bar(value: int | None) -> str:
