@@ -98,9 +98,9 @@ def _read(path: Path) -> dict[str, list[Any]]:
         return {}
     if not raw.startswith(_MAGIC):
         return {}
-    mac, _, body = raw[len(_MAGIC) :].partition(b"\n")
+    signature, _, body = raw[len(_MAGIC) :].partition(b"\n")
     try:
-        if mac != mac(body):
+        if signature != mac(body):
             return {}
         data = json.loads(body)
     except (ValueError, OSError):
