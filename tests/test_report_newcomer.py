@@ -34,7 +34,8 @@ CLEAN = "def ping():\n    return 1\n"
 def legacy_calls(n: int) -> str:
     """A module with ``n`` legacy constructor calls."""
     body = "".join(
-        f"\n\ndef f{i}(db):\n    return create_user_execution_context(user_id='u{i}', db_session=db)\n" for i in range(n)
+        f"\n\ndef f{i}(db):\n    return create_user_execution_context(user_id='u{i}', db_session=db)\n"
+        for i in range(n)
     )
     return "from app.context import create_user_execution_context\n" + body
 
@@ -49,7 +50,9 @@ def ctxsep(cwd: Path, *args: str) -> str:
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@x", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@x")
+    env = dict(
+        os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@x", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@x"
+    )
     if date is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)

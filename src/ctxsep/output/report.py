@@ -188,5 +188,7 @@ def quiet_directories_text(count: int, rows: list[DirectoryRow] | None = None) -
         head = f"{count} more directories have nothing to migrate or report"
     if not rows:
         return head + "."
-    named = "; ".join(f"{row.directory} ({row.phase.label}, {row.files} file{'s' if row.files != 1 else ''})" for row in rows)
+    named = "; ".join(
+        f"{row.directory} ({row.phase.label}, {row.files} file{'s' if row.files != 1 else ''})" for row in rows
+    )
     return f"{head} (counted in the totals): {named}."

@@ -177,9 +177,7 @@ def render_compare(old: dict[str, Any], report: Report, fmt: str) -> str:
             "new": new["source"],
             "better": [_change_json(c) for c in better],
             "worse": [_change_json(c) for c in worse],
-            "moved_to_baseline": [
-                {"where": m.where, "errors": m.errors, "warnings": m.warnings} for m in moved
-            ],
+            "moved_to_baseline": [{"where": m.where, "errors": m.errors, "warnings": m.warnings} for m in moved],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt != "md":
