@@ -97,6 +97,8 @@ def test_history_html_labels_times_when_points_share_a_day(tmp_path: Path) -> No
     repo = minutes_apart_repo(tmp_path / "shop")
     page = ctxsep(repo, "report", "--history", "--every", "1", "--format", "html")
     assert ">12-06 10:00</text>" in page and ">12-06 10:15</text>" in page
+    assert "4 commits sampled (every first-parent commit) of 4 first-parent commits." in page
+    assert "1 commit sampled" in ctxsep(repo, "report", "--history", "--format", "html")
     days = [datetime(2026, 12, d, 9, tzinfo=UTC) for d in (1, 3, 5)]
     assert tick_labels(days) == ["2026-12-01", "2026-12-03", "2026-12-05"]
 
