@@ -38,7 +38,7 @@ from ctxsep.model import Finding, internal_error
 from ctxsep.server import actions
 from ctxsep.server.convert import problem_diagnostics, split_lines, to_diagnostic
 from ctxsep.server.hover import hover_markdown
-from ctxsep.server.lint import ConfigProblem, Linter, LintResult, Stamp, stamp
+from ctxsep.server.lint import ConfigProblem, Linter, LintResult, Stamp, stamp, young_garbage
 
 logger = logging.getLogger(__name__)
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -146,13 +146,14 @@ class CtxsepServer(LanguageServer):
         nothing around it changed: ``didSave`` after the edits were already
         checked). Never raises."""
         try:
-            fresh = self._check(uri, force)
-            if fresh is not None and not self.pull:
-                self.text_document_publish_diagnostics(
-                    types.PublishDiagnosticsParams(
-                        uri=uri, diagnostics=[d for d, _ in fresh.pairs], version=fresh.version
+            with young_garbage():  # the check's cyclic garbage is collected once they are sent
+                fresh = self._check(uri, force)
+                if fresh is not None and not self.pull:
+                    self.text_document_publish_diagnostics(
+                        types.PublishDiagnosticsParams(
+                            uri=uri, diagnostics=[d for d, _ in fresh.pairs], version=fresh.version
+                        )
                     )
-                )
         except Exception as exc:  # a bug in ctxsep must not take the editor's server down
             logger.exception("checking %s failed", uri)
             if not self._reported_crash:
