@@ -97,3 +97,31 @@ def test_nested_or_already_paused_leaves_the_collector_to_its_owner(collector: N
     with young_garbage():
         pass
     assert not gc.isenabled()  # a caller that runs without the collector keeps it that way
+
+
+def test_a_pull_resumes_the_collector_once_the_answer_is_out(project: Path, collector: None) -> None:
+    import asyncio
+
+    from lsprotocol import types
+
+    from ctxsep.server.app import create_server
+
+    server = create_server()
+    uri = (project / "app" / "routes.py").as_uri()
+    params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=project.as_uri())
+    next(server.protocol.lsp_initialize(params))  # pygls sets up the workspace up to the server's own handler
+    server.configure(params)
+    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=SOURCE))
+    server.pull = True
+    gc.enable()
+
+    async def pull() -> None:
+        diagnostics = server.pulled(uri)
+        assert {d.code for d in diagnostics} >= {"CTX001"}
+        assert not gc.isenabled()  # still paused while pygls writes the answer
+        await asyncio.sleep(0)
+        assert gc.isenabled()
+
+    asyncio.run(pull())
+    server.checked.clear()
+    assert server.pulled(uri) and gc.isenabled()  # no loop: collected at once

@@ -25,6 +25,7 @@ When it re-checks:
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,26 @@ class CtxsepServer(LanguageServer):
 
     def pulled(self, uri: str) -> list[types.Diagnostic]:
         """The answer to ``textDocument/diagnostic``: the document's current
-        diagnostics, checked now unless its text was already checked."""
+        diagnostics, checked now unless its text was already checked. The
+        collector stays paused until the answer is sent (``young_garbage``):
+        pygls writes a plain handler's answer as soon as it returns, before
+        the loop runs the collection scheduled here."""
+        if not gc.isenabled():
+            return self._pulled(uri)
+        gc.disable()
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        try:
+            return self._pulled(uri)
+        finally:
+            if loop is None:
+                _collect_young()
+            else:
+                loop.call_soon(_collect_young)
+
+    def _pulled(self, uri: str) -> list[types.Diagnostic]:
         self.check(uri)
         checked = self.checked.get(uri)
         return [d for d, _ in checked.pairs] if checked is not None else []
@@ -294,6 +314,11 @@ class CtxsepServer(LanguageServer):
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=hits[0][0].range
         )
+
+
+def _collect_young() -> None:
+    gc.collect(0)
+    gc.enable()
 
 
 def _contains(span: types.Range, position: types.Position) -> bool:
