@@ -207,8 +207,8 @@ def test_names_replace_or_extend_the_defaults(tmp_path: Path) -> None:
 def test_explain_names_config_key_phase_and_reasons(project: Path) -> None:
     text = explain(str(project / "app/routes/v1_users.py"), SettingsResolver(cwd=project))
     assert f"config:  {project / 'pyproject.toml'}" in text
-    assert "* 'app/routes/v1_*.py' = 'transitional'  (glob, depth 4)" in text
-    assert "'app/routes' = 'migrated'  (path, depth 2)" in text
+    assert "* 'app/routes/v1_*.py' = 'transitional'  (glob, depth 4: this path itself)" in text
+    assert "'app/routes' = 'migrated'  (path, depth 2: directory app/routes/)" in text
     assert "phase:   transitional (from key 'app/routes/v1_*.py')" in text
     assert (
         "CTX004 context-mutation             error  [tool.ctxsep.severity.transitional] overrides the default warn"

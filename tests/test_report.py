@@ -135,14 +135,17 @@ def test_report_numbers_on_a_known_tree(tmp_path: Path) -> None:
     assert services["by_rule"] == {"CTX002": {"error": 0, "warn": 1, "baselined": 0}}
     assert services["gate"] == {"to": "migrated", "passes": False, "errors": 1, "warnings": 0}
     totals = document["totals"]
+    # app/util (clean) is not a row of its own, but its file and its passed gate count in the totals
     assert (totals["files"], totals["legacy_calls"], totals["scoped_calls"], totals["percent_migrated"]) == (
-        3,
+        4,
         4,
         3,
         42,
     )
     assert (totals["errors"], totals["warnings"], totals["baselined"]) == (1, 1, 2)
-    assert (totals["gates_passed"], totals["gates"]) == (0, 2)
+    assert (totals["gates_passed"], totals["gates"]) == (1, 3)
+    assert document["quiet_directories"] == 1
+    assert document["clean_directories"] == [{"directory": "app/util", "phase": "legacy", "files": 1}]
 
 
 def test_fixing_the_code_moves_the_numbers(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_compare_says_what_got_better_and_worse(shop: Path, tmp_path: Path) -> N
     better = out[out.index("## Better") : out.index("## Worse")]
     worse = out[out.index("## Worse") :]
     assert "app/routes: legacy calls 2 → 1" in better and "app/routes: scoped calls 1 → 2" in better
-    assert "app/jobs: new in the report" in worse
+    assert "app/jobs: not checked before → 1 errors/warnings/legacy calls" in worse
     assert "total: legacy calls" not in out  # 2 → 1 in routes, 0 → 1 in jobs: the total did not move
     document = json.loads(ok(work, "report", "--compare", str(old), "--format", "json"))
     assert {"where": "app/routes", "what": "legacy calls", "old": 2, "new": 1} in document["better"]

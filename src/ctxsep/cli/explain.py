@@ -35,7 +35,7 @@ def explain(path: str, resolver: SettingsResolver) -> str:
     if config.path is None:
         out.append("config:  none found (searched up from the file's directory); built-in defaults apply")
     else:
-        how = "given with --config" if resolver.explicit else "nearest to the file"
+        how = "given with --config" if resolver.explicit else "nearest to the path"
         out.append(f"config:  {config.path} ({how})")
     out.append(f"root:    {config.root}")
     out.append(f"relative path: {settings.rel_path}")
@@ -45,10 +45,13 @@ def explain(path: str, resolver: SettingsResolver) -> str:
     candidates = config.phase_map.candidates(settings.rel_path)
     if candidates:
         out.append("matching phase-map keys (most specific first):")
+        parts = settings.rel_path.split("/")
         for key, depth in candidates:
             mark = "*" if settings.phase_key is key else " "
             kind = "glob" if key.is_glob else "path"
-            out.append(f"  {mark} {key.key!r} = {key.phase.label!r}  ({kind}, depth {depth})")
+            # a key matching the path itself scores one more than its own depth
+            what = "this path itself" if depth > len(parts) else "directory " + "/".join(parts[:depth]) + "/"
+            out.append(f"  {mark} {key.key!r} = {key.phase.label!r}  ({kind}, depth {depth}: {what})")
     else:
         out.append("matching phase-map keys: none")
     reason = f"key {settings.phase_key.key!r}" if settings.phase_key else "default-phase"

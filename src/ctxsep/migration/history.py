@@ -80,6 +80,8 @@ def sample(commits: list[Commit], every: int | None) -> list[Commit]:
 
 
 def sampling_text(every: int | None) -> str:
+    if every == 1:
+        return "every first-parent commit"
     return f"every {every} first-parent commits" if every is not None else "the last commit of each day (UTC)"
 
 

@@ -3,8 +3,11 @@
 The pace is the least-squares slope of a count against time over the
 sampled points of the last N weeks (default 4) before the newest point;
 the count reaches zero ``count / -slope`` days after the newest point. A
-flat or rising count is "not at this pace". Two points at least, on two
-different instants, are needed for a slope.
+flat or rising count is "not at this pace". A slope needs at least
+``MIN_SAMPLES`` points spanning at least ``MIN_SPAN`` (commits minutes apart
+say nothing about a pace per week): with fewer the trend is "too few
+samples". A projected date is always after the newest sample's day: a
+count above zero is never "done by" the day it was counted.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from ctxsep.migration.report import DirectoryRow, Report
 from ctxsep.model import Phase
 
 DEFAULT_WEEKS = 4
+#: the fewest sampled points, and the shortest time between the first and the
+#: last of them, that a pace is computed from
+MIN_SAMPLES = 3
+MIN_SPAN = timedelta(days=1)
+TOO_FEW = "too few samples"  # shown as "too few samples to project"
 #: a date further out than this is not a date anyone plans by
 _HORIZON_DAYS = 3650
 
@@ -26,7 +34,7 @@ class Trend:
     now: int
     per_week: float | None  # change per week (negative: going down); None: too few samples
     zero_on: date | None  # when the count reaches zero at this pace
-    status: str  # "done", "on", "not at this pace", "too few samples"
+    status: str  # "done", "on", "not at this pace", TOO_FEW
 
     @property
     def text(self) -> str:
@@ -38,22 +46,26 @@ class Trend:
 def trend(series: list[tuple[datetime, int]], weeks: int) -> Trend:
     """The trend of ``series`` (oldest first) over its last ``weeks`` weeks."""
     if not series:
-        return Trend(0, None, None, "too few samples")
+        return Trend(0, None, None, TOO_FEW)
     last_at, now = series[-1]
     start = last_at - timedelta(weeks=weeks)
     window = [(at, value) for at, value in series if at >= start]
-    slope = _slope_per_day(window)
+    enough = len(window) >= MIN_SAMPLES and window[-1][0] - window[0][0] >= MIN_SPAN
+    slope = _slope_per_day(window) if enough else None
     per_week = None if slope is None else round(slope * 7, 2)
     if now == 0:
         return Trend(now, per_week, None, "done")
     if slope is None:
-        return Trend(now, None, None, "too few samples")
+        return Trend(now, None, None, TOO_FEW)
     if slope >= 0:
         return Trend(now, per_week, None, "not at this pace")
     days = now / -slope
     if days > _HORIZON_DAYS:
         return Trend(now, per_week, None, "not at this pace")
-    return Trend(now, per_week, (last_at + timedelta(days=days)).date(), "on")
+    # Counts are whole: the last one goes some day after the newest sample,
+    # never on (or before) the day that still counted ``now``.
+    zero_on = max((last_at + timedelta(days=days)).date(), last_at.date() + timedelta(days=1))
+    return Trend(now, per_week, zero_on, "on")
 
 
 def _slope_per_day(window: list[tuple[datetime, int]]) -> float | None:

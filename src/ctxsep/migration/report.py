@@ -192,11 +192,18 @@ class Report:
     files: list[ReportFile]
     quiet_directories: int  # directories checked with nothing to report
     source: SourceInfo | None = None
+    #: those directories (not in ``rows``, still counted in the totals)
+    quiet_rows: list[DirectoryRow] = field(default_factory=list)
+
+    @property
+    def all_rows(self) -> list[DirectoryRow]:
+        """Every directory checked, clean ones too, sorted by path."""
+        return sorted([*self.rows, *self.quiet_rows], key=lambda row: row.directory)
 
     @property
     def totals(self) -> DirectoryRow:
         total = DirectoryRow("total", Phase.LEGACY)
-        for row in self.rows:
+        for row in self.all_rows:
             total.files += row.files
             total.legacy_uses += row.legacy_uses
             total.scoped_uses += row.scoped_uses
@@ -210,12 +217,12 @@ class Report:
     @property
     def gates_passed(self) -> tuple[int, int]:
         """(directories passing their gate, directories with a next phase)"""
-        gated = [row for row in self.rows if row.gate_target is not None]
+        gated = [row for row in self.all_rows if row.gate_target is not None]
         return sum(1 for row in gated if row.passes_gate), len(gated)
 
     def directories_per_phase(self) -> dict[str, int]:
-        """How many reported directories sit in each phase (every phase named)."""
-        counts = Counter(row.phase for row in self.rows)
+        """How many directories checked sit in each phase (every phase named)."""
+        counts = Counter(row.phase for row in self.all_rows)
         return {phase.label: counts[phase] for phase in Phase}
 
     def legacy_edges(self) -> list[tuple[str, str, Counter[str]]]:
@@ -253,7 +260,8 @@ def build_report(root: str, files: list[ReportFile]) -> Report:
         row.by_rule = dict(sorted(row.by_rule.items()))
     ordered = [rows[d] for d in sorted(rows)]
     relevant = [row for row in ordered if row.relevant]
-    return Report(root, relevant, sorted(files, key=lambda f: f.path), len(ordered) - len(relevant))
+    quiet = [row for row in ordered if not row.relevant]
+    return Report(root, relevant, sorted(files, key=lambda f: f.path), len(quiet), quiet_rows=quiet)
 
 
 def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, typed: TypedRun | None = None) -> Report:

@@ -79,7 +79,7 @@ def render_md(report: Report, graph_kind: str | None = None) -> str:
         f"| {totals.count('baselined')} | {totals_gate_text(report)} |"
     )
     if report.quiet_directories:
-        out += ["", quiet_directories_text(report.quiet_directories)]
+        out += ["", md_cell(quiet_directories_text(report.quiet_directories, report.quiet_rows))]
     if any(row.by_rule for row in report.rows):
         out += [
             "",
@@ -159,6 +159,9 @@ def report_document(report: Report, graph_kind: str | None = None) -> dict[str, 
             "directories_per_phase": report.directories_per_phase(),
         },
         "quiet_directories": report.quiet_directories,
+        "clean_directories": [
+            {"directory": row.directory, "phase": row.phase.label, "files": row.files} for row in report.quiet_rows
+        ],
     }
     if graph_kind is not None:
         document["graph"] = {
@@ -176,8 +179,16 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
     return json.dumps(report_document(report, graph_kind), indent=2, ensure_ascii=False) + "\n"
 
 
-def quiet_directories_text(count: int) -> str:
-    """The line under the table for directories with nothing to show."""
+def quiet_directories_text(count: int, rows: list[DirectoryRow] | None = None) -> str:
+    """The line under the table for directories with nothing to show (they
+    are counted in the totals): each named with its phase and files."""
     if count == 1:
-        return "1 more directory has nothing to migrate or report."
-    return f"{count} more directories have nothing to migrate or report."
+        head = "1 more directory has nothing to migrate or report"
+    else:
+        head = f"{count} more directories have nothing to migrate or report"
+    if not rows:
+        return head + "."
+    named = "; ".join(
+        f"{row.directory} ({row.phase.label}, {row.files} file{'s' if row.files != 1 else ''})" for row in rows
+    )
+    return f"{head} (counted in the totals): {named}."

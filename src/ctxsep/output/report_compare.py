@@ -53,14 +53,35 @@ def load_previous(path: Path) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Change:
     where: str  # a directory, or "total"
-    what: str
+    what: str  # empty: ``old`` and ``new`` say it all
     old: Any
     new: Any
     better: bool
+    note: str = ""  # e.g. how many of the findings moved into the baseline
 
     @property
     def text(self) -> str:
-        return f"{self.where}: {self.what} {self.old} → {self.new}"
+        what = f" {self.what}" if self.what else ""
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.where}:{what} {self.old} → {self.new}{note}"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Findings that left the errors/warnings because the baseline grew: neither fixed nor new."""
+
+    where: str
+    errors: int
+    warnings: int
+
+    @property
+    def text(self) -> str:
+        parts = [_plural(self.errors, "error"), _plural(self.warnings, "warning")]
+        return f"{self.where}: {' and '.join(p for p in parts if p)} moved into the baseline"
+
+
+def _plural(count: int, noun: str) -> str:
+    return "" if not count else f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def _number(table: dict[str, Any], name: str) -> int:
@@ -72,40 +93,80 @@ def _number(table: dict[str, Any], name: str) -> int:
     return value if isinstance(value, int) else 0
 
 
-def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    found: list[Change] = []
-    for name, label, more_is_better in _TOTAL_FIELDS:
-        before, after = _number(old["totals"], name), _number(new["totals"], name)
-        if before != after:
-            found.append(Change("total", label, before, after, (after > before) == more_is_better))
+def _moved(where: str, before: dict[str, Any], after: dict[str, Any]) -> Moved:
+    """As many of the errors (then warnings) that went away as the baseline grew by."""
+    grown = max(0, _number(after, "baselined") - _number(before, "baselined"))
+    errors = min(max(0, _number(before, "errors") - _number(after, "errors")), grown)
+    warnings = min(max(0, _number(before, "warnings") - _number(after, "warnings")), grown - errors)
+    return Moved(where, errors, warnings)
+
+
+def _field_changes(
+    where: str, fields: tuple[tuple[str, str, bool], ...], before_row: dict[str, Any], after_row: dict[str, Any]
+) -> tuple[list[Change], Moved]:
+    """The numbers that moved, findings moved into the baseline set apart:
+    they count as neither better nor worse."""
+    moved = _moved(where, before_row, after_row)
+    shift = {"errors": -moved.errors, "warnings": -moved.warnings, "baselined": moved.errors + moved.warnings}
+    found = []
+    for name, label, more_is_better in fields:
+        before, after = _number(before_row, name), _number(after_row, name)
+        expected = before + shift.get(name, 0)  # what it would be had nothing but the baseline changed
+        if after == expected:
+            continue
+        note = "" if expected == before else f"besides {abs(expected - before)} moved into the baseline"
+        found.append(Change(where, label, before, after, (after > expected) == more_is_better, note))
+    return found, moved
+
+
+def _debt(row: dict[str, Any]) -> str:
+    debt = _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
+    return f"{debt} errors/warnings/legacy calls"
+
+
+def _clean(document: dict[str, Any]) -> set[str]:
+    listed = document.get("clean_directories")
+    if not isinstance(listed, list):
+        return set()
+    return {str(d.get("directory")) for d in listed if isinstance(d, dict)}
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], list[Moved]]:
+    found, moved = _field_changes("total", _TOTAL_FIELDS, old["totals"], new["totals"])
+    all_moved = [moved]
     old_dirs = {d.get("directory"): d for d in old["directories"] if isinstance(d, dict)}
     new_dirs = {d["directory"]: d for d in new["directories"]}
     for directory in sorted(set(old_dirs) | set(new_dirs), key=str):
         before_row, after_row = old_dirs.get(directory), new_dirs.get(directory)
         where = str(directory)
-        if before_row is None or after_row is None:
-            row = after_row or before_row or {}
-            debt = _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
-            status = "new in the report" if before_row is None else "no longer in the report"
-            # A directory leaving the report has nothing left to migrate; one arriving with debt is worse.
-            found.append(
-                Change(where, status, "", f"{debt} errors/warnings/legacy calls", before_row is not None or not debt)
-            )
+        if after_row is None and before_row is not None:
+            # Finished (checked, nothing left to report) or no longer checked at all.
+            gone = "none (clean)" if where in _clean(new) else "none (no longer checked)"
+            found.append(Change(where, "", _debt(before_row), gone, True))
             continue
+        if before_row is None and after_row is not None:
+            debt = _number(after_row, "errors") + _number(after_row, "warnings") + _number(after_row, "legacy_calls")
+            was = "none (clean)" if where in _clean(old) else "not checked before"
+            found.append(Change(where, "", was, _debt(after_row), not debt))
+            continue
+        assert before_row is not None and after_row is not None
         old_phase, new_phase = before_row.get("phase"), after_row.get("phase")
         if old_phase != new_phase and old_phase in PHASE_NAMES and new_phase in PHASE_NAMES:
             promoted = PHASE_NAMES.index(new_phase) > PHASE_NAMES.index(old_phase)
             found.append(Change(where, "phase", old_phase, new_phase, promoted))
-        for name, label, more_is_better in _DIRECTORY_FIELDS:
-            before, after = _number(before_row, name), _number(after_row, name)
-            if before != after:
-                found.append(Change(where, label, before, after, (after > before) == more_is_better))
-    return found
+        more, moved = _field_changes(where, _DIRECTORY_FIELDS, before_row, after_row)
+        found += more
+        all_moved.append(moved)
+    return found, [m for m in all_moved if m.errors or m.warnings]
+
+
+def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    return compare(old, new)[0]
 
 
 def render_compare(old: dict[str, Any], report: Report, fmt: str) -> str:
     new = report_document(report)
-    found = changes(old, new)
+    found, moved = compare(old, new)
     better = [c for c in found if c.better]
     worse = [c for c in found if not c.better]
     if fmt == "json":
@@ -116,16 +177,21 @@ def render_compare(old: dict[str, Any], report: Report, fmt: str) -> str:
             "new": new["source"],
             "better": [_change_json(c) for c in better],
             "worse": [_change_json(c) for c in worse],
+            "moved_to_baseline": [{"where": m.where, "errors": m.errors, "warnings": m.warnings} for m in moved],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt != "md":
         raise CtxsepError("--compare prints Markdown or JSON (--format md|json)")
     out = [f"# ctxsep: changes since {md_cell(_source_text(old.get('source')))}", ""]
-    if not found:
+    if not found and not moved:
         return "\n".join([*out, "Nothing changed."]) + "\n"
     for title, items in (("Better", better), ("Worse", worse)):
         out += [f"## {title} ({len(items)})", ""]
         out += [f"- {md_cell(c.text)}" for c in items] or ["- nothing"]
+        out.append("")
+    if moved:
+        out += [f"## Moved into the baseline ({len(moved)})", "", "Neither fixed nor new: the baseline grew.", ""]
+        out += [f"- {md_cell(m.text)}" for m in moved]
         out.append("")
     return "\n".join(out)
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ctxsep.migration.history import History, HistoryPoint
-from ctxsep.migration.projection import Projection, Trend
+from ctxsep.migration.projection import TOO_FEW, Projection, Trend
 from ctxsep.migration.report import SourceInfo
 from ctxsep.output.report import SCHEMA_VERSION, md_cell, percent_text, report_document, source_json
 
@@ -72,6 +72,10 @@ def render_history_json(history: History, projection: Projection, source: Source
     return json.dumps(history_document(history, projection, source), indent=2, ensure_ascii=False) + "\n"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def outlook_text(trend: Trend, target: str | None) -> str:
     """A directory's projection in words."""
     if target is None:
@@ -80,7 +84,11 @@ def outlook_text(trend: Trend, target: str | None) -> str:
         return f"ready for {target} now"
     if trend.status == "on":
         return f"ready for {target} by {trend.text}"
-    return trend.status
+    return status_text(trend)
+
+
+def status_text(trend: Trend) -> str:
+    return "too few samples to project" if trend.status == TOO_FEW else trend.status
 
 
 def pace_text(trend: Trend) -> str:
@@ -100,7 +108,7 @@ def legacy_headline(projection: Projection) -> str:
             f"At the pace of the last {projection.weeks} weeks ({pace_text(legacy)}), the {legacy.now} legacy "
             f"constructor calls left reach zero by {legacy.text}."
         )
-    return f"{legacy.now} legacy constructor calls left: {legacy.status} (last {projection.weeks} weeks)."
+    return f"{legacy.now} legacy constructor calls left: {status_text(legacy)} (last {projection.weeks} weeks)."
 
 
 def render_history_md(history: History, projection: Projection, source: SourceInfo | None) -> str:
@@ -108,7 +116,8 @@ def render_history_md(history: History, projection: Projection, source: SourceIn
     out = [
         f"# ctxsep migration history: {md_cell(title)}",
         "",
-        f"{len(history.points)} commits sampled ({history.sampling}) of {history.commits_walked} first-parent commits.",
+        f"{plural(len(history.points), 'commit')} sampled ({history.sampling}) of "
+        f"{plural(history.commits_walked, 'first-parent commit')}.",
         "",
         legacy_headline(projection),
         "",

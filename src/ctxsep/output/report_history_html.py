@@ -10,7 +10,7 @@ from ctxsep.migration.history import History, HistoryPoint
 from ctxsep.migration.projection import Projection
 from ctxsep.migration.report import Report, SourceInfo
 from ctxsep.output.report import percent_text
-from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text
+from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text, plural
 from ctxsep.output.report_html import own_phase_cell, page, source_line, title_text
 from ctxsep.output.svg import Series, line_chart, sparkline
 
@@ -71,8 +71,8 @@ def render_history_html(history: History, projection: Projection, source: Source
         f"<h1>{escape(title)}</h1>",
         source_line(history.path, source),
         f'<p class="summary">{escape(legacy_headline(projection))}</p>',
-        f'<p class="muted">{len(history.points)} commits sampled ({escape(history.sampling)}) of '
-        f"{history.commits_walked} first-parent commits"
+        f'<p class="muted">{plural(len(history.points), "commit")} sampled ({escape(history.sampling)}) of '
+        f"{plural(history.commits_walked, 'first-parent commit')}"
         + (f"; {broken} could not be reported (see the table)" if broken else "")
         + ".</p>",
     ]

@@ -6,7 +6,7 @@ font stack, and every value in an attribute is a number we computed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import escape
 
 
@@ -69,10 +69,10 @@ def line_chart(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{_fmt(y(value))}" y2="{_fmt(y(value))}" stroke="#eaeef2"/>'
             f'<text x="{left - 6}" y="{_fmt(y(value) + 4)}" text-anchor="end" class="tick">{_fmt(value)}</text>'
         )
-    for at in _date_ticks(start, end):
+    ticks = _date_ticks(start, end)
+    for at, label in zip(ticks, tick_labels(ticks), strict=True):
         parts.append(
-            f'<text x="{_fmt(x(at))}" y="{height - bottom + 18}" text-anchor="middle" class="tick">'
-            f"{at.date().isoformat()}</text>"
+            f'<text x="{_fmt(x(at))}" y="{height - bottom + 18}" text-anchor="middle" class="tick">{label}</text>'
         )
     for n, line in enumerate(series):
         points = " ".join(f"{_fmt(x(at))},{_fmt(y(v))}" for at, v in zip(times, line.values, strict=True))
@@ -80,7 +80,7 @@ def line_chart(
         for at, value in zip(times, line.values, strict=True):
             parts.append(
                 f'<circle cx="{_fmt(x(at))}" cy="{_fmt(y(value))}" r="2.5" fill="{line.colour}">'
-                f"<title>{at.date().isoformat()}: {value} {escape(line.label)}</title></circle>"
+                f"<title>{_minute(at)}: {value} {escape(line.label)}</title></circle>"
             )
         legend_y = top + 14 + 20 * n
         parts.append(
@@ -104,6 +104,19 @@ def line_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _minute(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def tick_labels(ticks: list[datetime]) -> list[str]:
+    """A date per tick; the UTC time too when two ticks fall on one day
+    (samples minutes apart would otherwise all read the same date)."""
+    days = [at.astimezone(UTC).date().isoformat() for at in ticks]
+    if len(set(days)) == len(days):
+        return days
+    return [at.astimezone(UTC).strftime("%m-%d %H:%M") for at in ticks]
 
 
 def _date_ticks(start: datetime, end: datetime, count: int = 5) -> list[datetime]:
