@@ -196,3 +196,13 @@ def test_a_symlinked_cache_directory_is_not_written_through_by_report_history(tm
     assert proc.returncode == 0, proc.stderr
     assert "not using the history cache" in proc.stderr and "symbolic link" in proc.stderr
     assert list(victim.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", [INDEX, "fixes-v1.json", "history-v1.json"])
+def test_a_fifo_among_the_cache_files_never_hangs_a_run(tmp_path: Path, name: str) -> None:
+    """Whatever sits in ``.ctxsep_cache`` is read only as a regular file: a
+    FIFO there (opening it would wait for a writer for ever) is a miss."""
+    root = write_tree(new_dir(tmp_path / "repo"), {"pyproject.toml": CONFIG, "app/handler.py": LEGACY})
+    (root / CACHE).mkdir()
+    os.mkfifo(root / CACHE / name)
+    assert codes(ctxsep(root, tmp_path / "home", "check", "--format", "json", "app")) == ["CTX002"]

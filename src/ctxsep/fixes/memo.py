@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep import atomic
-from ctxsep.cache import code_version, mac, unsafe_directory
+from ctxsep.cache import MAX_INDEX_BYTES, code_version, mac, unsafe_directory
 from ctxsep.config import FileSettings
 from ctxsep.model import Edit, Fix
 
@@ -90,10 +90,8 @@ class FixMemo:
 
 
 def _read(path: Path) -> dict[str, list[Any]]:
-    try:
-        if path.is_symlink():
-            return {}
-        raw = path.read_bytes()
+    try:  # a regular file only: never a symlink, a FIFO or a device the checkout planted
+        raw = atomic.read_regular(path, MAX_INDEX_BYTES, follow_symlinks=False)
     except OSError:
         return {}
     if not raw.startswith(_MAGIC):
