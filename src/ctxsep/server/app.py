@@ -25,6 +25,7 @@ When it re-checks:
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from ctxsep.model import Finding, internal_error
 from ctxsep.server import actions
 from ctxsep.server.convert import problem_diagnostics, split_lines, to_diagnostic
 from ctxsep.server.hover import hover_markdown
-from ctxsep.server.lint import ConfigProblem, Linter, LintResult, Stamp, stamp
+from ctxsep.server.lint import ConfigProblem, Linter, LintResult, Stamp, stamp, young_garbage
 
 logger = logging.getLogger(__name__)
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -146,13 +147,14 @@ class CtxsepServer(LanguageServer):
         nothing around it changed: ``didSave`` after the edits were already
         checked). Never raises."""
         try:
-            fresh = self._check(uri, force)
-            if fresh is not None and not self.pull:
-                self.text_document_publish_diagnostics(
-                    types.PublishDiagnosticsParams(
-                        uri=uri, diagnostics=[d for d, _ in fresh.pairs], version=fresh.version
+            with young_garbage():  # the check's cyclic garbage is collected once they are sent
+                fresh = self._check(uri, force)
+                if fresh is not None and not self.pull:
+                    self.text_document_publish_diagnostics(
+                        types.PublishDiagnosticsParams(
+                            uri=uri, diagnostics=[d for d, _ in fresh.pairs], version=fresh.version
+                        )
                     )
-                )
         except Exception as exc:  # a bug in ctxsep must not take the editor's server down
             logger.exception("checking %s failed", uri)
             if not self._reported_crash:
@@ -163,7 +165,26 @@ class CtxsepServer(LanguageServer):
 
     def pulled(self, uri: str) -> list[types.Diagnostic]:
         """The answer to ``textDocument/diagnostic``: the document's current
-        diagnostics, checked now unless its text was already checked."""
+        diagnostics, checked now unless its text was already checked. The
+        collector stays paused until the answer is sent (``young_garbage``):
+        pygls writes a plain handler's answer as soon as it returns, before
+        the loop runs the collection scheduled here."""
+        if not gc.isenabled():
+            return self._pulled(uri)
+        gc.disable()
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        try:
+            return self._pulled(uri)
+        finally:
+            if loop is None:
+                _collect_young()
+            else:
+                loop.call_soon(_collect_young)
+
+    def _pulled(self, uri: str) -> list[types.Diagnostic]:
         self.check(uri)
         checked = self.checked.get(uri)
         return [d for d, _ in checked.pairs] if checked is not None else []
@@ -293,6 +314,11 @@ class CtxsepServer(LanguageServer):
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=hits[0][0].range
         )
+
+
+def _collect_young() -> None:
+    gc.collect(0)
+    gc.enable()
 
 
 def _contains(span: types.Range, position: types.Position) -> bool:

@@ -18,11 +18,24 @@ that could govern a document and its baseline, comes back
 with each result (``LintResult.watched``, each file's stat taken before it
 was read): the server compares the stats after a watched-file event and on
 a slow poll, and re-checks when one moves.
+
+Garbage: one check of a 2,000-line buffer leaves ~34,000 objects in
+reference cycles (tree and scope parent links). Left to the collector's
+thresholds, they are promoted while the check still holds them and are
+freed only by full collections, each of which walks the whole server heap
+(pygls, lsprotocol, every open document): about 40% of the server's CPU per
+keystroke. So the automatic collector is paused during the check
+(``young_garbage``) and a youngest-generation collection, which walks only
+what the check allocated, frees them right after (after the diagnostics
+are sent, when the server checks).
 """
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +144,10 @@ class Linter:
             baseline = baseline_for(settings.config)
         except BaselineError as exc:
             return LintResult(problem=ConfigProblem(baseline_path, tuple(exc.problems)), watched=watched)
-        result: FileResult = check_path(path, settings, os.fspath(path), source=source, filter_findings=baseline.split)
+        with young_garbage():
+            result: FileResult = check_path(
+                path, settings, os.fspath(path), source=source, filter_findings=baseline.split
+            )
         return LintResult(findings=result.findings, settings=settings, skipped=result.skipped, watched=watched)
 
     def _config_culprit(self, path: Path, resolver: SettingsResolver) -> Path:
@@ -160,6 +176,26 @@ class Linter:
         return chain
 
 
+@contextmanager
+def young_garbage() -> Iterator[None]:
+    """Run the body with the automatic collector paused, so what it
+    allocates stays in the youngest generation, then collect that generation
+    (its cycles become garbage once the body returns) and resume the
+    collector, even when the body raises. Nested, or with the collector
+    already off, it leaves both to whoever paused it: the server pauses it
+    around a check and its publishing, and collects after the diagnostics
+    are sent."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(0)
+        gc.enable()
+
+
 def stamp(path: Path) -> Stamp:
     try:
         info = path.stat()
@@ -168,4 +204,4 @@ def stamp(path: Path) -> Stamp:
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
-__all__ = ["ConfigProblem", "LintResult", "Linter", "Stamp", "stamp"]
+__all__ = ["ConfigProblem", "LintResult", "Linter", "Stamp", "stamp", "young_garbage"]
