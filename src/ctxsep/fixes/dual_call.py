@@ -8,7 +8,9 @@ gets the one session in scope as its session argument::
 CTX006 is found by the type-aware front ends (mypy, pylint); ``ctxsep fix``
 finds the same calls through the project index, in files where CTX006 is
 not ``off``, on lines no ``# ctxsep: ignore[CTX006]``, ``# noqa: CTX006`` or
-``# type: ignore[ctx-dual-pattern-call]`` silences.
+``# type: ignore[ctx-dual-pattern-call]`` silences. A session that may be
+None (a parameter annotated ``Optional[...]`` / ``... | None`` or
+defaulting to None) is not passed on: the callee would get None.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
-from ctxsep.fixes.route_handler import is_store, names_in, session_arg_edit
+from ctxsep.fixes.route_handler import is_store, may_be_none, names_in, session_arg_edit
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import SAFE, Fix
 from ctxsep.semantics.vocabulary import Category
@@ -185,11 +187,12 @@ class DualCallFix(FixProvider):
     codes = ("CTX006",)
     applicability = SAFE
     conditions = (
-        "the callee is a dual-pattern callable defined in the project (every definition of that name takes "
-        "its context and session the same way); the context argument is a plain name that is a request-scoped "
-        "context (a parameter typed only with a request-scoped type, or bound once to the scoped factory); "
-        "the call passes no session and unpacks nothing; exactly one session is in scope (a session-typed "
-        "parameter, a `with` target or an assignment from a session factory), and it is never rebound"
+        "the callee is a dual-pattern callable defined in the project (every definition of that name takes its context"
+        " and session the same way); the context argument is a plain name that is a request-scoped context (a "
+        "parameter typed only with a request-scoped type, or bound once to the scoped factory); the call passes no "
+        "session and unpacks nothing; exactly one session is in scope (a session-typed parameter, a `with` target or "
+        "an assignment from a session factory), it is never rebound, and it cannot be None (a parameter annotated "
+        "`Optional[...]` / `... | None` or defaulting to None does not count)"
     )
 
     def fixes(self, view: FileView) -> list[Fix]:
@@ -226,6 +229,8 @@ class DualCallFix(FixProvider):
         if len(sessions) != 1:
             return None
         (session,) = sessions
+        if may_be_none(view, call, session):
+            return None
         stores = [n for f in functions for n in names_in(f.body, session) if is_store(view, n)]
         is_param = any(p.name.value == session for f in functions for p in params_of(f))
         if len(stores) != (0 if is_param else 1):

@@ -9,6 +9,9 @@ becomes::
 
     user_context = await get_request_scoped_user_context(user_id=u, thread_id=t)
     ... user_context.user_id ... db ... service.process(user_context, db)
+
+A session that may be None (``db: Optional[AsyncSession] = None``) is not
+passed on to a dual-pattern callable: the fix is not offered.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
-from ctxsep.fixes.view import FileView, join_tail, last_name
+from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
@@ -122,6 +125,27 @@ def _is_docstring(stmt: cst.SimpleStatementLine) -> bool:
     )
 
 
+def possibly_none(param: cst.Param) -> bool:
+    """Whether a parameter may hold None: annotated ``Optional[...]``,
+    ``... | None`` or ``Union[..., None]``, or defaulting to None (the
+    bridge pattern's ``db_session: Optional[AsyncSession] = None``)."""
+    if isinstance(param.default, cst.Name) and param.default.value == "None":
+        return True
+    return bool(mentioned_names(param.annotation) & {"Optional", "None"})
+
+
+def may_be_none(view: FileView, node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name``, where ``node`` is, is a parameter of an enclosing
+    function (the innermost that has one so named) that may hold None."""
+    for ancestor in view.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef):
+            p = ancestor.params
+            for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+                if param.name.value == name:
+                    return possibly_none(param)
+    return False
+
+
 def session_arg_edit(view: FileView, call: cst.Call, arg: cst.Arg, session: str) -> Edit | None:
     """The edit passing ``session`` to a dual-pattern call whose context
     argument is ``arg`` (None: it already passes one). Raises NotOffered."""
@@ -197,14 +221,15 @@ class RouteHandlerFix(FixProvider):
     codes = ("CTX002", "CTX001", "CTX005")
     applicability = SAFE
     conditions = (
-        "the legacy constructor call is the whole right-hand side of `name = ...` inside an `async def`, "
-        "passes only keyword arguments, and its session keyword (if any) is a plain name the function never "
-        "rebinds; the context name is bound nowhere else in the function, is not used in a nested function "
-        "or lambda, and every use of it is an identifier field read (`*_id`, or a renamed field; one the "
-        "project's request-scoped context class declares, when the project defines it), a session "
-        "read (`.db_session`), or the context argument of a dual-pattern callable defined in the project; "
-        "the scoped factory is already imported or named by `[tool.ctxsep.fix] scoped-factory`, and (when the "
-        "project defines it) accepts every keyword the call passes"
+        "the legacy constructor call is the whole right-hand side of `name = ...` inside an `async def`, passes only "
+        "keyword arguments, and its session keyword (if any) is a plain name the function never rebinds (and, when the"
+        " context is passed to a dual-pattern callable, cannot be None: not a parameter annotated `Optional[...]` / "
+        "`... | None` or defaulting to None); the context name is bound nowhere else in the function, is not used in a"
+        " nested function or lambda, and every use of it is an identifier field read (`*_id`, or a renamed field; one "
+        "the project's request-scoped context class declares, when the project defines it), a session read "
+        "(`.db_session`), or the context argument of a dual-pattern callable defined in the project; the scoped "
+        "factory is already imported or named by `[tool.ctxsep.fix] scoped-factory`, and (when the project defines it)"
+        " accepts every keyword the call passes"
     )
 
     def fixes(self, view: FileView) -> list[Fix]:
@@ -364,6 +389,8 @@ class RouteHandlerFix(FixProvider):
                 raise NotOffered("a dual-pattern call needs a session and none was passed")
             edit = session_arg_edit(view, call, parent, session)
             if edit is not None:
+                if may_be_none(view, call, session):
+                    raise NotOffered(f"the session {session!r} may be None, so it cannot be passed on")
                 plan.edits.append(edit)
             return
         raise NotOffered("the context escapes or is rebound")

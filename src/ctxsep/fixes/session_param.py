@@ -10,6 +10,12 @@ its session out of a context parameter takes the session as a parameter.
   caller, its context's ``.db_session``. Unsafe; not offered when a call site
   cannot be resolved or cannot provide a session (``ctxsep fix`` then says
   how many call sites need a hand).
+
+A session that may be None (a parameter annotated ``Optional[...]`` /
+``... | None`` or defaulting to None, as in the bridge pattern's
+``db_session: Optional[AsyncSession] = None``) is not a session: a call site
+whose one session in scope is such a parameter cannot provide a session, and
+an existing session parameter that may be None is not reused.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.dual_call import functions_around, params_of, sessions_in_scope
-from ctxsep.fixes.route_handler import import_edit, is_store, module_binds, names_in
+from ctxsep.fixes.route_handler import import_edit, is_store, may_be_none, module_binds, names_in, possibly_none
 from ctxsep.fixes.view import FileView, last_name, mentioned_names
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
@@ -49,11 +55,12 @@ class _Target:
 class SessionParameterFix(FixProvider):
     name = "session-parameter"
     summary = (
-        "A function reading its session out of a context parameter takes the session as a parameter: an "
-        "existing session parameter replaces the reads; otherwise `[tool.ctxsep.fix] session-parameter` "
-        "(default `db: AsyncSession`) is added, replaces the reads, and every call site in the project passes "
-        "a session by keyword (the caller's one session in scope, or a legacy caller's context's `.db_session`). "
-        "Unsafe; not offered when a call site cannot be resolved or cannot provide a session."
+        "A function reading its session out of a context parameter takes the session as a parameter: an existing "
+        "session parameter replaces the reads; otherwise `[tool.ctxsep.fix] session-parameter` (default `db: "
+        "AsyncSession`) is added, replaces the reads, and every call site in the project passes a session by keyword "
+        "(the caller's one session in scope, or a legacy caller's context's `.db_session`). Unsafe; not offered when a"
+        " call site cannot be resolved or cannot provide a session (one that may be None, such as a bridge-pattern "
+        "`Optional[AsyncSession] = None` parameter, does not count)."
     )
     examples = (
         FixExample(
@@ -89,13 +96,15 @@ class SessionParameterFix(FixProvider):
     codes = ("CTX005", "CTX003")
     applicability = UNSAFE
     conditions = (
-        "never safe: the session the caller holds may not be the one the context carried. Offered when every "
-        "read is `param.<session name>` on a context parameter; with no session parameter, also when the new "
+        "never safe: the session the caller holds may not be the one the context carried. Offered when every read is "
+        "`param.<session name>` on a context parameter; with one session parameter, when it cannot be None (not "
+        "annotated `Optional[...]` / `... | None`, no `None` default); with no session parameter, also when the new "
         "parameter's name is free in the function, the function is not decorated (other than staticmethod or "
-        "classmethod), its name never appears in the project except in calls and its definition, and every "
-        "call site in the project is resolved (a plain "
-        "call of a name defined once, `self.m(...)` in the class, or `C(...).m` / a name bound to `C(...)`) "
-        "and can provide a session"
+        "classmethod), its name never appears in the project except in calls and its definition, and every call site "
+        "in the project is resolved (a plain call of a name defined once, `self.m(...)` in the class, or `C(...).m` / "
+        "a name bound to `C(...)`) and can provide a session: its one session in scope cannot be None (a parameter "
+        "annotated `Optional[...]` / `... | None` or defaulting to None does not count), or, with none in scope, it "
+        "passes a legacy context parameter"
     )
 
     def fixes(self, view: FileView) -> list[Fix]:
@@ -148,6 +157,9 @@ class SessionParameterFix(FixProvider):
             )
         )
         if len(existing) == 1:
+            param = next(p for p in params_of(function) if p.name.value == existing[0])
+            if possibly_none(param):
+                raise Note(f"its session parameter '{existing[0]}' may be None (Optional, or defaults to None)")
             edits = [view.replace(r, cst.Name(existing[0], lpar=r.lpar, rpar=r.rpar)) for r in reads]
             title = f"Use the session parameter `{existing[0]}` instead of the context's session"
             return Fix(findings[0].code, UNSAFE, title, tuple(edits), fixed)
@@ -245,6 +257,9 @@ class SessionParameterFix(FixProvider):
                     unresolved.append(where)
                     continue
                 session = _session_for(other, call, attr, contexts, function)
+                if session is not None and may_be_none(other, call, session):
+                    unresolved.append(_Where(other, call, f"its session '{session}' may be None"))
+                    continue
                 if session is None or any(a.star for a in call.args):
                     unresolved.append(where)
                     continue
@@ -284,11 +299,12 @@ class SessionParameterFix(FixProvider):
 class _Where:
     """``file.py:LINE`` of a call, worked out only when shown."""
 
-    def __init__(self, view: FileView, call: cst.Call) -> None:
-        self.view, self.call = view, call
+    def __init__(self, view: FileView, call: cst.Call, why: str = "") -> None:
+        self.view, self.call, self.why = view, call, why
 
     def __str__(self) -> str:
-        return f"{Path(self.view.path).name}:{self.view.positions[self.call].start.line}"
+        where = f"{Path(self.view.path).name}:{self.view.positions[self.call].start.line}"
+        return f"{where}: {self.why}" if self.why else where
 
 
 def _class_of(view: FileView, node: cst.CSTNode) -> str | None:
