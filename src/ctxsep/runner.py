@@ -19,6 +19,7 @@ from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_st
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
 from ctxsep.model import ConfigError, Finding, Fix, Severity
+from ctxsep.textsafe import escape
 
 if TYPE_CHECKING:
     import pathspec
@@ -137,7 +138,7 @@ class FileCollector:
         if shown not in self._reported:
             self._reported.add(shown)
             self.on_problem(
-                f"{escape_path(shown)}: cannot read this directory ({exc.strerror or exc}); its files were not "
+                f"{escape(shown)}: cannot read this directory ({exc.strerror or exc}); its files were not "
                 "checked (list it in `exclude` to skip it on purpose)"
             )
 
@@ -204,14 +205,6 @@ class FileCollector:
 
 def display_path(path: Path, cwd: Path) -> str:
     return relative_posix(path, cwd)
-
-
-def escape_path(text: str) -> str:
-    """A path fit for a log line: control characters and undecodable bytes
-    (surrogate escapes of a non-UTF-8 name) written as Python escapes."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # -- workers -----------------------------------------------------------------------

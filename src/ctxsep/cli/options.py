@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ctxsep.config import SettingsResolver
-from ctxsep.config.diagnostics import printable
 from ctxsep.model import CtxsepError
+from ctxsep.textsafe import escape
 
 
 def positive_int(text: str) -> int:
@@ -73,4 +73,4 @@ def require_paths(resolver: SettingsResolver, paths: Iterable[str]) -> None:
     result or a finding about a file that is not there."""
     for path in paths:
         if not (resolver.cwd / path).exists():  # a dangling symlink names nothing either
-            raise CtxsepError(f"{printable(path)}: no such file or directory")
+            raise CtxsepError(f"{escape(path)}: no such file or directory")

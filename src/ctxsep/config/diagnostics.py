@@ -15,19 +15,13 @@ from pathlib import Path
 
 from ctxsep.config.phasemap import PhaseKey
 from ctxsep.config.schema import DEFAULT_PHASE, Config
+from ctxsep.textsafe import escape
 
 #: Directories a glob key's search never enters (tool caches, VCS, venvs).
 _SKIPPED = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__"})
 #: A glob key is looked for among at most this many paths before giving up
 #: (and saying nothing): a warning must never cost more than the run.
 _GLOB_SEARCH_LIMIT = 200_000
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped (a path is shown in a CI log)."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def unmatched_key_warnings(config: Config) -> list[str]:
@@ -48,7 +42,7 @@ def unmatched_key_warnings(config: Config) -> list[str]:
             closest = _closest_path(root, key.parts)
         hint = f"; the closest existing path is {closest!r}" if closest else ""
         warnings.append(
-            f"warning: {printable(str(config.path))}: {config.key_label('phases')} {printable(repr(key.key))} "
+            f"warning: {escape(str(config.path))}: {config.key_label('phases')} {escape(repr(key.key))} "
             f"matches no file or directory{hint}; files there get another key's phase or default-phase"
         )
     return warnings
@@ -56,7 +50,7 @@ def unmatched_key_warnings(config: Config) -> list[str]:
 
 def no_config_notice(directory: Path) -> str:
     return (
-        f"note: no ctxsep.toml, nor pyproject.toml with [tool.ctxsep], in {printable(str(directory))} or above; "
+        f"note: no ctxsep.toml, nor pyproject.toml with [tool.ctxsep], in {escape(str(directory))} or above; "
         f"the built-in defaults apply (default-phase = {DEFAULT_PHASE.label!r} for every file)"
     )
 
