@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
 from ctxsep.cli.selection import Selection, add_selection_options
-from ctxsep.fixes import FixRun, run_fixes, write
 from ctxsep.output.escape import escape
+
+if TYPE_CHECKING:
+    from ctxsep.fixes import FixRun
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     selection = Selection.from_args(args)
     resolver = cli_resolver(args, recheck=False)
     require_paths(resolver, args.paths)
+    from ctxsep.fixes import run_fixes, write  # libcst: loaded only by the command that uses it
+
     result = run_fixes(args.paths, resolver, unsafe=args.unsafe_fixes, selects=selection.selects, jobs=args.jobs)
     if args.diff:
         for state in result.changed:

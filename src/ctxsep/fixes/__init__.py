@@ -31,11 +31,44 @@ choose, apply in memory, verify (compiles, fixed findings gone, nothing
 new), loop to a fixed point, then write every changed file atomically.
 """
 
-from ctxsep.fixes.apply import FileState, FixRun, project_index, run_fixes, write
-from ctxsep.fixes.compute import compute_fixes
-from ctxsep.fixes.edits import apply_edits, choose
-from ctxsep.inventory.project import ProjectIndex, build_index
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ctxsep.model import SAFE, UNSAFE, Edit, Fix
+
+if TYPE_CHECKING:
+    from ctxsep.fixes.apply import FileState, FixRun, project_index, run_fixes, write
+    from ctxsep.fixes.compute import compute_fixes
+    from ctxsep.fixes.edits import apply_edits, choose
+    from ctxsep.inventory.project import ProjectIndex, build_index
+
+#: Where each name of the API lives. They are imported on first use: libcst
+#: costs ~0.2 s to import, and ``check`` (which imports ``fixes.marks`` for
+#: its ``[*]`` marks) must not pay it when every mark is remembered.
+_LAZY = {
+    "FileState": "ctxsep.fixes.apply",
+    "FixRun": "ctxsep.fixes.apply",
+    "project_index": "ctxsep.fixes.apply",
+    "run_fixes": "ctxsep.fixes.apply",
+    "write": "ctxsep.fixes.apply",
+    "compute_fixes": "ctxsep.fixes.compute",
+    "apply_edits": "ctxsep.fixes.edits",
+    "choose": "ctxsep.fixes.edits",
+    "ProjectIndex": "ctxsep.inventory.project",
+    "build_index": "ctxsep.inventory.project",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SAFE",

@@ -13,23 +13,27 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctxsep import atomic
 from ctxsep.cache import ResultCache
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source
-from ctxsep.fixes import registry
-from ctxsep.fixes.base import FixProvider
-from ctxsep.fixes.compute import compute_fixes
 from ctxsep.fixes.memo import FixMemo, file_key
-from ctxsep.fixes.session_param import SessionParameterFix
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SKIPPED_CODE, Finding
 from ctxsep.runner import RunResult
 
+if TYPE_CHECKING:
+    from ctxsep.fixes.base import FixProvider
+
 
 def marked() -> tuple[FixProvider, ...]:
-    """The fixes ``check`` marks."""
+    """The fixes ``check`` marks (imported here: libcst loads only when a
+    mark is not remembered)."""
+    from ctxsep.fixes import registry
+    from ctxsep.fixes.session_param import SessionParameterFix
+
     return tuple(p for p in registry.PROVIDERS if not isinstance(p, SessionParameterFix))
 
 
@@ -91,6 +95,8 @@ def attach_fixes(
             if project is None:  # lazy: files are read only when a fix asks something
                 project = ProjectIndex(files=parsed, vocabulary=first.vocabulary)
             findings = [f for f in result.findings if f.code != SKIPPED_CODE]
+            from ctxsep.fixes.compute import compute_fixes
+
             fixes = compute_fixes(file, text, settings, findings, project, providers=marked())
             memo.put(key, fixes)
         for fix in fixes:
