@@ -277,3 +277,43 @@ def test_the_fixable_mark_has_its_slot() -> None:
     finding = Finding("a.py", 3, 4, "CTX002", "legacy-context-constructor", Severity.ERROR, "CTX002 call of x")
     assert line_for(finding) == "a.py:3:5: error: CTX002 call of x"
     assert line_for(finding, fixable=True) == "a.py:3:5: error: CTX002 [*] call of x"
+
+
+# -- unknown options are reported against their subcommand --------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "hint"),
+    [
+        (("check", "--fix"), "usage: ctxsep check ", True),
+        (("check", "app", "--unsafe-fixes"), "usage: ctxsep check ", True),
+        (("check", "--diff"), "usage: ctxsep check ", True),
+        (("fix", "--bogus"), "usage: ctxsep fix ", False),
+        (("baseline", "create", "--bogus"), "usage: ctxsep baseline create ", False),
+    ],
+)
+def test_unknown_option_shows_the_subcommand_usage(
+    project: Path, args: tuple[str, ...], usage: str, hint: bool
+) -> None:
+    proc = ctxsep(project, *args)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(usage), proc.stderr
+    assert "usage: ctxsep [-h]" not in proc.stderr
+    assert f"unrecognized arguments: {args[-1]}" in proc.stderr
+    assert ("fixes are made by `ctxsep fix`" in proc.stderr) == hint
+    assert proc.stdout == ""
+
+
+def test_fix_quiet_and_exit_zero(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(ROOT / "docs" / "example", project)
+    diff = ctxsep(project, "fix", "--diff")
+    assert diff.returncode == 1, diff.stderr
+    assert "Would fix" in diff.stderr
+    quiet = ctxsep(project, "fix", "--diff", "-q", "--exit-zero")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == diff.stdout and quiet.stdout.startswith("--- a/")
+    assert quiet.stderr == ""
+    fixed = ctxsep(project, "fix", "--quiet")
+    assert fixed.returncode == 0 and fixed.stdout == "", fixed
+    assert ctxsep(project, "fix", "--diff").returncode == 0  # the quiet run did write
