@@ -317,3 +317,14 @@ def test_fix_quiet_and_exit_zero(tmp_path: Path) -> None:
     fixed = ctxsep(project, "fix", "--quiet")
     assert fixed.returncode == 0 and fixed.stdout == "", fixed
     assert ctxsep(project, "fix", "--diff").returncode == 0  # the quiet run did write
+
+
+def test_help_says_what_each_command_does_with_a_rule(project: Path) -> None:
+    fix_help = ctxsep(project, "fix", "--help").stdout
+    assert "fix only these rules" in fix_help and "do not fix these rules" in fix_help
+    assert "report" not in fix_help.split("rule selection")[1]
+    check_help = ctxsep(project, "check", "--help").stdout
+    assert "report only these rules" in check_help
+    create_help = " ".join(ctxsep(project, "baseline", "create", "--help").stdout.split())
+    assert "also record what mypy" in create_help and "judge" not in create_help
+    assert "also judge what mypy" in " ".join(ctxsep(project, "baseline", "check", "--help").stdout.split())

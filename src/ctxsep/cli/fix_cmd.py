@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="exit 0 even when a file could not be fixed or --diff would change one (2 still means a usage error)",
     )
-    add_selection_options(parser)
+    add_selection_options(parser, verb="fix")
     add_common_options(parser)
     parser.set_defaults(handler=run)
 
