@@ -328,3 +328,13 @@ def test_help_says_what_each_command_does_with_a_rule(project: Path) -> None:
     create_help = " ".join(ctxsep(project, "baseline", "create", "--help").stdout.split())
     assert "also record what mypy" in create_help and "judge" not in create_help
     assert "also judge what mypy" in " ".join(ctxsep(project, "baseline", "check", "--help").stdout.split())
+
+
+@pytest.mark.parametrize("flag", ["-o", "--output-file", "--output"])
+def test_report_takes_the_output_file_spellings_of_check(tmp_path: Path, flag: str) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(ROOT / "docs" / "example", project)
+    proc = ctxsep(project, "report", flag, "out.md")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert (project / "out.md").read_text().startswith("# ctxsep migration report")
