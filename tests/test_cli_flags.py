@@ -338,3 +338,17 @@ def test_report_takes_the_output_file_spellings_of_check(tmp_path: Path, flag: s
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert (project / "out.md").read_text().startswith("# ctxsep migration report")
+
+
+def test_json_summary_always_says_how_many_findings_are_fixable(tmp_path: Path, project: Path) -> None:
+    from fixprojects import ROUTE_BEFORE
+    from fixprojects import project as fix_project
+
+    (tmp_path / "fixable").mkdir()
+    root = fix_project(tmp_path / "fixable", {"message.py": ROUTE_BEFORE})
+    some = json.loads(ctxsep(root, "check", "--format", "json").stdout)["summary"]["fixable"]
+    assert set(some) == {"safe", "unsafe"} and some["safe"] >= 1
+    none = ctxsep(project, "check", "--select", "CTX003", "--format", "json")
+    assert json.loads(none.stdout)["summary"]["fixable"] == {"safe": 0, "unsafe": 0}
+    text = ctxsep(project, "check", "--select", "CTX003")
+    assert text.returncode == 1 and "fixable" not in text.stdout
