@@ -352,3 +352,24 @@ def test_json_summary_always_says_how_many_findings_are_fixable(tmp_path: Path, 
     assert json.loads(none.stdout)["summary"]["fixable"] == {"safe": 0, "unsafe": 0}
     text = ctxsep(project, "check", "--select", "CTX003")
     assert text.returncode == 1 and "fixable" not in text.stdout
+
+
+def test_rules_text_renders_every_section_and_leaves_code_alone(project: Path) -> None:
+    text = ctxsep(project, "rules", "CTX003").stdout
+    md = ctxsep(project, "rules", "CTX003", "--format", "md").stdout
+    for heading in ("What it does", "Fix", "Tested examples"):
+        assert f"## {heading}" in md.replace("### ", "## ")
+        assert f"\n{heading}\n{'-' * len(heading)}\n" in text
+    assert "def g[T: RequestScopedContext](context: T)" in md
+    assert "def g[T: RequestScopedContext](context: T)" in text
+    assert "async def process_message(context: RequestScopedContext, message: dict):  # expect: CTX003@1" in text
+    # every line of every code block comes out as it is, indented four spaces
+    for block in md.split("```python\n")[1:]:
+        for line in block.split("\n```")[0].splitlines():
+            assert ("    " + line if line.strip() else "") in text.splitlines()
+
+
+def test_inline_markup_never_changes_code_spans() -> None:
+    from ctxsep.output.terminal_doc import inline
+
+    assert inline("see [fixes](f.md) and `a[b](c)` and `**x**`, *y*") == "see fixes (f.md) and a[b](c) and **x**, y"
