@@ -99,6 +99,7 @@ def test_json_document_shape(tmp_path: Path) -> None:
         "warnings": 0,
         "baselined": 0,
         "by_code": {"CTX001": 1, "CTX002": 1},
+        "fixable": {"safe": 0, "unsafe": 0},
     }
 
 

@@ -277,3 +277,99 @@ def test_the_fixable_mark_has_its_slot() -> None:
     finding = Finding("a.py", 3, 4, "CTX002", "legacy-context-constructor", Severity.ERROR, "CTX002 call of x")
     assert line_for(finding) == "a.py:3:5: error: CTX002 call of x"
     assert line_for(finding, fixable=True) == "a.py:3:5: error: CTX002 [*] call of x"
+
+
+# -- unknown options are reported against their subcommand --------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "hint"),
+    [
+        (("check", "--fix"), "usage: ctxsep check ", True),
+        (("check", "app", "--unsafe-fixes"), "usage: ctxsep check ", True),
+        (("check", "--diff"), "usage: ctxsep check ", True),
+        (("fix", "--bogus"), "usage: ctxsep fix ", False),
+        (("baseline", "create", "--bogus"), "usage: ctxsep baseline create ", False),
+    ],
+)
+def test_unknown_option_shows_the_subcommand_usage(
+    project: Path, args: tuple[str, ...], usage: str, hint: bool
+) -> None:
+    proc = ctxsep(project, *args)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(usage), proc.stderr
+    assert "usage: ctxsep [-h]" not in proc.stderr
+    assert f"unrecognized arguments: {args[-1]}" in proc.stderr
+    assert ("fixes are made by `ctxsep fix`" in proc.stderr) == hint
+    assert proc.stdout == ""
+
+
+def test_fix_quiet_and_exit_zero(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(ROOT / "docs" / "example", project)
+    diff = ctxsep(project, "fix", "--diff")
+    assert diff.returncode == 1, diff.stderr
+    assert "Would fix" in diff.stderr
+    quiet = ctxsep(project, "fix", "--diff", "-q", "--exit-zero")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == diff.stdout and quiet.stdout.startswith("--- a/")
+    assert quiet.stderr == ""
+    fixed = ctxsep(project, "fix", "--quiet")
+    assert fixed.returncode == 0 and fixed.stdout == "", fixed
+    assert ctxsep(project, "fix", "--diff").returncode == 0  # the quiet run did write
+
+
+def test_help_says_what_each_command_does_with_a_rule(project: Path) -> None:
+    fix_help = ctxsep(project, "fix", "--help").stdout
+    assert "fix only these rules" in fix_help and "do not fix these rules" in fix_help
+    assert "report" not in fix_help.split("rule selection")[1]
+    check_help = ctxsep(project, "check", "--help").stdout
+    assert "report only these rules" in check_help
+    create_help = " ".join(ctxsep(project, "baseline", "create", "--help").stdout.split())
+    assert "also record what mypy" in create_help and "judge" not in create_help
+    assert "also judge what mypy" in " ".join(ctxsep(project, "baseline", "check", "--help").stdout.split())
+
+
+@pytest.mark.parametrize("flag", ["-o", "--output-file", "--output"])
+def test_report_takes_the_output_file_spellings_of_check(tmp_path: Path, flag: str) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(ROOT / "docs" / "example", project)
+    proc = ctxsep(project, "report", flag, "out.md")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert (project / "out.md").read_text().startswith("# ctxsep migration report")
+
+
+def test_json_summary_always_says_how_many_findings_are_fixable(tmp_path: Path, project: Path) -> None:
+    from fixprojects import ROUTE_BEFORE
+    from fixprojects import project as fix_project
+
+    (tmp_path / "fixable").mkdir()
+    root = fix_project(tmp_path / "fixable", {"message.py": ROUTE_BEFORE})
+    some = json.loads(ctxsep(root, "check", "--format", "json").stdout)["summary"]["fixable"]
+    assert set(some) == {"safe", "unsafe"} and some["safe"] >= 1
+    none = ctxsep(project, "check", "--select", "CTX003", "--format", "json")
+    assert json.loads(none.stdout)["summary"]["fixable"] == {"safe": 0, "unsafe": 0}
+    text = ctxsep(project, "check", "--select", "CTX003")
+    assert text.returncode == 1 and "fixable" not in text.stdout
+
+
+def test_rules_text_renders_every_section_and_leaves_code_alone(project: Path) -> None:
+    text = ctxsep(project, "rules", "CTX003").stdout
+    md = ctxsep(project, "rules", "CTX003", "--format", "md").stdout
+    for heading in ("What it does", "Fix", "Tested examples"):
+        assert f"## {heading}" in md.replace("### ", "## ")
+        assert f"\n{heading}\n{'-' * len(heading)}\n" in text
+    assert "def g[T: RequestScopedContext](context: T)" in md
+    assert "def g[T: RequestScopedContext](context: T)" in text
+    assert "async def process_message(context: RequestScopedContext, message: dict):  # expect: CTX003@1" in text
+    # every line of every code block comes out as it is, indented four spaces
+    for block in md.split("```python\n")[1:]:
+        for line in block.split("\n```")[0].splitlines():
+            assert ("    " + line if line.strip() else "") in text.splitlines()
+
+
+def test_inline_markup_never_changes_code_spans() -> None:
+    from ctxsep.output.terminal_doc import inline
+
+    assert inline("see [fixes](f.md) and `a[b](c)` and `**x**`, *y*") == "see fixes (f.md) and a[b](c) and **x**, y"

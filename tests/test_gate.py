@@ -96,3 +96,20 @@ def test_gate_golden(tmp_path: Path, update_goldens: bool) -> None:
     code, out, _ = ctxsep_cli(tmp_path, "gate", "app/routes", "--to", "final")
     assert code == 1
     assert_golden("gate.txt", out, update_goldens)
+
+
+def test_gate_says_when_it_is_not_a_promotion(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    code, out, _ = ctxsep_cli(root, "gate", "app/services/s.py", "--to", "legacy", "-q")
+    assert (code, out) == (
+        0,
+        "PASS: moving app/services/s.py to legacy (from transitional) surfaces no errors (1 warning in 1 of 1 file).\n",
+    )
+    code, out, _ = ctxsep_cli(root, "gate", "app/services", "--to", "transitional", "-q")
+    # s.py and clean.py are transitional already; old_s.py keeps legacy by its own key
+    assert code == 1
+    assert out == "FAIL: app/services is already transitional and shows 1 error and 2 warnings in 2 of 3 files.\n"
+    code, out, _ = ctxsep_cli(root, "gate", "app/services/clean.py", "--to", "transitional", "-q")
+    assert (code, out) == (0, "PASS: app/services/clean.py is already transitional and shows no errors.\n")
+    code, out, _ = ctxsep_cli(root, "gate", "app", "--to", "transitional", "-q")  # legacy and transitional files
+    assert out.startswith("FAIL: moving app to transitional (from legacy, transitional) would surface")

@@ -62,6 +62,9 @@ def test_watch_checks_again_when_a_file_changes(tmp_path: Path) -> None:
         assert sum("checking again" in line for line in seen_err + list(err.queue)) == 1
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 1  # the last run's exit code
+        time.sleep(0.3)  # let the pump read the rest of stderr
+        rest = "".join(seen_err + list(err.queue))
+        assert "KeyboardInterrupt" not in rest and "Traceback" not in rest, rest  # a clean stop
     finally:
         if proc.poll() is None:
             proc.kill()

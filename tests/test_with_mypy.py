@@ -38,7 +38,7 @@ def test_with_mypy_records_what_only_types_show_like_the_long_form(tmp_path: Pat
 
     proc = ctxsep(short, "baseline", "update", "--with-mypy", "app", "--no-incremental")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "running `CTXSEP_RECORD=<temp file> mypy app --no-incremental`" in proc.stdout
+    assert "running `CTXSEP_RECORD=<temp file> python -m mypy app --no-incremental`" in proc.stdout
     after = typed_entries(short)
     assert ("CTX006", "mypy", 1) in after and after != before
 
@@ -64,7 +64,7 @@ def test_with_mypy_reports_a_mypy_that_cannot_run(tmp_path: Path) -> None:
     assert ctxsep(root, "baseline", "create").returncode == 0
     proc = ctxsep(root, "baseline", "update", "--with-mypy", "--no-such-mypy-flag")
     assert proc.returncode == 2
-    assert "`mypy --no-such-mypy-flag` failed (exit 2)" in proc.stderr and "Traceback" not in proc.stderr
+    assert "`python -m mypy --no-such-mypy-flag` failed (exit 2)" in proc.stderr and "Traceback" not in proc.stderr
     (root / "pyproject.toml").write_text(
         (root / "pyproject.toml").read_text().replace('plugins = ["mypy_ctxsep"]', ""), encoding="utf-8"
     )

@@ -92,7 +92,7 @@ class RunResult:
             "warnings": sum(1 for f in findings if f.severity is Severity.WARN),
             "baselined": sum(len(r.baselined) for r in self.results),
             "by_code": dict(sorted(by_code.items())),
-            **({"fixable": self.fixable()} if self.fixes else {}),
+            "fixable": self.fixable(),
         }
 
     def fixable(self) -> dict[str, int]:

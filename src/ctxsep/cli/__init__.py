@@ -42,9 +42,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options of ruff's ``check`` that ctxsep keeps in ``ctxsep fix``.
+_FIX_ONLY = ("--fix", "--diff", "--unsafe-fixes")
+
+
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)subparser the command line chose: ``ctxsep baseline create``'s, not ``ctxsep``'s."""
+    while True:
+        chosen = None
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None):
+                chosen = action.choices.get(getattr(args, action.dest))
+        if chosen is None:
+            return parser
+        parser = chosen
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse, reporting an unknown option against the subcommand that got it
+    (its usage, not the top-level one), with a hint for ruff's fix flags."""
+    args, extra = parser.parse_known_args(argv)
+    if not extra:
+        return args
+    command = _command_parser(parser, args)
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    if args.command == "check" and any(item.split("=")[0] in _FIX_ONLY for item in extra):
+        message += "; fixes are made by `ctxsep fix` (ruff's `check --fix`)"
+    command.error(message)
+    raise AssertionError("unreachable")  # error() exits
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     try:
         code = int(args.handler(args))
         sys.stdout.flush()

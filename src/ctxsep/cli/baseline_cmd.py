@@ -104,8 +104,17 @@ def add_parser(subparsers: Any) -> None:
             type=Path,
             default=[],
             metavar="FILE",
-            help="also judge what mypy or pylint recorded in FILE (run them with CTXSEP_RECORD=FILE); repeatable",
+            help=_TYPED_HELP[sub.prog.rsplit(" ", 1)[-1]]
+            + " what mypy or pylint recorded in FILE (run them with CTXSEP_RECORD=FILE); repeatable",
         )
+
+
+_TYPED_HELP = {
+    "create": "also record",
+    "update": "also judge (and with --allow-growth, record)",
+    "check": "also judge",
+    "prune": "also judge",
+}
 
 
 def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:

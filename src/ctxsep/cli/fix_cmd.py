@@ -26,7 +26,15 @@ def add_parser(subparsers: Any) -> None:
         "--diff", action="store_true", help="print a unified diff and write nothing (exit 1 if it would change a file)"
     )
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
-    add_selection_options(parser)
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the files that could not be fixed (and the diff)"
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when a file could not be fixed or --diff would change one (2 still means a usage error)",
+    )
+    add_selection_options(parser, verb="fix")
     add_common_options(parser)
     parser.set_defaults(handler=run)
 
@@ -48,14 +56,18 @@ def run(args: argparse.Namespace) -> int:
                     tofile=f"b/{escape(state.display)}",
                 )
             )
-        _summary(result, sys.stderr, would=True)
-        return 1 if result.changed or result.failed else 0
+        _summary(result, sys.stderr, would=True, quiet=args.quiet)
+        return 1 if (result.changed or result.failed) and not args.exit_zero else 0
     write(result)
-    _summary(result, sys.stdout, would=False)
-    return 1 if result.failed else 0
+    _summary(result, sys.stdout, would=False, quiet=args.quiet)
+    return 1 if result.failed and not args.exit_zero else 0
 
 
-def _summary(result: FixRun, out: Any, would: bool) -> None:
+def _summary(result: FixRun, out: Any, would: bool, quiet: bool = False) -> None:
+    if quiet:
+        for path, reason in sorted(result.failed.items()):
+            out.write(f"{escape(path)}: not fixed: {escape(reason)}; left as it was\n")
+        return
     for state in result.changed:
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(state.fixed.items()))
         if not codes:

@@ -41,7 +41,14 @@ def add_parser(subparsers: Any) -> None:
         help="add a graph of the modules that still import or use legacy symbols (default: mermaid)",
     )
     parser.add_argument(
-        "-o", "--output", type=Path, default=None, metavar="FILE", help="write the report to FILE instead of stdout"
+        "-o",
+        "--output-file",  # as check, gate and baseline check spell it
+        "--output",
+        type=Path,
+        default=None,
+        dest="output",
+        metavar="FILE",
+        help="write the report to FILE instead of stdout",
     )
     parser.add_argument(
         "--typed",

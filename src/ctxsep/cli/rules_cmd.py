@@ -50,7 +50,7 @@ def document(code: str, fmt: str = "text", style: Style = PLAIN) -> str:
     title = f"{rule.code} {rule.symbol}: {rule.summary}"
     severities = ", ".join(f"{p.label} {rule.severity(p).label}" for p in Phase)
     return f"{style.paint(title, 'bold')}\n{'=' * len(title)}\n\nDefault severity: {severities}.\n\n" + (
-        terminal_doc.render(rule.doc, style)
+        terminal_doc.render("\n".join(rule_docs.body(rule)), style)
     )
 
 

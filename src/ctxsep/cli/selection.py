@@ -25,15 +25,16 @@ from ctxsep.runner import RunResult
 KNOWN_CODES = (*(rule.code for rule in ALL_RULES), SKIPPED_CODE, CONFIG_ERROR_CODE)
 
 
-def add_selection_options(parser: argparse.ArgumentParser) -> None:
+def add_selection_options(parser: argparse.ArgumentParser, verb: str = "report") -> None:
+    """The selection flags; ``verb`` is what the command does with a rule ("report", "fix")."""
     group = parser.add_argument_group("rule selection (codes or prefixes, comma-separated or repeated)")
     group.add_argument(
-        "--select", action="append", default=None, metavar="CODES", help="report only these rules (default: CTX, all)"
+        "--select", action="append", default=None, metavar="CODES", help=f"{verb} only these rules (default: CTX, all)"
     )
     group.add_argument(
-        "--extend-select", action="append", default=[], metavar="CODES", help="report these rules as well"
+        "--extend-select", action="append", default=[], metavar="CODES", help=f"{verb} these rules as well"
     )
-    group.add_argument("--ignore", action="append", default=[], metavar="CODES", help="do not report these rules")
+    group.add_argument("--ignore", action="append", default=[], metavar="CODES", help=f"do not {verb} these rules")
 
 
 def _codes(flag: str, values: list[str] | None) -> tuple[str, ...]:

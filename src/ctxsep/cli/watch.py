@@ -8,7 +8,8 @@ Watched: every PATH and the ``--config`` file; a change to a ``.py``,
 new run, with the configs read afresh. Directories ``check`` never walks
 (``.git``, ``.venv``, ``.ctxsep_cache`` …) are ignored, so the cache a run
 writes does not start another. Results go to stdout as usual (the screen is
-cleared first on a terminal); progress notes go to stderr. Ctrl-C stops;
+cleared first on a terminal); progress notes go to stderr. Ctrl-C stops
+quietly (no watchfiles message, no traceback);
 the exit code is the last run's.
 """
 
@@ -51,17 +52,22 @@ def watch(args: argparse.Namespace, check: Callable[[], int]) -> int:
     clear = sys.stdout.isatty()
     code = check()
     _note(f"watching {', '.join(str(t) for t in targets)} for changes (Ctrl-C to stop)")
-    for changes in watchfiles.watch(*targets, watch_filter=_Filter(), debounce=400, raise_interrupt=False):
-        if clear:
-            sys.stdout.write("\x1b[2J\x1b[H")
-        _note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}; checking again")
-        try:
-            code = check()
-        except CtxsepError as exc:  # a config broken mid-edit: say so and keep watching
-            for line in str(exc).splitlines():
-                _note(f"error: {line}")
-            code = 2
-        _note("watching for changes (Ctrl-C to stop)")
+    # raise_interrupt=True: with False, watchfiles logs its own "KeyboardInterrupt caught, stopping watch".
+    changes_seen = watchfiles.watch(*targets, watch_filter=_Filter(), debounce=400, raise_interrupt=True)
+    try:
+        for changes in changes_seen:
+            if clear:
+                sys.stdout.write("\x1b[2J\x1b[H")
+            _note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}; checking again")
+            try:
+                code = check()
+            except CtxsepError as exc:  # a config broken mid-edit: say so and keep watching
+                for line in str(exc).splitlines():
+                    _note(f"error: {line}")
+                code = 2
+            _note("watching for changes (Ctrl-C to stop)")
+    except KeyboardInterrupt:  # Ctrl-C, while waiting or mid-run: stop quietly with the last run's code
+        pass
     return code
 
 

@@ -38,7 +38,7 @@ def mypy_record(mypy_args: list[str]) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="ctxsep-mypy-") as directory:
         record = Path(directory) / "typed.jsonl"
         command = [sys.executable, "-m", "mypy", *mypy_args]
-        shown = shlex.join(["mypy", *mypy_args])
+        shown = shlex.join(["python", "-m", "mypy", *mypy_args])  # as docs/cli.md shows it
         print(f"ctxsep: running `{RECORD_ENV}=<temp file> {shown}`", flush=True)
         proc = subprocess.run(
             command, env={**os.environ, RECORD_ENV: str(record)}, capture_output=True, text=True, check=False

@@ -68,17 +68,27 @@ def render_text(gate: GateResult, quiet: bool = False) -> str:
 
 
 def verdict(gate: GateResult) -> str:
-    """The last line: PASS or FAIL, with the counts."""
+    """The last line: PASS or FAIL, with the counts, and whether the gate
+    promotes PATH, moves it to a looser phase, or finds it there already."""
     affected = sum(1 for f in gate.files if f.findings)
     where = f"in {affected} of {len(gate.files)} file{'s' if len(gate.files) != 1 else ''}"
-    if gate.passes:
-        extra = f" ({gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where})" if gate.warnings else ""
-        return f"PASS: promoting {gate.target} to {gate.phase.label} surfaces no errors{extra}."
-    return (
-        f"FAIL: promoting {gate.target} to {gate.phase.label} would surface "
+    counts = (
         f"{gate.errors} error{'s' if gate.errors != 1 else ''} and "
-        f"{gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where}."
+        f"{gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where}"
     )
+    warned = f" ({gate.warnings} warning{'s' if gate.warnings != 1 else ''} {where})" if gate.warnings else ""
+    now = {f.phase for f in gate.files if f.kept_by is None} or {f.phase for f in gate.files}
+    if now == {gate.phase}:
+        if gate.passes:
+            return f"PASS: {gate.target} is already {gate.phase.label} and shows no errors{warned}."
+        return f"FAIL: {gate.target} is already {gate.phase.label} and shows {counts}."
+    if all(phase < gate.phase for phase in now):
+        action = f"promoting {gate.target} to {gate.phase.label}"
+    else:  # a demotion, or files at several phases: say where from
+        action = f"moving {gate.target} to {gate.phase.label} (from {', '.join(p.label for p in sorted(now))})"
+    if gate.passes:
+        return f"PASS: {action} surfaces no errors{warned}."
+    return f"FAIL: {action} would surface {counts}."
 
 
 def _findings(gate: GateResult) -> list[Finding]:

@@ -26,10 +26,16 @@ def render(rule: Rule) -> str:
         "| " + " | ".join(rule.severity(p).label for p in phases) + " |",
         "",
         "Default severity per phase; override it with `[tool.ctxsep.severity.<phase>]`.",
-        f"Reported by: {_front_ends(rule)}.",
-        "",
-        rule.doc.replace("## ", "### "),
+        *body(rule),
     ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def body(rule: Rule) -> list[str]:
+    """The page after its title and severity table: who reports it, the
+    rule's text, ``## Fix`` and ``## Tested examples`` (``ctxsep rules
+    CODE`` renders these for a terminal)."""
+    lines = [f"Reported by: {_front_ends(rule)}.", "", rule.doc.replace("## ", "### ")]
     lines += fix_section(rule)
     if rule.invalid or rule.valid:
         lines += [
@@ -41,7 +47,7 @@ def render(rule: Rule) -> str:
         for title, examples in (("Reported", rule.invalid), ("Not reported", rule.valid)):
             for example in examples:
                 lines += ["", f"{title}:", "", "```python", textwrap.dedent(example).strip("\n"), "```"]
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
 
 
 def fix_section(rule: Rule) -> list[str]:

@@ -2,7 +2,8 @@
 
 Covers the Markdown the rule docstrings use, nothing more: ``#`` headings
 become underlined titles, fenced code blocks are indented four spaces
-(fences dropped), inline code loses its backticks, ``*emphasis*`` its
+(fences dropped) and never changed, inline code loses its backticks and
+nothing else, ``*emphasis*`` its
 stars and ``[text](url)`` links read ``text (url)``. Headings are bold on
 a colour terminal. The Markdown page itself is ``ctxsep rules CODE --format md``.
 """
@@ -22,10 +23,14 @@ _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 
 
 def inline(text: str) -> str:
-    text = _LINK.sub(r"\1 (\2)", text)
-    text = _CODE.sub(r"\1", text)
-    text = _STRONG.sub(r"\1", text)
-    return _EMPHASIS.sub(r"\1", text)
+    """Markdown markup removed, except inside `code spans`: their text is
+    kept exactly (``def g[T: Base](x: T)`` is code, not a link)."""
+    parts = _CODE.split(text)  # even indexes: prose; odd: the text of a code span
+    for index in range(0, len(parts), 2):
+        prose = _LINK.sub(r"\1 (\2)", parts[index])
+        prose = _STRONG.sub(r"\1", prose)
+        parts[index] = _EMPHASIS.sub(r"\1", prose)
+    return "".join(parts)
 
 
 def render(markdown: str, style: Style = PLAIN) -> str:

@@ -61,7 +61,7 @@ def summary(run: RunResult) -> str:
 
 def fixable_note(fixable: dict[str, int] | None) -> str:
     """`` 3 fixable with `ctxsep fix` [*] (1 more with `--unsafe-fixes`).`` or ''."""
-    if not fixable:
+    if not fixable or not (fixable["safe"] or fixable["unsafe"]):
         return ""
     safe, unsafe = fixable["safe"], fixable["unsafe"]
     if not safe:
