@@ -104,13 +104,7 @@ class ProjectIndex:
         function or several that disagree."""
         pattern = re.compile(rb"\bdef\s+" + re.escape(name.encode()) + rb"\s*\(")
         shapes: set[frozenset[str]] = set()
-        for path in self.files_mentioning(name):
-            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
-            if data is None:
-                try:
-                    data = atomic.read_source(path)
-                except OSError:
-                    continue
+        for path, data in self._bytes_mentioning(name):
             if not pattern.search(data):
                 continue
             try:
@@ -161,13 +155,7 @@ class ProjectIndex:
     def _classes(self, name: str) -> list[ast.ClassDef]:
         pattern = re.compile(rb"^\s*class\s+" + re.escape(name.encode()) + rb"\b", re.M)
         classes: list[ast.ClassDef] = []
-        for path in self.files_mentioning(name):
-            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
-            if data is None:
-                try:
-                    data = atomic.read_source(path)
-                except OSError:
-                    continue
+        for path, data in self._bytes_mentioning(name):
             if not pattern.search(data):
                 continue
             try:
@@ -182,6 +170,16 @@ class ProjectIndex:
         (``from M import name``), for adding that import elsewhere."""
         pattern = re.compile(rb"^\s*from\s+([\w.]+)\s+import\s+[^\n]*\b" + re.escape(name.encode()) + rb"\b", re.M)
         counts: dict[str, int] = {}
+        for _path, data in self._bytes_mentioning(name):
+            for match in pattern.finditer(data):
+                module = match.group(1).decode()
+                if not module.startswith("."):
+                    counts[module] = counts.get(module, 0) + 1
+        return max(counts, key=lambda m: (counts[m], m)) if counts else None
+
+    def _bytes_mentioning(self, name: str) -> Iterator[tuple[Path, bytes]]:
+        """Each file spelling ``name`` with its current bytes (an unsaved
+        buffer's overlay first); unreadable files are passed over."""
         for path in self.files_mentioning(name):
             data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
             if data is None:
@@ -189,11 +187,7 @@ class ProjectIndex:
                     data = atomic.read_source(path)
                 except OSError:
                     continue
-            for match in pattern.finditer(data):
-                module = match.group(1).decode()
-                if not module.startswith("."):
-                    counts[module] = counts.get(module, 0) + 1
-        return max(counts, key=lambda m: (counts[m], m)) if counts else None
+            yield path, data
 
     def text(self, path: Path) -> str | None:
         if path in self.overlay:
