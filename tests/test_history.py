@@ -197,6 +197,10 @@ def test_a_config_from_outside_the_repository(demo: tuple[Path, list[str]], tmp_
     # every commit, the broken config's included, is reported with the outside config
     assert all(p["report"] is not None for p in document["points"])
     assert {d["phase"] for p in document["points"] for d in p["report"]["directories"]} == {"final"}
+    # the kept results are keyed with the outside config's content: an edit is not served stale
+    outside.write_text('default-phase = "migrated"\n', encoding="utf-8")
+    document = json.loads(ctxsep(repo, "report", "--history", "--config", str(outside), "--format", "json").stdout)
+    assert {d["phase"] for p in document["points"] for d in p["report"]["directories"]} == {"migrated"}
     proc = ctxsep(repo, "report", "--history", "--config", str(tmp_path / "missing.toml"))
     assert proc.returncode == 2 and "missing.toml: cannot read config" in proc.stderr
     outside.write_text('default-phase = "finale"\n', encoding="utf-8")

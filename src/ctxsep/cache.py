@@ -283,17 +283,39 @@ class CacheIndex:
 
 
 def encode_index(entries: dict[str, Entry]) -> bytes:
-    body = json.dumps(
-        {
-            "code": code_version(),
-            "entries": {
-                path: [e.key, e.content, list(e.stamp) if e.stamp else None, e.day, e.stored]
-                for path, e in entries.items()
-            },
-        },
-        separators=(",", ":"),
-    ).encode()
-    return MAGIC + mac(body) + b"\n" + body
+    return encode_signed(
+        MAGIC,
+        {path: [e.key, e.content, list(e.stamp) if e.stamp else None, e.day, e.stored] for path, e in entries.items()},
+    )
+
+
+def encode_signed(magic: bytes, entries: Any) -> bytes:
+    """A signed cache file: ``magic``, the keyed checksum, then the JSON body
+    holding this ctxsep's code version and ``entries`` (read back by
+    :func:`read_signed`)."""
+    body = json.dumps({"code": code_version(), "entries": entries}, separators=(",", ":")).encode()
+    return magic + mac(body) + b"\n" + body
+
+
+def read_signed(path: Path, magic: bytes) -> Any:
+    """The ``entries`` of a file :func:`encode_signed` wrote; None when it is
+    missing, unreadable, truncated, corrupt, not signed with this user's key
+    or written by another ctxsep or Python. A symlink or anything but a
+    regular file is never read."""
+    try:
+        data = read_regular(path, MAX_INDEX_BYTES, follow_symlinks=False)
+    except OSError:
+        return None
+    header, _, body = data.partition(b"\n")
+    if not header.startswith(magic) or not hmac.compare_digest(header[len(magic) :], mac(body)):
+        return None
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(document, dict) or document.get("code") != code_version():
+        return None
+    return document.get("entries")
 
 
 def mac(body: bytes) -> bytes:
@@ -307,19 +329,10 @@ def read_index(path: Path) -> dict[str, Entry]:
     the checkout, copied from another machine) or written by another
     ctxsep or Python. A symlink or anything but a regular file is never
     read."""
+    stored_entries = read_signed(path, MAGIC)
     try:
-        data = read_regular(path, MAX_INDEX_BYTES, follow_symlinks=False)
-    except OSError:
-        return {}
-    header, _, body = data.partition(b"\n")
-    if not header.startswith(MAGIC) or not hmac.compare_digest(header[len(MAGIC) :], mac(body)):
-        return {}
-    try:
-        document = json.loads(body)
-        if document["code"] != code_version():
-            return {}
         entries = {}
-        for file, (key, content, stamp, day, stored) in document["entries"].items():
+        for file, (key, content, stamp, day, stored) in stored_entries.items():
             if not (isinstance(key, str) and isinstance(content, str) and isinstance(day, int)):
                 return {}
             if stamp is not None and not (len(stamp) == 5 and all(isinstance(v, int) for v in stamp)):

@@ -157,7 +157,6 @@ class _Walker:
         entries = list_tree(self.repo, commit.sha)
         by_path = {entry.path: entry for entry in entries}
         configs = {e.path: e.sha for e in entries if e.regular and e.path.rsplit("/", 1)[-1] in CONFIG_FILES}
-        self.config_sources = {self.skeleton.root / path: f"{path}@{blob}" for path, blob in configs.items()}
         self.skeleton.place({} if self.explicit is not None else configs, by_path, self.reader)
         if (
             self.path_rel
@@ -166,7 +165,10 @@ class _Walker:
         ):
             return HistoryPoint(commit, None, (f"{self.path_arg}: no such file or directory at this commit",))
         explicit = self.skeleton.root / self.explicit.name if self.explicit is not None else None
-        if explicit is not None and self.explicit is not None:
+        if explicit is None:
+            self.config_sources = {self.skeleton.root / path: f"{path}@{blob}" for path, blob in configs.items()}
+        elif not self.config_sources:  # --config: copied and digested once for the whole walk
+            assert self.explicit is not None
             if not explicit.exists():
                 write_atomic_bytes(explicit, self.explicit.read_bytes())
             content = hashlib.blake2b(explicit.read_bytes(), digest_size=16).hexdigest()

@@ -12,7 +12,7 @@ result is kept before the baseline, which is applied afresh.
 The file is JSON behind a checksum line, written whole to a temporary file
 and renamed into place: a truncated, garbage or hand-edited store is
 ignored and replaced, never trusted. As for ``check``'s cache (SPEC §10),
-the checksum is keyed with this user's secret (``cache.mac``), so a store
+the file is written and read by ``cache.encode_signed``/``read_signed``, keyed with this user's secret, so a store
 that came with the checkout is a miss, and a cache directory that is a
 symlink (or holds one) is neither read nor written. It keeps the entries the last run used
 plus older ones up to ``MAX_ENTRIES``.
@@ -20,14 +20,12 @@ plus older ones up to ``MAX_ENTRIES``.
 
 from __future__ import annotations
 
-import hmac
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ctxsep.atomic import read_regular, write_atomic_bytes
-from ctxsep.cache import CACHE_DIR_NAME, MAX_INDEX_BYTES, _mark_cache_dir, code_version, mac, unsafe_directory
+from ctxsep.atomic import write_atomic_bytes
+from ctxsep.cache import CACHE_DIR_NAME, _mark_cache_dir, encode_signed, read_signed, unsafe_directory
 from ctxsep.migration.report import ReportFile
 from ctxsep.model import Finding, Phase, Severity
 from ctxsep.semantics.usage import Usage
@@ -119,26 +117,12 @@ class HistoryStore:
         #: why the store's directory is not used (it is then neither read nor written)
         self.refused = unsafe_directory(path.parent, project, (STORE_NAME,)) if path is not None else None
         self.path = path if self.refused is None else None
-        self._version = code_version()
         self._old: dict[str, list[Any]] = self._read() if self.path is not None else {}
         self._used: dict[str, list[Any]] = {}
 
     def _read(self) -> dict[str, list[Any]]:
         assert self.path is not None
-        try:
-            raw = read_regular(self.path, MAX_INDEX_BYTES, follow_symlinks=False)
-        except OSError:
-            return {}
-        header, _, body = raw.partition(b"\n")
-        if not header.startswith(MAGIC) or not hmac.compare_digest(header[len(MAGIC) :], mac(body)):
-            return {}
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return {}
-        if not isinstance(document, dict) or document.get("code") != self._version:
-            return {}
-        entries = document.get("entries")
+        entries = read_signed(self.path, MAGIC)
         return entries if isinstance(entries, dict) else {}
 
     def get(self, key: str) -> ReportFile | None:
@@ -165,11 +149,9 @@ class HistoryStore:
             if len(entries) >= MAX_ENTRIES:
                 break
             entries.setdefault(key, value)
-        body = json.dumps({"code": self._version, "entries": entries}, separators=(",", ":")).encode()
-        header = MAGIC + mac(body)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _mark_cache_dir(self.path.parent)  # git and backup tools leave it alone
-            write_atomic_bytes(self.path, header + b"\n" + body)
+            write_atomic_bytes(self.path, encode_signed(MAGIC, entries))
         except OSError:
             pass  # a cache that cannot be written costs time, never a result
