@@ -20,9 +20,9 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, Finding, Severity
+from ctxsep.output.sarif import DOCS_URI  # one home for the docs' address (SARIF's helpUri too)
 from ctxsep.server.lint import ConfigProblem
 
-DOCS_URI = "https://github.com/ctxsep/ctxsep/blob/main/docs"
 SOURCE = "ctxsep"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"[\w.]+")

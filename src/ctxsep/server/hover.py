@@ -14,8 +14,8 @@ from ctxsep.config import FileSettings
 from ctxsep.model import Finding
 from ctxsep.output.explain_text import NO_CONFIG, override_reason
 from ctxsep.output.rule_docs import render
+from ctxsep.output.sarif import DOCS_URI
 from ctxsep.rules import RULES_BY_CODE
-from ctxsep.server.convert import DOCS_URI
 
 _EXAMPLES_HEADING = "\n## Tested examples"
 
