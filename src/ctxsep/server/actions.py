@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -41,6 +40,7 @@ from ctxsep.fixes import FileState, Fix, FixRun, ProjectIndex, build_index, choo
 from ctxsep.fixes.apply import MAX_ROUNDS, _apply_round
 from ctxsep.model import Edit, Finding
 from ctxsep.runner import display_path
+from ctxsep.server.convert import LINE_BREAK
 
 if TYPE_CHECKING:
     from ctxsep.server.app import CtxsepServer
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.ctxsep"
 KINDS = (types.CodeActionKind.QuickFix, FIX_ALL)
-_LINE_START = re.compile(r"\r\n|\r|\n")
 _T = TypeVar("_T")
 
 
@@ -58,7 +57,7 @@ class Positions:
     def __init__(self, text: str, codec: PositionCodec) -> None:
         self.text = text
         self.codec = codec
-        self.starts = [0, *(m.end() for m in _LINE_START.finditer(text))]
+        self.starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
 
     def position(self, offset: int) -> types.Position:
         line = bisect.bisect_right(self.starts, offset) - 1

@@ -24,14 +24,14 @@ from ctxsep.output.sarif import DOCS_URI  # one home for the docs' address (SARI
 from ctxsep.server.lint import ConfigProblem
 
 SOURCE = "ctxsep"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"[\w.]+")
 _DEFINITION = re.compile(r"(?:async\s+)?(?:def|class)\s+\w+")
 
 
 def split_lines(text: str) -> list[str]:
     """Lines without their endings, as Python and LSP number them."""
-    return _LINE_BREAK.split(text)
+    return LINE_BREAK.split(text)
 
 
 def rule_href(code: str) -> str:
@@ -146,4 +146,12 @@ def _without_path(text: str, culprit: Path) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-__all__ = ["finding_range", "problem_diagnostics", "problem_line", "rule_href", "split_lines", "to_diagnostic"]
+__all__ = [
+    "LINE_BREAK",
+    "finding_range",
+    "problem_diagnostics",
+    "problem_line",
+    "rule_href",
+    "split_lines",
+    "to_diagnostic",
+]
