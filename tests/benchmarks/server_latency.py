@@ -76,17 +76,7 @@ def measure(root: Path, path: Path, text: str, debounce_ms: int | None, reps: in
             assert len(diagnostics) == len(first)
         cpu_after = _cpu_seconds(lsp.process.pid)
         assert lsp.shutdown() == 0
-    ordered = sorted(times)
-    return {
-        "first_ms": round(first_ms, 1),
-        "median_ms": round(statistics.median(times), 1),
-        "p90_ms": round(ordered[int(len(ordered) * 0.9) - 1], 1),
-        "min_ms": round(ordered[0], 1),
-        # the server process's CPU time per change: what a busy machine inflates least
-        "server_cpu_ms_per_change": round((cpu_after - cpu_before) * 1000 / reps, 1) if cpu_after >= 0 else -1,
-        "diagnostics": len(first),
-        "reps": reps,
-    }
+    return _summary(first_ms, times, cpu_before, cpu_after, len(first), reps)
 
 
 def measure_pull(root: Path, path: Path, text: str, reps: int) -> dict[str, float | int]:
@@ -117,14 +107,22 @@ def measure_pull(root: Path, path: Path, text: str, reps: int) -> dict[str, floa
             assert len(items) == len(first)
         cpu_after = _cpu_seconds(lsp.process.pid)
         assert lsp.shutdown() == 0
+    return _summary(first_ms, times, cpu_before, cpu_after, len(first), reps)
+
+
+def _summary(
+    first_ms: float, times: list[float], cpu_before: float, cpu_after: float, diagnostics: int, reps: int
+) -> dict[str, float | int]:
+    """One mode's numbers: first check, per-change latency, server CPU per change."""
     ordered = sorted(times)
     return {
         "first_ms": round(first_ms, 1),
         "median_ms": round(statistics.median(times), 1),
         "p90_ms": round(ordered[int(len(ordered) * 0.9) - 1], 1),
         "min_ms": round(ordered[0], 1),
+        # the server process's CPU time per change: what a busy machine inflates least
         "server_cpu_ms_per_change": round((cpu_after - cpu_before) * 1000 / reps, 1) if cpu_after >= 0 else -1,
-        "diagnostics": len(first),
+        "diagnostics": diagnostics,
         "reps": reps,
     }
 

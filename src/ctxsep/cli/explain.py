@@ -9,10 +9,10 @@ from typing import Any
 
 from ctxsep.cli.options import add_config, cli_resolver, require_paths
 from ctxsep.config import FileSettings, SettingsResolver
-from ctxsep.config.schema import default_severities
 from ctxsep.engine import baseline_for
 from ctxsep.model import BaselineError
 from ctxsep.output.escape import join_lines
+from ctxsep.output.explain_text import NO_CONFIG, override_reason
 from ctxsep.rules import ALL_RULES
 
 
@@ -33,7 +33,7 @@ def explain(path: str, resolver: SettingsResolver) -> str:
     config = settings.config
     out = [f"path:    {path}"]
     if config.path is None:
-        out.append("config:  none found (searched up from the file's directory); built-in defaults apply")
+        out.append(f"config:  {NO_CONFIG}")
     else:
         how = "given with --config" if resolver.explicit else "nearest to the path"
         out.append(f"config:  {config.path} ({how})")
@@ -57,14 +57,9 @@ def explain(path: str, resolver: SettingsResolver) -> str:
     reason = f"key {settings.phase_key.key!r}" if settings.phase_key else "default-phase"
     out.append(f"phase:   {settings.phase.label} (from {reason})")
     out.append("rules:")
-    defaults = default_severities()[settings.phase]
     for rule in ALL_RULES:
         severity = settings.severities[rule.code]
-        if severity != defaults[rule.code]:
-            table = config.key_label("severity." + settings.phase.label)
-            why = f"{table} overrides the default {defaults[rule.code].label}"
-        else:
-            why = f"default for {settings.phase.label}"
+        why = override_reason(settings, rule) or f"default for {settings.phase.label}"
         note = " (mypy/pylint only)" if rule.needs_types else ""
         out.append(f"  {rule.code} {rule.symbol:<28} {severity.label:<5}  {why}{note}")
     out.extend(_baseline_lines(settings))

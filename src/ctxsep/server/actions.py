@@ -28,10 +28,9 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -41,6 +40,7 @@ from ctxsep.fixes import FileState, Fix, FixRun, ProjectIndex, build_index, choo
 from ctxsep.fixes.apply import MAX_ROUNDS, _apply_round
 from ctxsep.model import Edit, Finding
 from ctxsep.runner import display_path
+from ctxsep.server.convert import LINE_BREAK
 
 if TYPE_CHECKING:
     from ctxsep.server.app import CtxsepServer
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.ctxsep"
 KINDS = (types.CodeActionKind.QuickFix, FIX_ALL)
-_LINE_START = re.compile(r"\r\n|\r|\n")
+_T = TypeVar("_T")
 
 
 class Positions:
@@ -57,7 +57,7 @@ class Positions:
     def __init__(self, text: str, codec: PositionCodec) -> None:
         self.text = text
         self.codec = codec
-        self.starts = [0, *(m.end() for m in _LINE_START.finditer(text))]
+        self.starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
 
     def position(self, offset: int) -> types.Position:
         line = bisect.bisect_right(self.starts, offset) - 1
@@ -68,6 +68,19 @@ class Positions:
         return types.Range(start=self.position(start), end=self.position(end))
 
 
+class PerDocument(dict[str, tuple[tuple[object, ...], _T]]):
+    """One result per document, kept until its key (the document version
+    and what the result depends on) changes: editors ask on every cursor move."""
+
+    def get_or_compute(self, uri: str, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+        cached = self.get(uri)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        value = compute()
+        self[uri] = (key, value)
+        return value
+
+
 class FixProvider:
     """The server's fix state: project indexes, and each document's last
     quick fixes and fix-all. Computing runs in a worker thread, one request
@@ -76,8 +89,8 @@ class FixProvider:
 
     def __init__(self) -> None:
         self._projects: dict[tuple[Path, str], ProjectIndex] = {}
-        self._quick: dict[str, tuple[tuple[object, ...], list[Fix]]] = {}
-        self._all: dict[str, tuple[tuple[object, ...], dict[Path, tuple[str, str]]]] = {}
+        self.quick: PerDocument[list[Fix]] = PerDocument()
+        self.all: PerDocument[dict[Path, tuple[str, str]]] = PerDocument()
         self._stale = False
         self._lock: asyncio.Lock | None = None
 
@@ -90,8 +103,8 @@ class FixProvider:
     def forget(self) -> None:
         """A config, baseline or vocabulary changed: every index may be wrong."""
         self._projects = {}
-        self._quick.clear()
-        self._all.clear()
+        self.quick.clear()
+        self.all.clear()
 
     def saved(self, path: Path) -> None:
         """A file was written (a save is also when formatters rewrite
@@ -100,8 +113,8 @@ class FixProvider:
         self._stale = True
 
     def closed(self, uri: str) -> None:
-        self._quick.pop(uri, None)
-        self._all.pop(uri, None)
+        self.quick.pop(uri, None)
+        self.all.pop(uri, None)
 
     def project(self, settings: FileSettings, resolver: SettingsResolver, overlay: dict[Path, str]) -> ProjectIndex:
         """The index for ``settings``' project (built on first use), with the
@@ -117,41 +130,6 @@ class FixProvider:
             project = self._projects[key] = build_index([str(root)], resolver, config.vocabulary)
         project.overlay = dict(overlay)  # fix-all's trial texts never outlive a request
         return project
-
-    def quick_fixes(
-        self,
-        uri: str,
-        key: tuple[object, ...],
-        path: Path,
-        source: str,
-        settings: FileSettings,
-        findings: Sequence[Finding],
-        project: ProjectIndex,
-    ) -> list[Fix]:
-        cached = self._quick.get(uri)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        fixes = compute_fixes(path, source, settings, findings, project)
-        self._quick[uri] = (key, fixes)
-        return fixes
-
-    def fixed_all(
-        self,
-        uri: str,
-        key: tuple[object, ...],
-        path: Path,
-        source: str,
-        settings: FileSettings,
-        findings: Sequence[Finding],
-        resolver: SettingsResolver,
-        project: ProjectIndex,
-    ) -> dict[Path, tuple[str, str]]:
-        cached = self._all.get(uri)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        changed = fix_all(path, source, settings, findings, resolver, project)
-        self._all[uri] = (key, changed)
-        return changed
 
 
 def fix_all(
@@ -261,11 +239,19 @@ async def code_actions(ls: CtxsepServer, params: types.CodeActionParams) -> list
         project = await asyncio.to_thread(ls.fixer.project, settings, resolver, ls.open_buffers())
         if want_quick:
             near_key: tuple[object, ...] = (version, source, tuple(near))
-            fixes = await asyncio.to_thread(ls.fixer.quick_fixes, uri, near_key, path, source, settings, near, project)
+            fixes = await asyncio.to_thread(
+                ls.fixer.quick.get_or_compute,
+                uri,
+                near_key,
+                lambda: compute_fixes(path, source, settings, near, project),
+            )
         if want_all:
             all_key: tuple[object, ...] = (version, source)
             changed = await asyncio.to_thread(
-                ls.fixer.fixed_all, uri, all_key, path, source, settings, findings, resolver, project
+                ls.fixer.all.get_or_compute,
+                uri,
+                all_key,
+                lambda: fix_all(path, source, settings, findings, resolver, project),
             )
     if ls.workspace.text_documents.get(uri) is not document or document.version != version:
         return None  # edited meanwhile: these edits would land in the wrong places

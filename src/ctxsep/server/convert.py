@@ -20,18 +20,18 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, Finding, Severity
+from ctxsep.output.sarif import DOCS_URI  # one home for the docs' address (SARIF's helpUri too)
 from ctxsep.server.lint import ConfigProblem
 
-DOCS_URI = "https://github.com/ctxsep/ctxsep/blob/main/docs"
 SOURCE = "ctxsep"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"[\w.]+")
 _DEFINITION = re.compile(r"(?:async\s+)?(?:def|class)\s+\w+")
 
 
 def split_lines(text: str) -> list[str]:
     """Lines without their endings, as Python and LSP number them."""
-    return _LINE_BREAK.split(text)
+    return LINE_BREAK.split(text)
 
 
 def rule_href(code: str) -> str:
@@ -146,4 +146,12 @@ def _without_path(text: str, culprit: Path) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-__all__ = ["finding_range", "problem_diagnostics", "problem_line", "rule_href", "split_lines", "to_diagnostic"]
+__all__ = [
+    "LINE_BREAK",
+    "finding_range",
+    "problem_diagnostics",
+    "problem_line",
+    "rule_href",
+    "split_lines",
+    "to_diagnostic",
+]

@@ -11,11 +11,11 @@ examples (they are long, and the link in the diagnostic opens them).
 from __future__ import annotations
 
 from ctxsep.config import FileSettings
-from ctxsep.config.schema import default_severities
 from ctxsep.model import Finding
+from ctxsep.output.explain_text import NO_CONFIG, override_reason
 from ctxsep.output.rule_docs import render
+from ctxsep.output.sarif import DOCS_URI
 from ctxsep.rules import RULES_BY_CODE
-from ctxsep.server.convert import DOCS_URI
 
 _EXAMPLES_HEADING = "\n## Tested examples"
 
@@ -26,7 +26,7 @@ def why(settings: FileSettings, code: str) -> list[str]:
     phase = settings.phase.label
     out = []
     if config.path is None:
-        out.append("- config: none found (searched up from the file's directory); built-in defaults apply")
+        out.append(f"- config: {NO_CONFIG}")
     else:
         out.append(f"- config: `{config.path}`")
     out.append(f"- path in the phase map: `{settings.rel_path}`")
@@ -42,13 +42,8 @@ def why(settings: FileSettings, code: str) -> list[str]:
         out.append(f"- phase: **{phase}**, from {origin} (no phase-map key matches)")
     rule = RULES_BY_CODE.get(code)
     if rule is not None:
-        severity = settings.severities[code]
-        default = default_severities()[settings.phase][code]
-        if severity != default:
-            reason = f"{config.key_label('severity.' + phase)} overrides the default {default.label}"
-        else:
-            reason = f"the default for {phase}"
-        out.append(f"- {code} is **{severity.label}** here: {reason}")
+        reason = override_reason(settings, rule) or f"the default for {phase}"
+        out.append(f"- {code} is **{settings.severities[code].label}** here: {reason}")
     return out
 
 
