@@ -196,3 +196,19 @@ def test_prefilter_parses_a_test_module_only_when_it_spells_a_context_fixture(tm
     document = ctxsep_json(["tests"], root, "--no-cache")
     assert [(f["path"], f["code"]) for f in document["findings"]] == [("tests/test_uses.py", "CTX004")]
     assert document["summary"]["parsed"] == 2  # conftest.py and test_uses.py
+
+
+def test_conftest_yield_fixture_is_a_fixture_as_in_the_file_itself(tmp_path: Path) -> None:
+    """``@pytest.yield_fixture`` counts in a conftest.py as it does in the
+    test module itself (one list of fixture decorators)."""
+    conftest = CONFTEST_CONTEXT.replace("@pytest.fixture", "@pytest.yield_fixture").replace("return", "yield")
+    root = write_tree(
+        tmp_path,
+        {
+            "ctxsep.toml": 'default-phase = "migrated"\n',
+            "tests/conftest.py": conftest,
+            "tests/test_mod.py": TEST_MODULE,
+            "tests/test_local.py": conftest + TEST_MODULE,
+        },
+    )
+    assert _codes(root, "--no-cache") == [("tests/test_local.py", 10, "CTX004"), ("tests/test_mod.py", 2, "CTX004")]

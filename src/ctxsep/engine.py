@@ -16,7 +16,7 @@ import io
 import os
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -326,10 +326,3 @@ def check_path(
         except OSError as exc:
             return _skipped(display_path, settings.phase, f"cannot read: {exc.strerror or exc}")
     return check_source(source, display_path, settings, tree=tree, filter_findings=filter_findings)
-
-
-def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
-    counts = {severity: 0 for severity in Severity}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts

@@ -89,6 +89,21 @@ def alternate(reps: int, variants: list[tuple[Row, Callable[[], Sample]]]) -> No
             row.samples.append(run())
 
 
+def cold_and_warm(ctxsep: list[str], cache: Path, root: Path, cold: Row, warm: Row) -> tuple[Row, Callable[[], Sample]]:
+    """The variant timing a cold ``ctxsep check`` (empty cache) into ``cold``,
+    each followed by a warm one into ``warm``; runs one uncached check first
+    (to warm the page cache)."""
+
+    def run() -> Sample:
+        shutil.rmtree(cache, ignore_errors=True)
+        sample = measure([*ctxsep, "--cache-dir", str(cache), "."], root)
+        warm.samples.append(measure([*ctxsep, "--cache-dir", str(cache), "."], root))
+        return sample
+
+    measure([*ctxsep, "--no-cache", "."], root)
+    return cold, run
+
+
 # -- the peers ---------------------------------------------------------------------
 
 
@@ -110,15 +125,7 @@ def whole_corpus(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[R
         print("  ruff is not installed: its row is skipped")
     if "ctxsep" in args.peers:
         cold, warm = Row("ctxsep check, cold", lines=corpus.total_lines), Row("ctxsep check, warm")
-
-        def cold_and_warm() -> Sample:
-            shutil.rmtree(cache, ignore_errors=True)
-            sample = measure([*ctxsep, "--cache-dir", str(cache), "."], corpus.root)
-            warm.samples.append(measure([*ctxsep, "--cache-dir", str(cache), "."], corpus.root))
-            return sample
-
-        measure([*ctxsep, "--no-cache", "."], corpus.root)
-        variants.append((cold, cold_and_warm))
+        variants.append(cold_and_warm(ctxsep, cache, corpus.root, cold, warm))
         rows += [cold, warm]
         # SPEC §9: `ctxsep fix` on the whole tree, no slower than 3 x a cold check
         # (--diff writes nothing, so every repetition sees the same tree)

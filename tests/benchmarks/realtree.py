@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from corpus import SUFFIXES, Corpus
-from peers import BANNED, PYLINT_CHEAP, Row, Sample, alternate, measure, tool
+from peers import BANNED, PYLINT_CHEAP, Row, Sample, alternate, cold_and_warm, measure, tool
 from synthetic import write_app
 
 CONFIG_NAMES = ("ctxsep.toml", "pyproject.toml")
@@ -105,15 +105,7 @@ def real_rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Row]
         variants.append((row, lambda: measure(cmd, corpus.root)))
         rows.append(row)
     cold, warm = Row("real: ctxsep check, cold", lines=corpus.total_lines), Row("real: ctxsep check, warm")
-
-    def cold_and_warm() -> Sample:
-        shutil.rmtree(cache, ignore_errors=True)
-        sample = measure([*ctxsep, "--cache-dir", str(cache), "."], corpus.root)
-        warm.samples.append(measure([*ctxsep, "--cache-dir", str(cache), "."], corpus.root))
-        return sample
-
-    measure([*ctxsep, "--no-cache", "."], corpus.root)
-    variants.append((cold, cold_and_warm))
+    variants.append(cold_and_warm(ctxsep, cache, corpus.root, cold, warm))
     rows += [cold, warm]
     alternate(args.reps, variants)
     return rows

@@ -23,8 +23,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from ctxsep.semantics.callees import module_fixtures
 from ctxsep.semantics.kinds import NOTHING, Evidence
-from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.vocabulary import Vocabulary
 
 CONFTEST = "conftest.py"
@@ -222,7 +222,7 @@ def _analyse(conftest: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidenc
             tree = ast.parse(data, filename=str(conftest))
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return {}  # the file itself is reported (or skipped) when it is checked
-    if not any(last_name(d.func if isinstance(d, ast.Call) else d) == "fixture" for d in _decorators(tree)):
+    if not module_fixtures(tree):
         return {}
     parts = _module_parts(conftest, root)
     sem = FileSemantics(tree, vocab, parts, conftest=fixture_source(conftest, root, vocab))
@@ -230,15 +230,6 @@ def _analyse(conftest: Path, root: Path, vocab: Vocabulary) -> dict[str, Evidenc
         return sem.evidence.followed.fixture_table(sem.module)
     except RecursionError:
         return {}
-
-
-def _decorators(tree: ast.Module) -> list[ast.expr]:
-    return [
-        d
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        for d in node.decorator_list
-    ]
 
 
 def _module_parts(conftest: Path, root: Path) -> tuple[str, ...]:

@@ -166,11 +166,6 @@ class Vocabulary:
         """Method names that, called on a context, return a context."""
         return self._context_methods
 
-    def scope_identifiers(self) -> frozenset[str]:
-        """Last components of the ``context-scopes`` entries: a file whose
-        only evidence is ``with <scope>(...) as ctx`` spells one of them."""
-        return frozenset(self._scope_entries)
-
     def is_context_scope(self, name: QualifiedName | None) -> bool:
         """Whether ``name`` (what a ``with`` target calls) is a ``context-scopes`` entry."""
         if name is None:
