@@ -4,6 +4,7 @@ more output than a pipe buffer holds, so the reader really leaves early."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -48,3 +49,19 @@ def test_a_passing_run_stays_passing(project: Path) -> None:
     code, out = pipeline(project, "check --no-cache warned")  # warnings only
     assert code == 0, out
     assert "Traceback" not in out and "Exception ignored" not in out, out
+
+
+@pytest.mark.parametrize("args", [["explain", "app/many.py"], ["names", "app"], ["check", "--no-cache", "warned"]])
+def test_a_pipe_closed_before_any_write_keeps_exit_0(project: Path, args: list[str]) -> None:
+    """The reader is gone before the command writes a byte (a deterministic
+    EPIPE): a command that decided exit 0 still exits 0, quietly."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ctxsep", *args], cwd=project, stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr

@@ -221,3 +221,15 @@ def test_explain_without_config(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     text = explain(str(tmp_path / "x.py"), SettingsResolver(cwd=tmp_path))
     assert "none found" in text and "phase:   migrated (from default-phase)" in text
+
+
+def test_a_huge_pyproject_is_reported_not_read_nor_passed_over(tmp_path: Path) -> None:
+    """A pyproject.toml over the config size limit is never read whole (a
+    sparse 17 MiB file here); it is named as the config that cannot be read
+    rather than skipped for a parent's config or the defaults."""
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    with open(tmp_path / "pyproject.toml", "wb") as handle:
+        handle.truncate(17 * 1024 * 1024)
+    with pytest.raises(ConfigError) as caught:
+        SettingsResolver().config_for_dir(tmp_path)
+    assert "pyproject.toml: cannot read config" in str(caught.value) and "larger than 16 MiB" in str(caught.value)

@@ -6,6 +6,7 @@ and ctxsep runs throughout."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -266,3 +267,11 @@ def test_what_pylint_silences_is_not_recorded(tmp_path: Path, monkeypatch: pytes
     recorded = read_typed(target)
     assert ("pylint", routes.resolve()) in {(via, path.resolve()) for via, path in recorded.checked}
     assert recorded.records == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_typed_record_that_is_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "typed.jsonl"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    with pytest.raises(BaselineError, match=r"typed\.jsonl: cannot read typed findings: not a regular file \(a FIFO\)"):
+        read_typed(fifo)

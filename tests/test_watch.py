@@ -69,3 +69,35 @@ def test_watch_checks_again_when_a_file_changes(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_watch_notes_keep_a_hostile_path_on_one_line(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"ctxsep.toml": 'default-phase = "migrated"\n'})
+    hostile = "app\n::error::forged"
+    (root / hostile).mkdir()
+    (root / hostile / "a.py").write_text("x = 1\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FORCE_COLOR")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ctxsep", "check", "--watch", hostile],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    err: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stderr, err), daemon=True).start()
+    seen: list[str] = []
+    try:
+        _wait_for(err, seen, "for changes (Ctrl-C to stop)")
+        note = next(line for line in seen if "watching" in line)
+        assert "watching app\\n::error::forged for changes" in note, seen
+        assert not any(line.startswith("::error") for line in seen), seen
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

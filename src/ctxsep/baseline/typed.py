@@ -23,7 +23,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctxsep.baseline.fileformat import FINGERPRINT_RE, TYPED_FRONT_ENDS
+from ctxsep.atomic import read_regular
+from ctxsep.baseline.fileformat import FINGERPRINT_RE, MAX_BASELINE_BYTES, TYPED_FRONT_ENDS
 from ctxsep.model import PHASE_NAMES, SEVERITY_NAMES, BaselineError, Finding, Phase, Severity
 from ctxsep.rules import RULES_BY_CODE
 
@@ -94,7 +95,7 @@ def read_typed(path: Path) -> TypedRun:
     no front end wrote to is an error too (judging by it would drop every
     entry of that front end as fixed)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_BASELINE_BYTES).decode("utf-8")  # never a FIFO or device, never endless
     except OSError as exc:
         raise BaselineError([f"{path}: cannot read typed findings: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:

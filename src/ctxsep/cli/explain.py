@@ -4,9 +4,9 @@ rule's severity with the reason, and the file's baseline entries."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
+from ctxsep.cli.emit import emit
 from ctxsep.cli.options import add_config, cli_resolver, require_paths
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.engine import baseline_for
@@ -93,5 +93,4 @@ def _baseline_lines(settings: FileSettings) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     resolver = cli_resolver(args)
     require_paths(resolver, [args.path])
-    sys.stdout.write(explain(args.path, resolver))
-    return 0
+    return emit(explain(args.path, resolver), 0)  # a closed pipe keeps the exit code

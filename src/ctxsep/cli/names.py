@@ -5,9 +5,9 @@ paste."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
+from ctxsep.cli.emit import emit
 from ctxsep.cli.options import add_common_options, cli_resolver
 from ctxsep.inventory import scan
 from ctxsep.output.names_format import paste_block, render_json, render_text
@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     resolver = cli_resolver(args)
     inventory = scan(args.paths, resolver, jobs=args.jobs)
     if args.format == "json":
-        sys.stdout.write(render_json(inventory))
+        text = render_json(inventory)
     elif args.format == "toml":
-        sys.stdout.write(paste_block(inventory) + "\n")
+        text = paste_block(inventory) + "\n"
     else:
-        sys.stdout.write(render_text(inventory))
-    return 0
+        text = render_text(inventory)
+    return emit(text, 0)  # a closed pipe keeps the exit code

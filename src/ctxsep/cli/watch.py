@@ -22,12 +22,14 @@ from pathlib import Path
 
 from ctxsep.model import CtxsepError
 from ctxsep.runner import SKIPPED_DIRS
+from ctxsep.textsafe import escape
 
 WATCHED_SUFFIXES = (".py", ".pyi", ".toml", ".json")
 
 
 def _note(text: str) -> None:
-    print(f"ctxsep: {text}", file=sys.stderr, flush=True)
+    """One line to stderr, its control characters escaped (a hostile path stays one line)."""
+    print(f"ctxsep: {escape(text)}", file=sys.stderr, flush=True)
 
 
 def watch(args: argparse.Namespace, check: Callable[[], int]) -> int:

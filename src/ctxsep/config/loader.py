@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from ctxsep.atomic import UnsafeFileError, read_regular
 from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
 from ctxsep.config.fixtable import parse_fix_table
-from ctxsep.config.paths import os_reason, place_in_project, read_regular_file, safe_resolve
+from ctxsep.config.paths import MAX_CONFIG_BYTES, os_reason, place_in_project, read_regular_file, safe_resolve
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
@@ -88,7 +89,9 @@ def _has_ctxsep_table(pyproject: Path) -> bool:
     # A cheap textual test first: most pyproject.toml files never mention us,
     # and a broken one that does not is none of our business.
     try:
-        data = pyproject.read_bytes()
+        data = read_regular(pyproject, MAX_CONFIG_BYTES)  # never a FIFO swapped in since is_file()
+    except UnsafeFileError:
+        return True  # too big (or swapped): load_config says so, naming it, rather than passing it over
     except OSError:
         return False
     if b"tool.ctxsep" not in data and b'"ctxsep"' not in data:

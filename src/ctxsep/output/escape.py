@@ -19,6 +19,3 @@ def escape_source_line(text: str) -> str:
 def join_lines(lines: Iterable[str]) -> str:
     """Each line escaped, joined with newlines, ending with one."""
     return "".join(escape(line) + "\n" for line in lines)
-
-
-__all__ = ["escape", "escape_source_line", "join_lines"]

@@ -16,13 +16,12 @@ that know (``render_findings(..., fixable=...)``) say so.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from ctxsep.atomic import read_regular
 from ctxsep.model import SKIPPED_CODE, Finding
 from ctxsep.output.escape import escape, escape_source_line
 from ctxsep.output.style import PLAIN, Style
@@ -153,21 +152,11 @@ def _read_lines(path: Path) -> list[str] | None:
     from ctxsep.engine import SkipFile, decode_source
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO swapped in since the check never blocks
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_SNIPPET_BYTES:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(_MAX_SNIPPET_BYTES + 1)
+        data = read_regular(path, _MAX_SNIPPET_BYTES)  # never a FIFO swapped in since the check
         text = decode_source(data)
-        return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # Python's line breaks only
     except (OSError, SkipFile):
         return None
-    finally:
-        os.close(fd)
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # Python's line breaks only
 
 
 def _safe_fix(run: RunResult, finding: Finding) -> bool:
