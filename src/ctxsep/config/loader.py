@@ -22,7 +22,14 @@ from typing import Any
 from ctxsep.atomic import UnsafeFileError, read_regular
 from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
 from ctxsep.config.fixtable import parse_fix_table
-from ctxsep.config.paths import MAX_CONFIG_BYTES, os_reason, place_in_project, read_regular_file, safe_resolve
+from ctxsep.config.paths import (
+    MAX_CONFIG_BYTES,
+    at_vcs_top,
+    os_reason,
+    place_in_project,
+    read_regular_file,
+    safe_resolve,
+)
 from ctxsep.config.phasemap import PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
@@ -38,7 +45,6 @@ from ctxsep.semantics import Vocabulary
 from ctxsep.semantics.vocabulary import DEFAULTS as NAME_DEFAULTS
 
 CONFIG_FILES = ("ctxsep.toml", "pyproject.toml")
-_VCS_MARKERS = (".git", ".hg")
 NAME_KEYS = tuple(NAME_DEFAULTS)
 
 
@@ -63,7 +69,7 @@ def find_config(start: Path, memo: dict[Path, Path | None] | None = None) -> Pat
             found = own
             break
         parent = directory.parent
-        if parent == directory or any((directory / marker).exists() for marker in _VCS_MARKERS):
+        if parent == directory or at_vcs_top(directory):
             break
         directory = parent
     for visited in chain:

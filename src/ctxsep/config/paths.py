@@ -11,7 +11,8 @@ from pathlib import Path
 from ctxsep.atomic import read_regular
 from ctxsep.model import ConfigError
 
-_VCS_MARKERS = (".git", ".hg")
+#: What marks a repository's top directory (where config search and display names stop).
+VCS_MARKERS = (".git", ".hg")
 
 
 def safe_resolve(path: Path) -> Path:
@@ -55,12 +56,12 @@ def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:
     if os.path.isabs(name):
         return name
     bases = [cwd]
-    if not _at_vcs_top(cwd):
+    if not at_vcs_top(cwd):
         # Only inside a repository: outside one, a parent is no project of ours.
         parents = []
         for parent in cwd.parents:
             parents.append(parent)
-            if _at_vcs_top(parent):
+            if at_vcs_top(parent):
                 bases.extend(parents)
                 break
     if explicit is not None:
@@ -75,5 +76,6 @@ def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:
     return candidates[0]
 
 
-def _at_vcs_top(directory: Path) -> bool:
-    return any(os.path.lexists(directory / marker) for marker in _VCS_MARKERS)
+def at_vcs_top(directory: Path) -> bool:
+    """Whether ``directory`` is a repository's top (holds ``.git`` or ``.hg``)."""
+    return any(os.path.lexists(directory / marker) for marker in VCS_MARKERS)

@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from ctxsep import __version__, atomic
 from ctxsep.config import find_config
+from ctxsep.config.paths import at_vcs_top
 from ctxsep.config.schema import DEFAULT_PHASE
 from ctxsep.engine import SkipFile, decode_source
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Severity
@@ -40,7 +41,6 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 DOCS_URI = "https://github.com/ctxsep/ctxsep/blob/main/docs"
 _LEVELS = {Severity.ERROR: "error", Severity.WARN: "warning", Severity.OFF: "none"}
 URI_BASE_ID = "PROJECTROOT"
-_VCS_MARKERS = (".git", ".hg")
 
 
 def rule_descriptors() -> list[dict[str, Any]]:
@@ -74,7 +74,7 @@ def project_root(cwd: Path) -> Path:
     """What SARIF URIs are relative to: the repository top above ``cwd``,
     else the directory of the config found from ``cwd``, else ``cwd``."""
     for directory in (cwd, *cwd.parents):
-        if any(os.path.lexists(directory / marker) for marker in _VCS_MARKERS):
+        if at_vcs_top(directory):
             return directory
     config = find_config(cwd)
     return config.parent if config is not None else cwd

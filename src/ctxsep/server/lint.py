@@ -41,11 +41,11 @@ from pathlib import Path
 
 from ctxsep.config import FileSettings, SettingsResolver, find_config
 from ctxsep.config.loader import CONFIG_FILES
+from ctxsep.config.paths import at_vcs_top
 from ctxsep.engine import FileResult, baseline_for, check_path
 from ctxsep.model import BaselineError, ConfigError, Finding
 from ctxsep.runner import FileCollector
 
-_VCS_MARKERS = (".git", ".hg")
 Stamp = tuple[int, int, int] | None
 
 
@@ -169,7 +169,7 @@ class Linter:
             while True:
                 found.extend(current / name for name in CONFIG_FILES)
                 parent = current.parent
-                if parent == current or any((current / marker).exists() for marker in _VCS_MARKERS):
+                if parent == current or at_vcs_top(current):
                     break
                 current = parent
             chain = self._chains[directory] = tuple(found)
