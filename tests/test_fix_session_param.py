@@ -114,6 +114,7 @@ def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: 
     code, out, err = ctxsep_process(root, "fix", "--unsafe-fixes", ".")
     assert code == 0, err
     assert "app/profiles.py: fixed 2 (CTX005 x2)" in out
+    assert "app/routes.py: passes a session at call sites of a fixed function" in out
     # As the guide's after-version: the session is a parameter and is used
     # everywhere user_context.db_session was read (the guide also renames
     # the context and its type by hand).
