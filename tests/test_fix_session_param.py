@@ -101,6 +101,14 @@ def read(root: Path, name: str) -> str:
     return (root / name).read_text()
 
 
+def declined(root: Path) -> str:
+    """``ctxsep fix --unsafe-fixes .`` exits 0 and changes no file; its output."""
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    assert (code, snapshot(root)) == (0, before), err
+    return out
+
+
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
@@ -136,9 +144,7 @@ def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: 
 def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None:
     unknown = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
     root = make(tmp_path, **{"app/legacy/unknown.py": unknown})
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
+    out = declined(root)
     assert "app/profiles.py:11: no session-parameter fix for 'get_user_profile': 1 call site needs a hand" in out
     assert "unknown.py:2" in out
 
@@ -174,9 +180,7 @@ def test_the_annotation_is_imported_the_way_the_project_imports_it(tmp_path: Pat
 def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: Path) -> None:
     callback = "from app.profiles import LegacyUserService\n\nHANDLERS = [LegacyUserService.get_user_profile]\n"
     root = make(tmp_path, **{"app/registry.py": callback})
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
+    out = declined(root)
     assert "'get_user_profile' is named without being called in 1 place" in out
 
     decorated = dedent(PROFILES).replace(
@@ -184,9 +188,7 @@ def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: P
     )
     (tmp_path / "b").mkdir()
     root = make(tmp_path / "b", **{"app/profiles.py": decorated})
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
+    out = declined(root)
     assert "no session-parameter fix for 'get_user_profile': it is decorated" in out
 
 
