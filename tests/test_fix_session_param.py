@@ -149,6 +149,14 @@ def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None
     assert "unknown.py:2" in out
 
 
+def test_the_call_site_named_is_the_same_every_run(tmp_path: Path) -> None:
+    # the project's files are searched in the collector's order, not a set's
+    unknown = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
+    root = make(tmp_path, **{f"app/legacy/{name}.py": unknown for name in ("zz", "aa", "mm", "kk", "cc")})
+    out = declined(root)
+    assert "needs a hand before a session parameter can be added (aa.py:2); 5 more calls" in out
+
+
 EXISTING = """
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -207,7 +207,8 @@ class ProjectIndex:
             needle = name.encode()
             found = [path for path, data in self._each_bytes() if needle in data]
             self._mentions[name] = found
-        return [p for p in {*found, *(p for p, t in self.overlay.items() if name in t)}]
+        # in the collector's order (so fixes and notes come out the same every run)
+        return [*found, *(p for p, t in self.overlay.items() if name in t and p not in found)]
 
 
 def build_index(
