@@ -297,7 +297,7 @@ def _dual(
         return None
 
     def index_of(arg: ast.arg) -> int | None:
-        return positional.index(arg) - skip if arg in positional and arg not in args.posonlyargs[:0] else None
+        return positional.index(arg) - skip if arg in positional else None
 
     return DualCallable(node.name, path, node.lineno, context.arg, index_of(context), session.arg, index_of(session))
 
