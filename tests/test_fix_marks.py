@@ -110,3 +110,13 @@ def test_the_project_digest_takes_the_cached_hashes_and_notices_an_edit(
     assert _project_digest(parsed, resolver, cache) == read_afresh
     (root / "app/routes/message.py").write_text(ROUTE_AFTER)
     assert _project_digest(parsed, resolver, cache) != read_afresh
+
+
+def test_a_changed_fix_table_changes_the_remembered_marks(tmp_path: Path) -> None:
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    _, first, err = ctxsep(root, "check", "--format", "json", ".")
+    assert "from app.context import get_request_scoped_user_context" in first, err
+    config = root / "ctxsep.toml"
+    config.write_text(config.read_text().replace('"app.context.get_request', '"app.scoped.get_request'))
+    _, again, err = ctxsep(root, "check", "--format", "json", ".")
+    assert "from app.scoped import get_request_scoped_user_context" in again, err
