@@ -91,7 +91,7 @@ def attach_fixes(
     for file, result, data, text in screened:
         settings = resolver.for_path(file)
         key = file_key(data, result.path, settings, digest)
-        fixes = memo.get(key) if cache is not None else None
+        fixes = memo.get(key)  # never remembered without a cache: that memo has no directory
         if fixes is None:
             if project is None:  # lazy: files are read only when a fix asks something
                 project = ProjectIndex(files=parsed, vocabulary=first.vocabulary)
