@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from fixprojects import ctxsep, ctxsep_process, snapshot
 from support import write_tree
 
@@ -147,6 +148,14 @@ def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None
     out = declined(root)
     assert "app/profiles.py:11: no session-parameter fix for 'get_user_profile': 1 call site needs a hand" in out
     assert "unknown.py:2" in out
+
+
+def test_not_offered_when_too_many_files_call_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ctxsep.fixes.session_param.MAX_CALLER_FILES", 2)
+    caller = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
+    root = make(tmp_path, **{"app/legacy/a.py": caller, "app/legacy/b.py": caller})
+    out = declined(root)
+    assert "files call a function named 'get_user_profile'; more than 2 is too many to resolve" in out
 
 
 def test_the_call_site_named_is_the_same_every_run(tmp_path: Path) -> None:
