@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import jsonschema
+import pytest
 from fixprojects import CONFIG, ROUTE_AFTER, ROUTE_BEFORE, ctxsep, project
 from support import ROOT
 
@@ -87,3 +88,35 @@ def test_marks_are_remembered_and_a_forged_memo_is_ignored(tmp_path: Path) -> No
     memo.write_bytes(memo.read_bytes().replace(b"get_request_scoped_user_context", b"os.system('rm -rf ~')  #"))
     _, again, err = ctxsep(root, "check", "--format", "json", ".")
     assert again == first and "os.system" not in again
+
+
+def test_the_project_digest_takes_the_cached_hashes_and_notices_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctxsep.cache import ResultCache
+    from ctxsep.config import SettingsResolver
+    from ctxsep.fixes.marks import _project_digest
+    from ctxsep.runner import run_check
+
+    monkeypatch.setattr("ctxsep.cache.RACY_NS", 0)  # trust the fresh files' stamps at once
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    resolver = SettingsResolver(cwd=root)
+    cache = ResultCache(root)
+    run = run_check(["."], resolver, jobs=1, cache=cache)
+    parsed = [file for file, result in zip(run.files, run.results, strict=True) if result.parsed]
+    index = cache.index_for(resolver.for_path(parsed[0]).config)
+    assert parsed and all(index.get(str(file)).stamp is not None for file in parsed)  # type: ignore[union-attr]
+    read_afresh = _project_digest(parsed, resolver, ResultCache(root, tmp_path / "empty-cache"))
+    assert _project_digest(parsed, resolver, cache) == read_afresh
+    (root / "app/routes/message.py").write_text(ROUTE_AFTER)
+    assert _project_digest(parsed, resolver, cache) != read_afresh
+
+
+def test_a_changed_fix_table_changes_the_remembered_marks(tmp_path: Path) -> None:
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    _, first, err = ctxsep(root, "check", "--format", "json", ".")
+    assert "from app.context import get_request_scoped_user_context" in first, err
+    config = root / "ctxsep.toml"
+    config.write_text(config.read_text().replace('"app.context.get_request', '"app.scoped.get_request'))
+    _, again, err = ctxsep(root, "check", "--format", "json", ".")
+    assert "from app.scoped import get_request_scoped_user_context" in again, err

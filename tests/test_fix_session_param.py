@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from fixprojects import ctxsep, ctxsep_process, snapshot
 from support import write_tree
 
@@ -101,6 +102,14 @@ def read(root: Path, name: str) -> str:
     return (root / name).read_text()
 
 
+def declined(root: Path) -> str:
+    """``ctxsep fix --unsafe-fixes .`` exits 0 and changes no file; its output."""
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
+    assert (code, snapshot(root)) == (0, before), err
+    return out
+
+
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
@@ -114,6 +123,7 @@ def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: 
     code, out, err = ctxsep_process(root, "fix", "--unsafe-fixes", ".")
     assert code == 0, err
     assert "app/profiles.py: fixed 2 (CTX005 x2)" in out
+    assert "app/routes.py: passes a session at call sites of a fixed function" in out
     # As the guide's after-version: the session is a parameter and is used
     # everywhere user_context.db_session was read (the guide also renames
     # the context and its type by hand).
@@ -135,11 +145,25 @@ def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: 
 def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None:
     unknown = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
     root = make(tmp_path, **{"app/legacy/unknown.py": unknown})
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
+    out = declined(root)
     assert "app/profiles.py:11: no session-parameter fix for 'get_user_profile': 1 call site needs a hand" in out
     assert "unknown.py:2" in out
+
+
+def test_not_offered_when_too_many_files_call_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ctxsep.fixes.session_param.MAX_CALLER_FILES", 2)
+    caller = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
+    root = make(tmp_path, **{"app/legacy/a.py": caller, "app/legacy/b.py": caller})
+    out = declined(root)
+    assert "files call a function named 'get_user_profile'; more than 2 is too many to resolve" in out
+
+
+def test_the_call_site_named_is_the_same_every_run(tmp_path: Path) -> None:
+    # the project's files are searched in the collector's order, not a set's
+    unknown = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
+    root = make(tmp_path, **{f"app/legacy/{name}.py": unknown for name in ("zz", "aa", "mm", "kk", "cc")})
+    out = declined(root)
+    assert "needs a hand before a session parameter can be added (aa.py:2); 5 more calls" in out
 
 
 EXISTING = """
@@ -173,9 +197,7 @@ def test_the_annotation_is_imported_the_way_the_project_imports_it(tmp_path: Pat
 def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: Path) -> None:
     callback = "from app.profiles import LegacyUserService\n\nHANDLERS = [LegacyUserService.get_user_profile]\n"
     root = make(tmp_path, **{"app/registry.py": callback})
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
+    out = declined(root)
     assert "'get_user_profile' is named without being called in 1 place" in out
 
     decorated = dedent(PROFILES).replace(
@@ -183,9 +205,7 @@ def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: P
     )
     (tmp_path / "b").mkdir()
     root = make(tmp_path / "b", **{"app/profiles.py": decorated})
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
+    out = declined(root)
     assert "no session-parameter fix for 'get_user_profile': it is decorated" in out
 
 

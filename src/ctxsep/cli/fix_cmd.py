@@ -65,23 +65,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(result: FixRun, out: Any, would: bool, quiet: bool = False) -> None:
     if quiet:
-        for path, reason in sorted(result.failed.items()):
-            out.write(f"{escape(path)}: not fixed: {escape(reason)}; left as it was\n")
+        _failures(result, out)
         return
     for state in result.changed:
         codes = ", ".join(f"{code} x{n}" for code, n in sorted(state.fixed.items()))
         if not codes:
-            out.write(
-                f"{state.display}: {'would pass' if would else 'passes'} a session at call sites of a fixed function\n"
-            )
+            verb = "would pass" if would else "passes"
+            out.write(f"{escape(state.display)}: {verb} a session at call sites of a fixed function\n")
             continue
         out.write(
             f"{escape(state.display)}: {'would fix' if would else 'fixed'} {sum(state.fixed.values())} ({codes})\n"
         )
     for note in result.notes:
         out.write(f"{escape(note)}\n")
-    for path, reason in sorted(result.failed.items()):
-        out.write(f"{escape(path)}: not fixed: {escape(reason)}; left as it was\n")
+    _failures(result, out)
     total = sum(result.fixed.values())
     files = len(result.changed)
     verb = "Would fix" if would else "Fixed"
@@ -94,3 +91,8 @@ def _summary(result: FixRun, out: Any, would: bool, quiet: bool = False) -> None
         verb = "would be" if would else ("are now" if stale != 1 else "is now")
         entries = "entries" if stale != 1 else "entry"
         out.write(f"{stale} baseline {entries} {verb} stale; `ctxsep baseline update` shrinks the baseline.\n")
+
+
+def _failures(result: FixRun, out: Any) -> None:
+    for path, reason in sorted(result.failed.items()):
+        out.write(f"{escape(path)}: not fixed: {escape(reason)}; left as it was\n")

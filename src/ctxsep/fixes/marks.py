@@ -11,12 +11,13 @@ call site in the project), are listed by ``ctxsep fix --unsafe-fixes --diff``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ctxsep import atomic
-from ctxsep.cache import ResultCache
+from ctxsep.cache import ResultCache, content_hash, stamp_of
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source
 from ctxsep.fixes.memo import FixMemo, file_key
@@ -85,12 +86,12 @@ def attach_fixes(
     if cache is not None:
         directory = cache.directory_for(first)
         memo = FixMemo(directory, None if cache.explicit is not None else directory.parent)
-        digest = _project_digest(parsed)
+        digest = _project_digest(parsed, resolver, cache)
     project: ProjectIndex | None = None
     for file, result, data, text in screened:
         settings = resolver.for_path(file)
         key = file_key(data, result.path, settings, digest)
-        fixes = memo.get(key) if cache is not None else None
+        fixes = memo.get(key)  # never remembered without a cache: that memo has no directory
         if fixes is None:
             if project is None:  # lazy: files are read only when a fix asks something
                 project = ProjectIndex(files=parsed, vocabulary=first.vocabulary)
@@ -108,12 +109,21 @@ def attach_fixes(
     memo.save()
 
 
-def _project_digest(files: list[Path]) -> str:
+def _project_digest(files: list[Path], resolver: SettingsResolver, cache: ResultCache) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(files):
         digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
-        try:
-            digest.update(hashlib.blake2b(atomic.read_source(path), digest_size=16).digest())
-        except OSError:
-            digest.update(b"-")
+        digest.update(_content_of(path, resolver, cache).encode())
     return str(digest.hexdigest())
+
+
+def _content_of(path: Path, resolver: SettingsResolver, cache: ResultCache) -> str:
+    """The hash of ``path``'s bytes: the one the result cache recorded while
+    its stamp still matches (a stat, as the cache trusts it), else read."""
+    entry = cache.index_for(resolver.for_path(path).config).get(str(path))
+    try:
+        if entry is not None and entry.stamp is not None and stamp_of(os.stat(path)) == entry.stamp:
+            return entry.content
+        return content_hash(atomic.read_source(path))
+    except OSError:
+        return "-"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep import atomic
-from ctxsep.cache import MAX_INDEX_BYTES, code_version, mac, unsafe_directory
+from ctxsep.cache import MAX_INDEX_BYTES, code_version, config_key, mac, unsafe_directory
 from ctxsep.config import FileSettings
 from ctxsep.model import Edit, Fix
 
@@ -31,8 +31,8 @@ _MAGIC = b"ctxsep-fixes-v1\n"
 
 def file_key(data: bytes, display: str, settings: FileSettings, project_digest: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    config = settings.config
-    for part in (display, config.digest, repr(config.fix), settings.phase.label, code_version(), project_digest):
+    # config_key: the result cache's (the digest and the table as read, ``[tool.ctxsep.fix]`` too)
+    for part in (display, config_key(settings.config), settings.phase.label, code_version(), project_digest):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(data)
     return digest.hexdigest()

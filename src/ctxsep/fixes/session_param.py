@@ -215,20 +215,19 @@ class SessionParameterFix(FixProvider):
         owner = _class_of(view, function)
         candidates = []
         call_re = re.compile(rf"\b{re.escape(fname)}\s*\(")
+        name_re = re.compile(rf"\b{re.escape(fname)}\b")
+        references = 0
         for path in view.project.files_mentioning(fname):
-            text = view.project.text(path)
-            if text is not None and call_re.search(text):
+            text = view.project.text(path) or ""
+            calls = len(call_re.findall(text))
+            if calls:
                 candidates.append(path)
+            references += len(name_re.findall(text)) - calls
         if len(candidates) > MAX_CALLER_FILES:
             raise Note(
                 f"{len(candidates)} files call a function named '{fname}'; "
                 f"more than {MAX_CALLER_FILES} is too many to resolve, so the call sites need a hand"
             )
-        name_re = re.compile(rf"\b{re.escape(fname)}\b")
-        references = 0
-        for path in view.project.files_mentioning(fname):
-            text = view.project.text(path) or ""
-            references += len(name_re.findall(text)) - len(call_re.findall(text))
         if references:
             raise Note(
                 f"'{fname}' is named without being called in {references} place{'s' * (references != 1)} "

@@ -78,7 +78,9 @@ def find_producers(sem: FileSemantics, path: str, module: str, in_tests: bool) -
 def _produces(sem: FileSemantics, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> list[tuple[str, str]]:
     ev = sem.evidence
     out: list[tuple[str, str]] = []
-    if _is_manager(node):
+    decorators = {last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+    manager = _is_manager(node, decorators)
+    if manager:
         yielded = yielded_annotation(node.returns)
         found: Evidence | None = ev.followed.with_target_of_def(node, scope) if yielded is not None else None
         if found is None or not found.is_context:
@@ -86,20 +88,18 @@ def _produces(sem: FileSemantics, node: ast.FunctionDef | ast.AsyncFunctionDef, 
         out.append((YIELDS, (found.type_name or "context") if found is not None and found.is_context else ""))
     if scope.kind is ScopeKind.CLASS and isinstance(scope.node, ast.ClassDef):
         facts = ev.class_facts(scope.node, scope.parent or scope)
-        decorators = {last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
         if facts.context.is_context and not decorators & {"classmethod", "staticmethod", "property"}:
             returned = ev.followed.returned_by(node, scope)
             if not returned.is_context and node.returns is None:
                 returned = _all_contexts(sem, node, scope, ast.Return) or returned
-            if returned.is_context and not _is_manager(node):
+            if returned.is_context and not manager:
                 out.append((RETURNS, returned.type_name or facts.context.type_name))
     return out
 
 
-def _is_manager(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Entered by ``with``: a ``@contextmanager`` generator, or annotated to
-    return a context manager."""
-    decorators = {last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+def _is_manager(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: set[str]) -> bool:
+    """Entered by ``with``: a ``@contextmanager`` generator (``decorators``:
+    the last names of its decorators), or annotated to return a context manager."""
     if decorators & _MANAGER_DECORATORS:
         return True
     returns = node.returns

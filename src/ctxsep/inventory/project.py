@@ -84,7 +84,7 @@ class ProjectIndex:
         """Every file's bytes (the in-memory text where there is one)."""
         if self._bytes is not None:
             for path, data in self._bytes.items():
-                yield path, self.overlay[path].encode("utf-8", "surrogatepass") if path in self.overlay else data
+                yield path, self._overlay_bytes(path, data)
             return
         kept: dict[Path, bytes] = {}
         for path in self.files:
@@ -94,7 +94,7 @@ class ProjectIndex:
                 continue
             if self.keep_bytes:
                 kept[path] = data
-            yield path, self.overlay[path].encode("utf-8", "surrogatepass") if path in self.overlay else data
+            yield path, self._overlay_bytes(path, data)
         if self.keep_bytes:
             self._bytes = kept
 
@@ -181,13 +181,17 @@ class ProjectIndex:
         """Each file spelling ``name`` with its current bytes (an unsaved
         buffer's overlay first); unreadable files are passed over."""
         for path in self.files_mentioning(name):
-            data = self.overlay[path].encode() if path in self.overlay else (self._bytes or {}).get(path)
-            if data is None:
+            data = (self._bytes or {}).get(path)
+            if data is None and path not in self.overlay:
                 try:
                     data = atomic.read_source(path)
                 except OSError:
                     continue
-            yield path, data
+            yield path, self._overlay_bytes(path, data or b"")
+
+    def _overlay_bytes(self, path: Path, data: bytes) -> bytes:
+        """``path``'s in-memory text where there is one, else ``data``."""
+        return self.overlay[path].encode("utf-8", "surrogatepass") if path in self.overlay else data
 
     def text(self, path: Path) -> str | None:
         if path in self.overlay:
@@ -207,7 +211,8 @@ class ProjectIndex:
             needle = name.encode()
             found = [path for path, data in self._each_bytes() if needle in data]
             self._mentions[name] = found
-        return [p for p in {*found, *(p for p, t in self.overlay.items() if name in t)}]
+        # in the collector's order (so fixes and notes come out the same every run)
+        return [*found, *(p for p, t in self.overlay.items() if name in t and p not in found)]
 
 
 def build_index(
@@ -296,7 +301,7 @@ def _dual(
         return None
 
     def index_of(arg: ast.arg) -> int | None:
-        return positional.index(arg) - skip if arg in positional and arg not in args.posonlyargs[:0] else None
+        return positional.index(arg) - skip if arg in positional else None
 
     return DualCallable(node.name, path, node.lineno, context.arg, index_of(context), session.arg, index_of(session))
 
