@@ -227,7 +227,10 @@ def counts_apart(document: dict[str, Any]) -> tuple[list[tuple[int, int]], dict[
     return counts, document
 
 
-def test_results_are_kept_between_runs(demo: tuple[Path, list[str]], tmp_path: Path) -> None:
+def test_results_are_kept_between_runs(
+    demo: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CTXSEP_NO_CACHE", raising=False)  # `tox -e nocache` sets it
     repo, _ = demo
     cache = tmp_path / "cache"
     args = ("report", "--history", "--format", "json", "--cache-dir", str(cache))
@@ -251,6 +254,22 @@ def test_results_are_kept_between_runs(demo: tuple[Path, list[str]], tmp_path: P
     assert (default.read_bytes() if default.exists() else None) == before
     proc = ctxsep(repo, "report", "--no-cache")
     assert proc.returncode == 2 and "--no-cache: only with --history" in proc.stderr
+
+
+def test_ctxsep_no_cache_keeps_no_history_store(
+    demo: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CTXSEP_NO_CACHE=1 means --no-cache for the history walk, as for `check`."""
+    repo, _ = demo
+    cache = tmp_path / "cache"
+    args = ("report", "--history", "--format", "json", "--cache-dir", str(cache))
+    monkeypatch.setenv("CTXSEP_NO_CACHE", "1")
+    first_counts, first = counts_apart(json.loads(ctxsep(repo, *args).stdout))
+    assert not (cache / "history-v1.json").exists()
+    monkeypatch.setenv("CTXSEP_NO_CACHE", "0")
+    again_counts, again = counts_apart(json.loads(ctxsep(repo, *args).stdout))
+    assert again == first and again_counts == first_counts  # nothing was kept to reuse
+    assert (cache / "history-v1.json").exists()
 
 
 def test_links_and_files_too_large_as_a_checkout_reads_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,8 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     from ctxsep.migration.history_store import HistoryStore, store_path
 
     cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
-    store = HistoryStore(None if args.no_cache else store_path(repo, cache_dir), None if cache_dir else repo)
+    no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")  # as `check` reads it
+    store = HistoryStore(None if no_cache else store_path(repo, cache_dir), None if cache_dir else repo)
     if store.refused is not None:
         print(f"ctxsep: warning: not using the history cache: {escape(store.refused)}", file=sys.stderr)
     # commits done / total, on a terminal only (SPEC §9)

@@ -59,9 +59,7 @@ def _could_fix(finding: Finding, lines: list[str], text: str) -> bool:
     return len(re.findall(rf"\b{re.escape(bound)}\b", text)) == 1
 
 
-def attach_fixes(
-    run: RunResult, paths: list[str], resolver: SettingsResolver, cache: ResultCache | None = None
-) -> None:
+def attach_fixes(run: RunResult, resolver: SettingsResolver, cache: ResultCache | None = None) -> None:
     """Fill ``run.fixes`` for the shown findings (never baselined ones).
     With a ``cache``, each file's fixes are remembered (``memo``)."""
     screened = []
