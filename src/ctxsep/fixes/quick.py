@@ -288,7 +288,8 @@ class _File:
                 raise _Refused  # "the request-scoped context has no ..."
         factory = _factory_name(self.settings)
         call = plan.call
-        kept = [k.arg for k in call.keywords if k not in plan.removed]
+        renames = self.settings.config.fix.renames
+        kept = [renames.get(k.arg, k.arg) for k in call.keywords if k.arg is not None and k not in plan.removed]
         accepted = self.project.keywords_of(factory)
         if accepted is not None and "*" not in accepted and any(k not in accepted for k in kept):
             raise _Refused  # "<factory>() takes no ... argument"

@@ -1,0 +1,257 @@
+"""``fixes/quick.py`` answers ``check``'s route-handler marks from the
+``ast``: whenever it answers (not None), the answer must be exactly what
+libcst's full computation gives — the same fixes, edits and findings
+fixed — on every fix example and on variants of each condition of the
+route-handler fix. And it must answer the common cases (else ``check``
+pays for libcst again): the guide's route, methods, sync functions,
+nested uses, callees that are not dual-pattern."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from fixprojects import CONFIG, CONTEXT, ROUTE_BEFORE, SERVICE, ctxsep, project
+from support import write_tree
+
+from ctxsep.config import SettingsResolver
+from ctxsep.fixes.base import FixExample
+from ctxsep.fixes.compute import compute_fixes
+from ctxsep.fixes.marks import marked
+from ctxsep.fixes.quick import route_fixes
+from ctxsep.fixes.registry import PROVIDERS
+from ctxsep.inventory.project import ProjectIndex
+from ctxsep.model import SKIPPED_CODE, Fix
+from ctxsep.runner import run_check
+
+
+def judged(root: Path) -> dict[str, tuple[list[Fix] | None, list[Fix]]]:
+    """For each checked file with a CTX002: (the quick answer, libcst's),
+    each with a project index of its own (as ``check`` builds it)."""
+    resolver = SettingsResolver(cwd=root)
+    run = run_check([str(root)], resolver, jobs=1, baseline=False)
+    parsed = [f for f, r in zip(run.files, run.results, strict=True) if r.parsed]
+    out: dict[str, tuple[list[Fix] | None, list[Fix]]] = {}
+    for file, result in zip(run.files, run.results, strict=True):
+        findings = [f for f in result.findings if f.code != SKIPPED_CODE]
+        if not any(f.code == "CTX002" for f in findings):
+            continue
+        settings = resolver.for_path(file)
+        text = file.read_bytes().decode("utf-8")
+
+        vocabulary = settings.vocabulary
+        quick = route_fixes(file, text, settings, findings, ProjectIndex(parsed, vocabulary, dual_by_name=True))
+        full = compute_fixes(file, text, settings, findings, ProjectIndex(parsed, vocabulary), providers=marked())
+        out[str(file.relative_to(root))] = (quick, full)
+    return out
+
+
+def assert_same(root: Path) -> dict[str, str]:
+    """Quick == full wherever quick answers; what quick said, per file."""
+    said = {}
+    for name, (quick, full) in judged(root).items():
+        if quick is not None:
+            assert quick == full, name
+        said[name] = "unsure" if quick is None else ("fixed" if quick else "refused")
+    return said
+
+
+EXAMPLES = [(p.name, i, e) for p in PROVIDERS for i, e in enumerate(p.examples)]
+
+
+@pytest.mark.parametrize(("name", "index", "example"), EXAMPLES, ids=[f"{n}-{i}" for n, i, _ in EXAMPLES])
+def test_every_fix_example(name: str, index: int, example: FixExample, tmp_path: Path) -> None:
+    config = f'default-phase = "{example.phase}"\n{example.config}'
+    root = write_tree(tmp_path, {"ctxsep.toml": config, "app/example.py": example.before})
+    said = assert_same(root)
+    if name == "route-handler":  # its session read and import are edits only libcst writes
+        assert said == {"app/example.py": "unsure"}
+
+
+def test_the_guides_route_is_answered_and_matches_fix(tmp_path: Path) -> None:
+    root = project(tmp_path, {"message.py": ROUTE_BEFORE})
+    # the context goes to a dual-pattern callable: libcst writes that edit
+    assert assert_same(root) == {"app/routes/message.py": "unsure"}
+
+
+# One route; each variant changes one thing the fix looks at.
+HEAD = '''
+"""Routes."""
+from app.context import create_user_execution_context, get_request_scoped_user_context
+from app.services.messages import audit, message_service
+
+# create_user_execution_context is still imported from here (a mention: the import stays)
+'''
+
+BODY = """
+async def route(request, db, other):
+    user_context = create_user_execution_context(
+        user_id=request.user_id,  # who
+        db_session=db,
+        thread_id=request.thread_id
+    )
+    return {"user": user_context.user_id, "thread": user_context.thread_id}
+"""
+
+ONE_LINE = """
+async def route(request, db):
+    ctx = create_user_execution_context(db_session=db, user_id=request.user_id)
+    return ctx.user_id
+"""
+
+CLASS_BODY = """
+class Handler:
+    user_context = create_user_execution_context(db_session=None, user_id="u")
+    uid = user_context.user_id
+"""
+
+MODULE_LEVEL = """
+db = None
+user_context = create_user_execution_context(db_session=db, user_id="u")
+uid = user_context.user_id
+"""
+
+
+def swap(old: str, new: str, body: str = BODY) -> str:
+    assert old in body
+    return body.replace(old, new, 1)
+
+
+def before_return(*lines: str, body: str = BODY) -> str:
+    """``body`` with ``lines`` (of the function) before its return."""
+    return swap("    return", "".join(f"    {line}\n" for line in lines) + "    return", body)
+
+
+NO_SESSION = swap("        db_session=db,\n", "")
+WHO = "user_id=request.user_id,  # who"
+THREAD = "thread_id=request.thread_id"
+FIELD = "user_context.thread_id}"
+
+VARIANTS: dict[str, tuple[str, str]] = {
+    # name: (text, what quick must say: fixed / refused / unsure)
+    "plain": (BODY, "fixed"),
+    "session first": (swap(f"{WHO}\n        db_session=db,", f"db_session=db,\n        {WHO}"), "fixed"),
+    "session last": (swap(f"db_session=db,\n        {THREAD}", f"{THREAD},\n        db_session=db"), "unsure"),
+    "session last, comma": (
+        swap(f"db_session=db,\n        {THREAD}\n", f"{THREAD},\n        db_session=db,\n"),
+        "unsure",
+    ),
+    "no session": (NO_SESSION, "fixed"),
+    "one line": (ONE_LINE, "fixed"),
+    "comments everywhere": (swap("db_session=db,", "db_session=db,  # the session\n        # the thread\n"), "fixed"),
+    "sync def": (swap("async def", "def"), "refused"),
+    "method": ("class Handler:\n" + textwrap.indent(swap("(request,", "(self, request,"), "    "), "fixed"),
+    "in a class body": (CLASS_BODY, "refused"),
+    "module level": (MODULE_LEVEL, "refused"),
+    "nested use": (before_return("def inner():", "    return user_context.user_id"), "refused"),
+    "lambda use": (before_return("f = lambda: user_context.user_id"), "refused"),
+    "nested default": (before_return("def inner(x=user_context):", "    return x"), "refused"),
+    "method call": (swap(FIELD, "user_context.to_dict()}"), "refused"),
+    "other field": (swap(FIELD, "user_context.metadata}"), "refused"),
+    "field written": (before_return("user_context.user_id = 'x'"), "refused"),
+    "session read": (swap(FIELD, "user_context.db_session}"), "unsure"),
+    "session read, no session": (swap(FIELD, "user_context.db_session}", NO_SESSION), "refused"),
+    "renamed field": (swap(FIELD, "user_context.websocket_client_id}"), "unsure"),
+    "renamed keyword": (swap(THREAD, "websocket_client_id=request.ws"), "unsure"),
+    "field the class lacks": (swap(FIELD, "user_context.run_id}"), "refused"),
+    "factory lacks the keyword": (swap(THREAD, f"{THREAD},\n        run_id=request.run"), "refused"),
+    "escapes": (swap("return {", "return user_context, {"), "refused"),
+    "returned": (swap('{"user": user_context.user_id, "thread": user_context.thread_id}', "user_context"), "refused"),
+    "rebound": (before_return("user_context = None"), "refused"),
+    "subscripted": (swap(FIELD, "user_context['x']}"), "refused"),
+    "starred": (before_return("audit(*user_context)"), "refused"),
+    "to a plain callee": (before_return("audit(user_context)"), "refused"),
+    "to a plain callee, no session": (before_return("audit(user_context)", body=NO_SESSION), "refused"),
+    "to a dual callee": (before_return("await message_service.process(user_context)"), "unsure"),
+    "to a dual callee by keyword": (before_return("await message_service.process(context=user_context)"), "unsure"),
+    "session rebound after": (before_return("db = other"), "refused"),
+    "session rebound before": (swap("    user_context =", "    db = other\n    user_context ="), "fixed"),
+    "session deleted after": (before_return("del db"), "refused"),
+    "session caught after": (before_return("try:", "    pass", "except ValueError as db:", "    pass"), "unsure"),
+    "session global": (swap("    user_context =", "    global db\n    user_context ="), "unsure"),
+    "session imported as": (before_return("import os as db"), "unsure"),
+    "session is an expression": (swap("db_session=db,", "db_session=other.db,"), "refused"),
+    "positional": (swap("user_id=request.user_id,", "request.user_id,"), "refused"),
+    "kwargs": (swap(THREAD, "**request.extra"), "refused"),
+    "parenthesised": (swap("\n    )\n", "\n    ))\n", swap("= create", "= (create")), "unsure"),
+    "two targets": (swap("user_context = create", "user_context = alias = create"), "refused"),
+    "tuple target": (swap("user_context = create", "user_context, = create"), "refused"),
+    "attribute target": (swap("user_context = create", "request.ctx = create"), "refused"),
+    "called twice": (swap("create_user_execution_context(", "create_user_execution_context()("), "unsure"),
+    "awaited already": (swap("= create", "= await create"), "unsure"),
+    "named like the context elsewhere": (before_return("def user_context_of(x):", "    return x"), "fixed"),
+    "a def of the context's name": (before_return("def other():", "    user_context = 1", "    return 1"), "refused"),
+    "non-ASCII": (
+        swap("# who", "# wer ist's — ünïcode", swap("=request.thread_id\n", "='fädé' + request.thread_id\n")),
+        "fixed",
+    ),
+    "tabs": (BODY.replace("    ", "\t"), "fixed"),
+    "the only use of the import": (BODY, "unsure"),
+    "the factory not imported": (BODY, "unsure"),
+    "two calls": (BODY + "\n\n" + swap(FIELD, "user_context.other}", swap("route(", "route2(")), "fixed"),
+    "form feed": (swap("# who", "# who\x0c"), "unsure"),
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_quick_answers_equal_libcst(variant: str, tmp_path: Path) -> None:
+    body, expected = VARIANTS[variant]
+    head = HEAD
+    if variant == "the only use of the import":  # then the fix removes the import too
+        head = HEAD.split("\n# ")[0]
+    if variant == "the factory not imported":
+        head = HEAD.replace(", get_request_scoped_user_context", "")
+    text = textwrap.dedent(head).lstrip("\n") + "\n\n" + textwrap.dedent(body).lstrip("\n")
+    root = project(tmp_path, {})
+    (root / "app/routes/route.py").write_bytes(text.encode())
+    assert assert_same(root) == {"app/routes/route.py": expected}
+
+
+def test_crlf_and_windows_lines(tmp_path: Path) -> None:
+    text = textwrap.dedent(HEAD).lstrip("\n") + "\n\n" + textwrap.dedent(BODY).lstrip("\n")
+    root = project(tmp_path, {})
+    (root / "app/routes/route.py").write_bytes(text.replace("\n", "\r\n").encode())
+    assert assert_same(root) == {"app/routes/route.py": "fixed"}
+
+
+def test_check_output_is_the_same_as_with_libcst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON a user sees: marks and edits with the ast's answer, then with
+    libcst's (quick turned off), over every variant in one project."""
+    files = {}
+    for number, (body, _) in enumerate(VARIANTS.values()):
+        files[f"v{number}.py"] = textwrap.dedent(HEAD).lstrip("\n") + "\n\n" + textwrap.dedent(body).lstrip("\n")
+    root = project(tmp_path, files, config=CONFIG)
+    quick = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
+    monkeypatch.setattr("ctxsep.fixes.marks.route_fixes", lambda *args: None)
+    full = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
+    assert quick == full
+    assert '"fix"' in quick[1]
+
+
+def test_a_cold_check_of_refused_and_quick_marks_never_imports_libcst(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "ctxsep.toml": CONFIG,
+            "app/__init__.py": "",
+            "app/context.py": CONTEXT,
+            "app/services/messages.py": SERVICE,
+            "app/routes/route.py": textwrap.dedent(HEAD).lstrip("\n") + "\n\n" + textwrap.dedent(BODY).lstrip("\n"),
+            "app/routes/sync.py": textwrap.dedent(HEAD).lstrip("\n")
+            + "\n\n"
+            + textwrap.dedent(BODY.replace("async def", "def")).lstrip("\n"),
+        },
+    )
+    code = (
+        "import sys, json\n"
+        "from ctxsep.cli import main\n"
+        "main(['check', '--no-cache', '--format', 'json', '.'])\n"
+        "print('LIBCST' if 'libcst' in sys.modules else 'NO-LIBCST', file=sys.stderr)\n"
+    )
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False)
+    assert proc.stderr.strip().endswith("NO-LIBCST"), proc.stderr
+    assert '"applicability": "safe"' in proc.stdout
