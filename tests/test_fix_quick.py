@@ -255,3 +255,27 @@ def test_a_cold_check_of_refused_and_quick_marks_never_imports_libcst(tmp_path: 
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False)
     assert proc.stderr.strip().endswith("NO-LIBCST"), proc.stderr
     assert '"applicability": "safe"' in proc.stdout
+
+
+def test_view_positions_are_libcsts() -> None:
+    """``FileView.positions`` skips ``MetadataWrapper``'s empty batched walk;
+    the table must be libcst's own, node for node (fix sources and a few
+    modules of the standard library with decorators, classes, comprehensions,
+    f-strings and comments)."""
+    import dataclasses as stdlib_dataclasses
+    import json.decoder
+    import string
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from ctxsep.fixes.view import FileView
+
+    sources = [textwrap.dedent(t).lstrip("\n") for t in (ROUTE_BEFORE, CONTEXT, SERVICE, BODY, HEAD + BODY)]
+    sources += [Path(m.__file__).read_text(encoding="utf-8") for m in (string, json.decoder, stdlib_dataclasses)]
+    settings = SettingsResolver().for_path(Path("x.py").absolute())
+    for source in sources:
+        view = FileView("/x.py", source, settings, [], ProjectIndex())
+        expected = MetadataWrapper(view.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        assert dict(view.positions) == dict(expected)
+        assert len(view.positions) == sum(1 for n in view.parents if isinstance(n, cst.CSTNode)) + 1
