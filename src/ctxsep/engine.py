@@ -27,7 +27,7 @@ from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
-from ctxsep.semantics import SCOPE_NODES, FileSemantics
+from ctxsep.semantics import SCOPE_NODES, ContextKind, FileSemantics
 from ctxsep.semantics.astwalk import node_fields
 from ctxsep.semantics.conftest import fixture_source, is_test_module, might_use_fixtures
 from ctxsep.suppression import find_suppressions, is_suppressed
@@ -99,6 +99,17 @@ def dispatch_table(enabled: frozenset[str]) -> dict[type[ast.AST], tuple[Visitor
     return {k: tuple(v) for k, v in table.items()}
 
 
+@lru_cache(maxsize=64)
+def needed_kinds(enabled: frozenset[str]) -> ContextKind:
+    """The kinds of context evidence some enabled AST rule needs (what the
+    prefilter must look for)."""
+    kinds = ContextKind.NONE
+    for rule in AST_RULES:
+        if rule.code in enabled:
+            kinds |= rule.context_kinds
+    return kinds
+
+
 def check_source(
     source: str | bytes,
     display_path: str,
@@ -114,7 +125,9 @@ def check_source(
     if not enabled.intersection(rule.code for rule in AST_RULES):
         return FileResult(display_path, phase)
     try:
-        if not might_have_findings(source, settings.vocabulary) and not _might_use_fixtures(source, settings):
+        if not might_have_findings(source, settings.vocabulary, needed_kinds(enabled)) and not _might_use_fixtures(
+            source, settings
+        ):
             return FileResult(display_path, phase)
         text = decode_source(source) if isinstance(source, bytes) else source
         if tree is None:
