@@ -125,9 +125,7 @@ def check_source(
     if not enabled.intersection(rule.code for rule in AST_RULES):
         return FileResult(display_path, phase)
     try:
-        if not might_have_findings(source, settings.vocabulary, needed_kinds(enabled)) and not _might_use_fixtures(
-            source, settings
-        ):
+        if not _might_have_findings(source, settings, enabled):
             return FileResult(display_path, phase)
         text = decode_source(source) if isinstance(source, bytes) else source
         if tree is None:
@@ -143,6 +141,25 @@ def check_source(
     if filter_findings is not None and findings:
         findings, hidden = filter_findings(findings, settings)
     return FileResult(display_path, phase, tuple(findings), parsed=True, baselined=tuple(hidden))
+
+
+def needs_analysis(source: str | bytes, settings: FileSettings) -> bool:
+    """Whether ``check_source`` would parse ``source`` (False: its result is
+    known to be empty without parsing). Errs on True: whatever it cannot
+    tell, ``check_source`` reports."""
+    enabled = settings.enabled_codes()
+    if not enabled.intersection(rule.code for rule in AST_RULES):
+        return False
+    try:
+        return _might_have_findings(source, settings, enabled)
+    except Exception:
+        return True
+
+
+def _might_have_findings(source: str | bytes, settings: FileSettings, enabled: frozenset[str]) -> bool:
+    return might_have_findings(source, settings.vocabulary, needed_kinds(enabled)) or _might_use_fixtures(
+        source, settings
+    )
 
 
 def _skipped(path: str, phase: Phase, reason: str) -> FileResult:
