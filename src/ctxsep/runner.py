@@ -10,14 +10,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ctxsep import atomic
 from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_stamp
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
-from ctxsep.engine import FileResult, baseline_for, check_path, with_baseline
+from ctxsep.engine import FileResult, baseline_for, check_path, needs_analysis, with_baseline
 from ctxsep.model import ConfigError, Finding, Fix, Severity
 from ctxsep.textsafe import escape
 
@@ -271,20 +270,23 @@ def map_files(
     task: ItemTask[ItemT, T],
     jobs: int | None = None,
     on_done: Callable[[int], None] | None = None,
+    chunk: int | None = None,
 ) -> list[T]:
     """``task`` over every item (a file, or a file with what the task needs
     to know about it), in worker processes when there are enough items;
     results in the order of ``items``. ``on_done(n)`` is told how many items
-    are finished as they finish (for progress)."""
+    are finished as they finish (for progress). With ``chunk``, the caller
+    has weighed the work: ``jobs`` workers take ``chunk`` items at a time."""
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
-    workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
+    if chunk is None:
+        workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
+        chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     if on_done is not None:
-        return _map_reporting(items, resolver, task, workers, on_done)
+        return _map_reporting(items, resolver, task, workers, on_done, chunk)
     if workers == 1:
         return [task(item, resolver) for item in items]
     from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
 
-    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
@@ -298,6 +300,7 @@ def _map_reporting(
     task: ItemTask[ItemT, T],
     workers: int,
     on_done: Callable[[int], None],
+    chunk: int,
 ) -> list[T]:
     """``map_files``, telling ``on_done`` after each item (serial) or chunk."""
     results: list[T] = []
@@ -308,7 +311,6 @@ def _map_reporting(
         return results
     from concurrent.futures import ProcessPoolExecutor
 
-    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
@@ -346,7 +348,6 @@ def run_check(
         else:
             raw[i] = hit
     stats = {"cached": len(found) - len(todo), "rehashed": 0, "checked": 0}
-    items = [(found[i][0], displays[i], hint) for i, hint in zip(todo, hints, strict=True)]
     on_done: Callable[[int], None] | None = None
     if progress is not None:
         report, total, answered = progress, len(found), len(found) - len(todo)
@@ -356,7 +357,13 @@ def run_check(
 
         done(0)
         on_done = done
-    checked = map_files(items, resolver, partial(check_for_cache, hashing=cache is not None), jobs, on_done)
+    checked = _check_todo(
+        [(found[i][0], displays[i], hint, found[i][1]) for i, hint in zip(todo, hints, strict=True)],
+        resolver,
+        cache is not None,
+        jobs,
+        on_done,
+    )
     for i, outcome in zip(todo, checked, strict=True):
         file, settings = found[i]
         result = outcome.result
@@ -395,20 +402,88 @@ class Checked:
     key: str = ""  # the cache key of the settings the file was checked with
 
 
-def check_for_cache(item: tuple[Path, str, str | None], resolver: SettingsResolver, hashing: bool = True) -> Checked:
-    path, display, hint = item
-    settings = resolver.for_path(path)
-    if not hashing:
-        return Checked(check_path(path, settings, display))
+#: Source bytes to parse per worker below which a process costs more than it
+#: saves (parsing and the rules take ~0.25 s per MB).
+_BYTES_PER_WORKER = 512 * 1024
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A file read in the parent that needs parsing: what a worker needs."""
+
+    path: Path
+    display: str
+    data: bytes
+    content: str | None
+    stamp: Stamp | None
+
+
+def _check_todo(
+    items: list[tuple[Path, str, str | None, FileSettings]],
+    resolver: SettingsResolver,
+    hashing: bool,
+    jobs: int | None,
+    on_done: Callable[[int], None] | None,
+) -> list[Checked]:
+    """Every file read and prefiltered here, in order; only those that need
+    parsing (a small part of most trees) are parsed, in worker processes
+    when there is enough of them to pay for the processes."""
+    checked: list[Checked | None] = []
+    pending: list[tuple[int, _Read]] = []
+    for path, display, hint, settings in items:
+        answer = _read_for_check(path, display, hint, settings, hashing)
+        if isinstance(answer, _Read):
+            pending.append((len(checked), answer))
+            checked.append(None)
+        else:
+            checked.append(answer)
+        if on_done is not None and not len(checked) % 256:
+            on_done(len(checked) - len(pending))
+    if on_done is not None:
+        on_done(len(items) - len(pending))
+    size = sum(len(read.data) for _, read in pending)
+    workers = max(1, jobs if jobs else (os.cpu_count() or 1))
+    workers = min(workers, len(pending), max(1, size // _BYTES_PER_WORKER))
+    done_before = len(items) - len(pending)
+    report = None if on_done is None else (lambda n: on_done(done_before + n))
+    # Largest first, so the last file a worker gets is a small one.
+    order = sorted(range(len(pending)), key=lambda k: -len(pending[k][1].data))
+    results = map_files([pending[k][1] for k in order], resolver, _check_read, workers, report, chunk=1)
+    for k, result in zip(order, results, strict=True):
+        checked[pending[k][0]] = result
+    return [c for c in checked if c is not None]
+
+
+def _read_for_check(
+    path: Path, display: str, hint: str | None, settings: FileSettings, hashing: bool
+) -> Checked | _Read:
+    """The file's answer when it needs no parsing (or cannot be read), else
+    what to parse."""
+    content: str | None = None
+    stamp: Stamp | None = None
     try:
-        read_at = time.time_ns()
-        before = os.stat(path)
-        data = atomic.read_source(path)
-        after = os.stat(path)
+        if hashing:
+            read_at = time.time_ns()
+            before = os.stat(path)
+            data = atomic.read_source(path)
+            after = os.stat(path)
+            content = content_hash(data)
+            stamp = trusted_stamp(before, after, read_at)
+            if hint is not None and content == hint:
+                return Checked(None, content, stamp)
+        else:
+            data = atomic.read_source(path)
     except OSError:
         return Checked(check_path(path, settings, display))  # reports why it cannot be read
-    content = content_hash(data)
-    stamp = trusted_stamp(before, after, read_at)
-    if hint is not None and content == hint:
-        return Checked(None, content, stamp)
-    return Checked(check_path(path, settings, display, source=data), content, stamp, entry_key(settings))
+    if needs_analysis(data, settings):
+        return _Read(path, display, data, content, stamp)
+    result = FileResult(display, settings.phase)  # what check_source answers for it
+    return Checked(result, content, stamp, entry_key(settings)) if hashing else Checked(result)
+
+
+def _check_read(read: _Read, resolver: SettingsResolver) -> Checked:
+    settings = resolver.for_path(read.path)
+    result = check_path(read.path, settings, read.display, source=read.data)
+    if read.content is None:
+        return Checked(result)
+    return Checked(result, read.content, read.stamp, entry_key(settings))
