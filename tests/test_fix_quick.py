@@ -28,7 +28,7 @@ from ctxsep.runner import run_check
 
 
 def judged(root: Path) -> dict[str, tuple[list[Fix] | None, list[Fix]]]:
-    """For each checked file with a CTX002: (the quick answer, libcst's),
+    """For each checked file with a CTX002 or CTX007: (the quick answer, libcst's),
     each with a project index of its own (as ``check`` builds it)."""
     resolver = SettingsResolver(cwd=root)
     run = run_check([str(root)], resolver, jobs=1, baseline=False)
@@ -36,7 +36,7 @@ def judged(root: Path) -> dict[str, tuple[list[Fix] | None, list[Fix]]]:
     out: dict[str, tuple[list[Fix] | None, list[Fix]]] = {}
     for file, result in zip(run.files, run.results, strict=True):
         findings = [f for f in result.findings if f.code != SKIPPED_CODE]
-        if not any(f.code == "CTX002" for f in findings):
+        if not any(f.code in ("CTX002", "CTX007") for f in findings):
             continue
         settings = resolver.for_path(file)
         text = file.read_bytes().decode("utf-8")
@@ -209,6 +209,54 @@ def test_quick_answers_equal_libcst(variant: str, tmp_path: Path) -> None:
     assert assert_same(root) == {"app/routes/route.py": expected}
 
 
+FINAL = CONFIG.replace('default-phase = "migrated"', 'default-phase = "final"')
+
+CLEANUP_HEAD = """
+from typing import Optional, Union
+
+from app.context import RequestScopedContext, UserExecutionContext
+"""
+
+CLEANUP: dict[str, tuple[str, str]] = {
+    # name: (text after the imports, what quick must say; "refused": certainly no fix)
+    "the import is unused": ("def f(context: RequestScopedContext) -> str:\n    return context.user_id\n", "unsure"),
+    "used in an annotation": ("def f(context: UserExecutionContext) -> str:\n    return context.user_id\n", "refused"),
+    "used in a comment only": ("# UserExecutionContext is gone\nx: RequestScopedContext\n", "refused"),
+    "a union": ("def f(c: Union[UserExecutionContext, RequestScopedContext]) -> None: ...\n", "unsure"),
+    "a | union": ("def f(c: UserExecutionContext | RequestScopedContext) -> None: ...\n", "unsure"),
+    "optional": ("def f(c: Optional[UserExecutionContext]) -> None: ...\n", "unsure"),
+    "a string union": ('def f(c: "UserExecutionContext | RequestScopedContext") -> None: ...\n', "refused"),
+    "isinstance": (
+        "def f(c: RequestScopedContext) -> int:\n    if isinstance(c, UserExecutionContext):\n"
+        "        return 1\n    return 2\n",
+        "unsure",
+    ),
+    "a subclass": ("class Mine(UserExecutionContext):\n    pass\n", "refused"),
+    "a list of them": ("def f(c: list[UserExecutionContext]) -> None: ...\n", "unsure"),
+    "returned": ("def f() -> UserExecutionContext: ...\n", "refused"),
+}
+
+
+@pytest.mark.parametrize("variant", list(CLEANUP))
+def test_cleanup_refusals_equal_libcst(variant: str, tmp_path: Path) -> None:
+    body, expected = CLEANUP[variant]
+    text = textwrap.dedent(CLEANUP_HEAD).lstrip("\n") + "\n\n" + body
+    root = project(tmp_path, {}, config=FINAL)
+    (root / "app/routes/final.py").write_bytes(text.encode())
+    assert assert_same(root)["app/routes/final.py"] == expected
+
+
+def test_aliased_and_plain_imports(tmp_path: Path) -> None:
+    root = project(tmp_path, {}, config=FINAL)
+    aliased = "from app.context import UserExecutionContext as Legacy\n\n\ndef f(c: Legacy) -> None: ...\n"
+    plain = "import app.context\n\n\ndef f(c: app.context.UserExecutionContext) -> None: ...\n"
+    (root / "app/routes/aliased.py").write_text(aliased)
+    (root / "app/routes/plain.py").write_text(plain)
+    said = assert_same(root)
+    assert said.get("app/routes/aliased.py", "refused") == "refused"
+    assert said.get("app/routes/plain.py", "refused") == "refused"
+
+
 def test_crlf_and_windows_lines(tmp_path: Path) -> None:
     text = textwrap.dedent(HEAD).lstrip("\n") + "\n\n" + textwrap.dedent(BODY).lstrip("\n")
     root = project(tmp_path, {})
@@ -228,6 +276,15 @@ def test_check_output_is_the_same_as_with_libcst(tmp_path: Path, monkeypatch: py
     full = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
     assert quick == full
     assert '"fix"' in quick[1]
+    final = tmp_path / "final"
+    final.mkdir()
+    files = {f"c{n}.py": CLEANUP_HEAD + "\n\n" + body for n, (body, _) in enumerate(CLEANUP.values())}
+    root = project(final, files, config=FINAL)
+    full = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
+    monkeypatch.undo()
+    quick = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
+    assert quick == full
+    assert '"unsafe"' in quick[1]
 
 
 def test_a_cold_check_of_refused_and_quick_marks_never_imports_libcst(tmp_path: Path) -> None:

@@ -3,9 +3,16 @@
 ``check`` must stay fast, so it works out fixes only for files whose flagged
 lines could take a *safe* one (a legacy constructor bound to a name, a
 legacy import), and remembers them (``memo``). There it marks every fix one
-file can show — route handler, dual-pattern call, cleanup, safe or unsafe;
-the unsafe ones elsewhere, and the session-parameter fix (it needs every
-call site in the project), are listed by ``ctxsep fix --unsafe-fixes --diff``.
+file can show — route handler, cleanup, safe or unsafe; the unsafe ones
+elsewhere, and the session-parameter fix (it needs every call site in the
+project), are listed by ``ctxsep fix --unsafe-fixes --diff``. (The
+dual-pattern call fix removes a CTX006, which only mypy and pylint report:
+it never marks a finding of ``check``'s.)
+
+The route-handler marks of a file without CTX007 are answered from the
+``ast`` where it can (:mod:`ctxsep.fixes.quick`: most candidates are
+refused, and a plain one is a text edit); libcst is imported and the file
+parsed with it only when the ``ast`` cannot say.
 """
 
 from __future__ import annotations

@@ -54,15 +54,17 @@ def route_fixes(
     path: str | Path, source: str, settings: FileSettings, findings: Sequence[Finding], project: ProjectIndex
 ) -> list[Fix] | None:
     """What ``compute_fixes(path, source, settings, findings, project,
-    providers=marked())`` gives for a file whose only fix-starting findings
-    are CTX002 (the route-handler fixes), or None when libcst must say."""
-    if any(f.code == "CTX007" for f in findings) or _ODD_BREAKS.search(source):
+    providers=marked())`` gives (the route-handler fixes, when the cleanup
+    certainly offers none), or None when libcst must say."""
+    if _ODD_BREAKS.search(source):
         return None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     file = _File(str(Path(path).absolute()), source, settings, list(findings), project, tree)
+    if not all(file.no_cleanup(f) for f in findings if f.code == "CTX007"):
+        return None  # the final-phase cleanup may offer a fix: libcst writes it
     result: list[Fix] = []
     pending: list[_Plan | None] = []
     for finding in findings:
@@ -113,6 +115,7 @@ class _File:
     _starts: list[int] = field(init=False)
     _byte_lines: dict[int, bytes] = field(default_factory=dict)
     _calls: dict[tuple[int, int], list[tuple[ast.Call, ast.Assign | None, ast.AST | None]]] | None = None
+    _at: dict[tuple[int, int], list[tuple[ast.AST, ast.AST | None, ast.AST | None]]] | None = None
 
     def __post_init__(self) -> None:
         self._lines = self.source.splitlines(keepends=True)
@@ -163,6 +166,64 @@ class _File:
                     stack.append((child, node, inner))
             self._calls = table
         return self._calls.get((line, col), [])
+
+    def nodes_at(self, line: int, col: int) -> list[tuple[ast.AST, ast.AST | None, ast.AST | None]]:
+        """The nodes starting at ``line``/``col``, each with its parent and grandparent."""
+        if self._at is None:
+            table: dict[tuple[int, int], list[tuple[ast.AST, ast.AST | None, ast.AST | None]]] = {}
+            stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [(self.tree, None, None)]
+            while stack:
+                node, parent, grand = stack.pop()
+                where = (getattr(node, "lineno", None), getattr(node, "col_offset", None))
+                if where[0] is not None:
+                    table.setdefault((int(where[0]), int(where[1] or 0)), []).append((node, parent, grand))
+                stack.extend((child, node, parent) for child in ast.iter_child_nodes(node))
+            self._at = table
+        return self._at.get((line, col), [])
+
+    # -- the final-phase cleanup, refused ------------------------------------------
+
+    def no_cleanup(self, finding: Finding) -> bool:
+        """Whether the cleanup fix (:mod:`ctxsep.fixes.cleanup`) certainly
+        offers nothing for this CTX007: an imported name the module still
+        mentions elsewhere, or a legacy name that is neither in a ``|`` or
+        ``Union[...]`` annotation nor an ``isinstance`` argument."""
+        at = self.nodes_at(finding.line, finding.col)
+        for node, parent, _ in at:
+            if isinstance(node, ast.alias):  # the fix's ImportAlias there
+                if not isinstance(parent, ast.ImportFrom):
+                    return True  # ``import x``: the fix removes only ``from`` imports
+                return any(a.name == "*" for a in parent.names) or self._mentioned_outside(
+                    parent, node.asname or node.name
+                )
+        vocabulary = self.settings.vocabulary
+        legacy = {
+            n.rsplit(".", 1)[-1]
+            for category in (Category.LEGACY_CONTEXT_TYPE, Category.LEGACY_CONSTRUCTOR)
+            for n in vocabulary.names_in(category)
+        }
+        for node, parent, grand in at:
+            if not isinstance(node, ast.Name) or node.id not in legacy:
+                continue
+            if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.BitOr):
+                return False  # may be narrowed
+            if isinstance(parent, ast.Subscript) and parent.slice is node:
+                return False  # ``Union[Legacy]``
+            if isinstance(parent, ast.Tuple) and isinstance(grand, ast.Subscript) and grand.slice is parent:
+                return False  # ``Union[Legacy, Scoped]``
+            # ``isinstance(x, Legacy)``: its branch may be dropped
+            return not (isinstance(parent, ast.Call) and node in parent.args)
+        return True  # no legacy name starts there (a string annotation, a def or class line)
+
+    def _mentioned_outside(self, statement: ast.ImportFrom, name: str) -> bool:
+        """Whether ``name`` occurs as a word outside ``statement`` (code,
+        strings or comments: what the fix asks before removing an import)."""
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        assert statement.end_lineno is not None and statement.end_col_offset is not None
+        inside = self.segment(
+            (statement.lineno, statement.col_offset), (statement.end_lineno, statement.end_col_offset)
+        )
+        return len(word.findall(self.source)) > len(word.findall(inside))
 
     # -- the route-handler fix's conditions, in its order ---------------------------
 
