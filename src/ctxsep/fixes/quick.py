@@ -1,4 +1,4 @@
-"""``check``'s route-handler marks from the ``ast``, without libcst.
+"""``check``'s route-handler and cleanup marks from the ``ast``, without libcst.
 
 A cold ``check`` marks a legacy constructor call the route-handler fix
 (:mod:`ctxsep.fixes.route_handler`) takes. Working that out with libcst
@@ -18,8 +18,14 @@ dual-pattern). :func:`route_fixes` answers from the stdlib ``ast``:
   code for the new call is (every other node is written back as it was);
 - **unsure** (``None``) otherwise: the caller asks libcst.
 
+A file with CTX007 findings is answered only when the final-phase cleanup
+(:mod:`ctxsep.fixes.cleanup`) certainly offers nothing for any of them.
+
 ``tests/test_fix_quick.py`` checks on every fix example and on variants of
-each condition that a non-``None`` answer is exactly libcst's.
+each condition that a non-``None`` answer is exactly libcst's. One
+assumption is not checked here: that libcst parses what ``ast`` parses
+(libcst 1.x takes Python 3.11's grammar; a file it could not parse would
+get no fix from libcst and may get one from here).
 """
 
 from __future__ import annotations
