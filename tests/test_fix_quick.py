@@ -8,12 +8,14 @@ nested uses, callees that are not dual-pattern."""
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from fixprojects import CONFIG, CONTEXT, ROUTE_BEFORE, SERVICE, ctxsep, project
+from fixprojects import CONFIG, CONTEXT, ROUTE_BEFORE, SERVICE, ctxsep, project, snapshot
 from support import write_tree
 
 from ctxsep.config import SettingsResolver
@@ -22,6 +24,7 @@ from ctxsep.fixes.compute import compute_fixes
 from ctxsep.fixes.marks import marked
 from ctxsep.fixes.quick import route_fixes
 from ctxsep.fixes.registry import PROVIDERS
+from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SKIPPED_CODE, Fix
 from ctxsep.runner import run_check
@@ -43,7 +46,8 @@ def judged(root: Path) -> dict[str, tuple[list[Fix] | None, list[Fix]]]:
 
         vocabulary = settings.vocabulary
         quick = route_fixes(file, text, settings, findings, ProjectIndex(parsed, vocabulary, dual_by_name=True))
-        full = compute_fixes(file, text, settings, findings, ProjectIndex(parsed, vocabulary), providers=marked())
+        with mock.patch("ctxsep.fixes.compute.route_fixes", lambda *args: None):  # libcst alone
+            full = compute_fixes(file, text, settings, findings, ProjectIndex(parsed, vocabulary), providers=marked())
         out[str(file.relative_to(root))] = (quick, full)
     return out
 
@@ -257,6 +261,39 @@ def test_aliased_and_plain_imports(tmp_path: Path) -> None:
     assert said["app/routes/plain.py"] == "refused"  # a plain import is never removed
 
 
+def test_fix_skips_what_the_ast_refuses_and_writes_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ctxsep fix`` does not parse with libcst a file whose only fix-starting
+    findings the ``ast`` shows refused (``needs_view``); what it prints and
+    writes is what it did with libcst deciding everything."""
+    refused = {
+        f"r{n}.py": HEAD + "\n\n" + body for n, (body, said) in enumerate(VARIANTS.values()) if said == "refused"
+    }
+    files = {**refused, "fixed.py": HEAD + "\n\n" + BODY}
+    (tmp_path / "quick").mkdir()
+    (tmp_path / "full").mkdir()
+    quick_root = project(tmp_path / "quick", files)
+    full_root = project(tmp_path / "full", files)
+    parsed: list[str] = []
+    real = FileView.__post_init__
+
+    def counting(view: FileView) -> None:
+        parsed.append(Path(view.path).name)
+        real(view)
+
+    document = json.loads(ctxsep(quick_root, "check", "--no-cache", "--format", "json", ".")[1])
+    # a CTX003 or CTX005 may take the session-parameter fix: those files are parsed
+    other = {Path(f["path"]).name for f in document["findings"] if f["code"] in ("CTX003", "CTX005")}
+    assert len(set(refused) - other) > 20
+    monkeypatch.setattr(FileView, "__post_init__", counting)
+    quick = ctxsep(quick_root, "fix", "--unsafe-fixes", ".")
+    assert not set(parsed) & (set(refused) - other), parsed  # none of the others parsed with libcst
+    monkeypatch.setattr("ctxsep.fixes.compute.route_fixes", lambda *args: None)
+    full = ctxsep(full_root, "fix", "--unsafe-fixes", ".")
+    assert quick == full
+    assert snapshot(quick_root) == snapshot(full_root)
+    assert "fixed.py" in quick[1] + quick[2]
+
+
 def test_crlf_and_windows_lines(tmp_path: Path) -> None:
     text = textwrap.dedent(HEAD).lstrip("\n") + "\n\n" + textwrap.dedent(BODY).lstrip("\n")
     root = project(tmp_path, {})
@@ -273,6 +310,7 @@ def test_check_output_is_the_same_as_with_libcst(tmp_path: Path, monkeypatch: py
     root = project(tmp_path, files, config=CONFIG)
     quick = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
     monkeypatch.setattr("ctxsep.fixes.marks.route_fixes", lambda *args: None)
+    monkeypatch.setattr("ctxsep.fixes.compute.route_fixes", lambda *args: None)
     full = ctxsep(root, "check", "--no-cache", "--format", "json", ".")
     assert quick == full
     assert '"fix"' in quick[1]
