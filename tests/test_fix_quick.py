@@ -352,17 +352,17 @@ def test_a_cold_check_of_refused_and_quick_marks_never_imports_libcst(tmp_path: 
     assert '"applicability": "safe"' in proc.stdout
 
 
-def test_view_positions_are_libcsts() -> None:
-    """``FileView.positions`` skips ``MetadataWrapper``'s empty batched walk;
-    the table must be libcst's own, node for node (fix sources and a few
-    modules of the standard library with decorators, classes, comprehensions,
-    f-strings and comments)."""
+def test_view_positions_and_parents_are_libcsts() -> None:
+    """``FileView.positions`` skips ``MetadataWrapper``'s empty batched walk
+    and ``parents`` is our own walk; both must be libcst's, node for node
+    (fix sources and a few modules of the standard library with decorators,
+    classes, comprehensions, f-strings and comments)."""
     import dataclasses as stdlib_dataclasses
     import json.decoder
     import string
 
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
     from ctxsep.fixes.view import FileView
 
@@ -374,3 +374,4 @@ def test_view_positions_are_libcsts() -> None:
         expected = MetadataWrapper(view.module, unsafe_skip_copy=True).resolve(PositionProvider)
         assert dict(view.positions) == dict(expected)
         assert len(view.positions) == sum(1 for n in view.parents if isinstance(n, cst.CSTNode)) + 1
+        assert view.parents == dict(MetadataWrapper(view.module, unsafe_skip_copy=True).resolve(ParentNodeProvider))

@@ -204,6 +204,17 @@ class FileView:
 
 
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+#: per type of a field's value: 1 a node, 2 a list or tuple, 0 anything else
+#: (a dict lookup instead of an ``isinstance`` through ``CSTNode``'s ABC)
+_KINDS: dict[type, int] = {}
+
+
+def _kind(value_type: type) -> int:
+    kind = _KINDS.get(value_type)
+    if kind is None:
+        node = issubclass(value_type, cst.CSTNode)
+        kind = _KINDS[value_type] = 1 if node else 2 if issubclass(value_type, (list, tuple)) else 0
+    return kind
 
 
 def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
@@ -218,12 +229,15 @@ def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
             names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
         for name in names:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            kind = _KINDS.get(type(value), -1)
+            if kind < 0:
+                kind = _kind(type(value))
+            if kind == 1:
                 parents[value] = node
                 stack.append(value)
-            elif isinstance(value, (list, tuple)):
+            elif kind == 2:
                 for child in value:
-                    if isinstance(child, cst.CSTNode):
+                    if _KINDS.get(type(child), -1) == 1 or _kind(type(child)) == 1:
                         parents[child] = node
                         stack.append(child)
     return parents
