@@ -18,6 +18,7 @@ from ctxsep.cache import ResultCache, Stamp, content_hash, entry_key, trusted_st
 from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
 from ctxsep.engine import FileResult, baseline_for, check_path, needs_analysis, with_baseline
 from ctxsep.model import ConfigError, Finding, Fix, Severity
+from ctxsep.parallel import Streamer, init_worker, worker_resolver
 from ctxsep.textsafe import escape
 
 if TYPE_CHECKING:
@@ -215,18 +216,10 @@ ItemT = TypeVar("ItemT")
 ItemTask = Callable[[ItemT, SettingsResolver], T]
 FileTask = ItemTask[Path, T]
 
-_worker_resolver: SettingsResolver | None = None
-
-
-def _init_worker(explicit: Path | None, cwd: Path) -> None:
-    global _worker_resolver
-    _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd)
-
 
 def _run_chunk(work: tuple[ItemTask[ItemT, T], list[ItemT]]) -> list[T]:
     task, items = work
-    resolver = _worker_resolver
-    assert resolver is not None
+    resolver = worker_resolver()
     return [task(item, resolver) for item in items]
 
 
@@ -270,26 +263,23 @@ def map_files(
     task: ItemTask[ItemT, T],
     jobs: int | None = None,
     on_done: Callable[[int], None] | None = None,
-    chunk: int | None = None,
 ) -> list[T]:
     """``task`` over every item (a file, or a file with what the task needs
     to know about it), in worker processes when there are enough items;
     results in the order of ``items``. ``on_done(n)`` is told how many items
-    are finished as they finish (for progress). With ``chunk``, the caller
-    has weighed the work: ``jobs`` workers take ``chunk`` items at a time."""
+    are finished as they finish (for progress)."""
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
-    if chunk is None:
-        workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
-        chunk = max(1, min(64, len(items) // (workers * 4) or 1))
+    workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
     if on_done is not None:
-        return _map_reporting(items, resolver, task, workers, on_done, chunk)
+        return _map_reporting(items, resolver, task, workers, on_done)
     if workers == 1:
         return [task(item, resolver) for item in items]
     from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
 
+    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
+        max_workers=workers, initializer=init_worker, initargs=(resolver.explicit, resolver.cwd)
     ) as pool:
         return [result for batch in pool.map(_run_chunk, work) for result in batch]
 
@@ -300,7 +290,6 @@ def _map_reporting(
     task: ItemTask[ItemT, T],
     workers: int,
     on_done: Callable[[int], None],
-    chunk: int,
 ) -> list[T]:
     """``map_files``, telling ``on_done`` after each item (serial) or chunk."""
     results: list[T] = []
@@ -311,9 +300,10 @@ def _map_reporting(
         return results
     from concurrent.futures import ProcessPoolExecutor
 
+    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd)
+        max_workers=workers, initializer=init_worker, initargs=(resolver.explicit, resolver.cwd)
     ) as pool:
         for batch in pool.map(_run_chunk, work):
             results.extend(batch)
@@ -425,32 +415,24 @@ def _check_todo(
     jobs: int | None,
     on_done: Callable[[int], None] | None,
 ) -> list[Checked]:
-    """Every file read and prefiltered here, in order; only those that need
-    parsing (a small part of most trees) are parsed, in worker processes
-    when there is enough of them to pay for the processes."""
+    """Every file read and prefiltered here, in order. Only those that need
+    parsing (a small part of most trees) are parsed: here, or — once they
+    add up to enough work to pay for processes — in worker processes that
+    start parsing while this process goes on reading."""
     checked: list[Checked | None] = []
-    pending: list[tuple[int, _Read]] = []
-    for path, display, hint, settings in items:
-        answer = _read_for_check(path, display, hint, settings, hashing)
-        if isinstance(answer, _Read):
-            pending.append((len(checked), answer))
-            checked.append(None)
-        else:
-            checked.append(answer)
-        if on_done is not None and not len(checked) % 256:
-            on_done(len(checked) - len(pending))
-    if on_done is not None:
-        on_done(len(items) - len(pending))
-    size = sum(len(read.data) for _, read in pending)
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
-    workers = min(workers, len(pending), max(1, size // _BYTES_PER_WORKER))
-    done_before = len(items) - len(pending)
-    report = None if on_done is None else (lambda n: on_done(done_before + n))
-    # Largest first, so the last file a worker gets is a small one.
-    order = sorted(range(len(pending)), key=lambda k: -len(pending[k][1].data))
-    results = map_files([pending[k][1] for k in order], resolver, _check_read, workers, report, chunk=1)
-    for k, result in zip(order, results, strict=True):
-        checked[pending[k][0]] = result
+    with Streamer(resolver, _check_read, workers, _BYTES_PER_WORKER) as streamer:
+        for path, display, hint, settings in items:
+            answer = _read_for_check(path, display, hint, settings, hashing)
+            if isinstance(answer, _Read):
+                streamer.put(len(checked), answer, len(answer.data))
+                checked.append(None)
+            else:
+                checked.append(answer)
+            if on_done is not None and not len(checked) % 256:
+                on_done(len(checked) - streamer.unfinished)
+        for index, result in streamer.results(None if on_done is None else lambda n: on_done(len(items) - n)):
+            checked[index] = result
     return [c for c in checked if c is not None]
 
 
