@@ -49,6 +49,7 @@ class FileSemantics:
         #: ``conftest`` gives the fixtures of the conftest.py files above the file
         self.evidence = Evidences(self.resolver, self.scope_of, conftest)
         self.evidence.followed.source = source
+        self.evidence.setattr_in_source = not source or "setattr" in source
         self._function_memo: dict[int, FunctionFacts] = {}
         self._raises_blocks: list[tuple[Pos, Pos]] | None = None
         self._type_names: frozenset[str] | None = None
