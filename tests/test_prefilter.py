@@ -181,3 +181,22 @@ def test_legacy_phase_skips_files_only_the_legacy_api_is_in(tmp_path: Path) -> N
     # Where the rules that read legacy contexts are on, the same file is read.
     migrated = settings_for(tmp_path, phase="migrated")
     assert [f.code for f in check_source(legacy_only, "app/bags.py", migrated).findings] == ["CTX001", "CTX005"]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_rules_idle_for_want_of_names_find_nothing(phase: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a file the prefilter lets through, a rule needing a narrower kind
+    of evidence (CTX003) runs only if the file spells a name of that kind;
+    every example gives the same findings as running every enabled rule."""
+    settings = settings_for(tmp_path, phase=phase)
+    sources = examples() + [textwrap.dedent(example) for rule in AST_RULES for example in rule.valid]
+    sources += [source.replace("RequestScopedContext", "UserExecutionContext") for source in sources]
+    idle = 0
+    for source in sources:
+        narrowed = [(f.code, f.line, f.col) for f in check_source(source, "app/bags.py", settings).findings]
+        idle += ctxsep.engine._active_codes(source, settings, settings.enabled_codes()) != settings.enabled_codes()
+        with monkeypatch.context() as patch:
+            patch.setattr(ctxsep.engine, "_active_codes", lambda source, settings, enabled: enabled)
+            every = [(f.code, f.line, f.col) for f in check_source(source, "app/bags.py", settings).findings]
+        assert narrowed == every, source
+    assert idle  # the shortcut is taken

@@ -25,7 +25,7 @@ from ctxsep import atomic
 from ctxsep.baseline import Baseline, BaselineStore
 from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
-from ctxsep.prefilter import might_have_findings
+from ctxsep.prefilter import ANY_CONTEXT, might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
 from ctxsep.semantics import SCOPE_NODES, ContextKind, FileSemantics
 from ctxsep.semantics.astwalk import node_fields
@@ -130,7 +130,7 @@ def check_source(
         text = decode_source(source) if isinstance(source, bytes) else source
         if tree is None:
             tree = parse(text, display_path)
-        findings = _run_rules(tree, text, display_path, settings, enabled)
+        findings = _run_rules(tree, text, display_path, settings, enabled, _active_codes(source, settings, enabled))
     except SkipFile as exc:
         return _skipped(display_path, phase, str(exc))
     except RecursionError:
@@ -162,6 +162,20 @@ def _might_have_findings(source: str | bytes, settings: FileSettings, enabled: f
     )
 
 
+def _active_codes(source: str | bytes, settings: FileSettings, enabled: frozenset[str]) -> frozenset[str]:
+    """The enabled rules worth running on a file the prefilter let through:
+    a rule that needs fewer kinds of context evidence than the file was let
+    through for (CTX003: request-scoped) runs only where the file spells a
+    name that can give them. A test module that may use conftest fixtures
+    runs every enabled rule (a fixture can give any kind)."""
+    narrower = [rule for rule in AST_RULES if rule.code in enabled and rule.context_kinds != ANY_CONTEXT]
+    if not narrower or _might_use_fixtures(source, settings):
+        return enabled
+    vocab = settings.vocabulary
+    idle = {rule.code for rule in narrower if not might_have_findings(source, vocab, rule.context_kinds)}
+    return enabled - idle if idle else enabled
+
+
 def _skipped(path: str, phase: Phase, reason: str) -> FileResult:
     finding = Finding(
         path=path,
@@ -177,11 +191,18 @@ def _skipped(path: str, phase: Phase, reason: str) -> FileResult:
 
 
 def _run_rules(
-    tree: ast.Module, source: str, display_path: str, settings: FileSettings, enabled: frozenset[str]
+    tree: ast.Module,
+    source: str,
+    display_path: str,
+    settings: FileSettings,
+    enabled: frozenset[str],
+    active: frozenset[str] | None = None,
 ) -> list[Finding]:
+    """The findings of the ``enabled`` rules; only the ``active`` ones (all
+    when None) are run: the others are known to find nothing here."""
     sem = file_semantics(tree, source, settings)
     ctx = RuleContext(sem=sem, phase=settings.phase, enabled_codes=enabled, scope=sem.module)
-    _walk(tree, ctx, dispatch_table(enabled))
+    _walk(tree, ctx, dispatch_table(enabled if active is None else active))
     if not ctx.reports:
         return []
     suppressions = find_suppressions(source)
