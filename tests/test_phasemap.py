@@ -24,6 +24,9 @@ KEYS = [
     "lib/x.py",
     "*.py",
     "app/routes/users.py",
+    "**/test_*.py",
+    "debug_*.py",
+    "lib/x.py/*",
 ]
 PATHS = [
     "x.py",
@@ -42,6 +45,17 @@ PATHS = [
     "lib/x.py",
     "lib/y/z.py",
     "other/app/routes/x.py",
+    # same directories as above, other names: a per-directory memo must still
+    # try the keys that depend on the file's name
+    "test_x.py",
+    "debug_x.py",
+    "app/test_x.py",
+    "app/routes/test_users.py",
+    "app/routes/v2_users.py",
+    "lib/test_x.py",
+    "app/d01/routes/test_a.py",
+    "./app/routes//users.py",
+    "app/routes/./v1_users.py",
 ]
 
 
@@ -77,7 +91,8 @@ def test_indexed_lookup_agrees_with_trying_every_key(size: int) -> None:
         for shift in range(2):
             entries = {key: phases[(i + shift) % len(phases)] for i, key in enumerate(combo)}
             phase_map = PhaseMap.build(entries, Phase.MIGRATED)
-            for path in PATHS:
+            # twice, the second time backwards: answers come from the memo then
+            for path in [*PATHS, *reversed(PATHS)]:
                 try:
                     expected: tuple[Phase, str | None] | str = brute_force(phase_map, path)
                 except ConfigError:

@@ -55,9 +55,7 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -69,7 +67,7 @@ from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
 from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
-from ctxsep.semantics.conftest import conftest_digest, is_test_module
+from ctxsep.semantics.conftest import CONFTEST, conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
 INDEX_NAME = "results-v1.json"
@@ -376,6 +374,8 @@ def machine_key() -> bytes:
     try:
         directory = key_directory()
     except RuntimeError:  # no home directory at all
+        import secrets
+
         return secrets.token_bytes(_KEY_BYTES)
     path = directory / KEY_NAME
     damaged = False
@@ -385,6 +385,9 @@ def machine_key() -> bytes:
         damaged = True
     except OSError:
         pass
+    import secrets  # imported here: most runs read the key, only the first makes it
+    import tempfile
+
     with contextlib.suppress(OSError, ValueError):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", dir=directory)  # created 0600
@@ -453,6 +456,8 @@ class ResultCache:
         self.today = int(time.time()) // _DAY
         self._indexes: dict[Path, CacheIndex] = {}
         self._by_config: dict[int, tuple[Config, CacheIndex]] = {}  # the config is kept, so its id stays unique
+        #: (id(config), directory relative to its root, for a conftest.py) -> (config, conftest digest)
+        self._fixtures: dict[tuple[int, str, bool], tuple[Config, str]] = {}
 
     def directory_for(self, config: Config) -> Path:
         if self.explicit is not None:
@@ -471,13 +476,33 @@ class ResultCache:
         self._by_config[id(config)] = (config, index)
         return index
 
+    def key_for(self, settings: FileSettings) -> str:
+        """``entry_key``, with the ``conftest.py`` part worked out once per
+        directory in this run (it stats every ``conftest.py`` above the
+        file). Every key this cache compares or stores comes from here, so
+        a ``conftest.py`` edited during the run only costs entries: a worker
+        that saw the new one reports another key and its result is not
+        stored (``runner.run_check``)."""
+        rel = settings.rel_path
+        config = settings.config
+        fixtures = ""
+        if is_test_module(rel):
+            directory, _, name = rel.rpartition("/")
+            memo_key = (id(config), directory, name == CONFTEST)
+            known = self._fixtures.get(memo_key)
+            if known is None or known[0] is not config:
+                root = config.root
+                known = self._fixtures[memo_key] = (config, conftest_digest(root / rel, root))
+            fixtures = known[1]
+        return f"{config_key(config)}|{settings.phase.label}|{rel}|{fixtures}"
+
     def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
         """(cached result, None) on a hit; (None, content hash the entry had)
         on a miss, so an unchanged file with a new stamp is not re-checked."""
         index = self.index_for(settings.config)
         name = str(path)
         entry = index.get(name)
-        if entry is None or entry.key != entry_key(settings):
+        if entry is None or entry.key != self.key_for(settings):
             return None, None
         if entry.stamp is not None:
             try:
@@ -511,7 +536,8 @@ class ResultCache:
         if not cacheable(result):
             return
         stored = Stored.of(result).to_json()
-        self.index_for(settings.config).put(str(path), Entry(entry_key(settings), content, stamp, self.today, stored))
+        entry = Entry(self.key_for(settings), content, stamp, self.today, stored)
+        self.index_for(settings.config).put(str(path), entry)
 
     def save(self) -> None:
         for index in self._indexes.values():

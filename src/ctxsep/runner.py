@@ -181,24 +181,25 @@ class FileCollector:
         # os.walk does not follow directory symlinks, so a symlink loop cannot trap it.
         # Strings, not Paths, on this path: it runs once per file of the tree.
         for dirpath, dirnames, filenames in os.walk(top, onerror=lambda exc: self._problem(exc.filename, exc)):
+            parent = Path(dirpath)
             try:
-                config = self.resolver.config_for_dir(Path(dirpath))
+                config = self.resolver.config_for_dir(parent)
             except OSError as exc:  # listable but not searchable: no config can be looked for
                 dirnames[:] = []
                 self._problem(dirpath, exc)
                 continue
-            parent = Path(dirpath)
+            # A subdirectory is judged by this directory's config (``excluded``).
+            spec = self._spec(config) if config.exclude else None
             dirnames[:] = sorted(
                 d
                 for d in dirnames
                 if d not in SKIPPED_DIRS
                 and not d.endswith(".egg-info")
-                and not self._excluded(Path(dirpath, d), True, parent)
+                and (spec is None or not self._matches(spec, config, parent / d, True))
             )
-            spec = self._spec(config) if config.exclude else None
             for name in sorted(filenames):
                 if name.endswith(SOURCE_SUFFIXES):
-                    file = Path(dirpath, name)
+                    file = parent / name
                     if spec is None or not self._matches(spec, config, file, False):
                         yield file
 
@@ -370,7 +371,7 @@ def run_check(
             stats["checked"] += 1
             # Stored only under the settings the worker really used: a config
             # edited during the run must not file results under the old key.
-            if cache is not None and outcome.content is not None and outcome.key == entry_key(settings):
+            if cache is not None and outcome.content is not None and outcome.key == cache.key_for(settings):
                 cache.store(file, settings, result, outcome.content, outcome.stamp)
         raw[i] = result
     if cache is not None:

@@ -10,7 +10,6 @@ after the first directory that holds ``.git`` or ``.hg``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import posixpath
 import tomllib
@@ -45,6 +44,8 @@ from ctxsep.semantics import Vocabulary
 from ctxsep.semantics.vocabulary import DEFAULTS as NAME_DEFAULTS
 
 CONFIG_FILES = ("ctxsep.toml", "pyproject.toml")
+#: Directories a resolver remembers the place of (``for_path``) before starting over.
+_MAX_PLACED = 65_536
 NAME_KEYS = tuple(NAME_DEFAULTS)
 
 
@@ -323,6 +324,8 @@ class _Validator:
 
 
 def _suggest(word: str, choices: Any) -> str:
+    import difflib  # only a config with a mistake pays for it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -366,6 +369,8 @@ class SettingsResolver:
         self._dir_to_config: dict[Path, Path | None] = {}
         self._parents: dict[str, Path] = {}
         self._resolved: dict[str, str] = {}
+        #: directory -> (its config, the directory's path relative to the config's root + "/")
+        self._placed: dict[str, tuple[Config, str]] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
@@ -417,7 +422,7 @@ class SettingsResolver:
         if os.path.isabs(text):
             if "/." in text or "//" in text:
                 text = os.path.normpath(text)
-            directory = os.path.dirname(text)
+            directory, name = os.path.split(text)
         else:
             # Relative (flake8's ./pkg/mod.py, a stdin display name): joined to
             # the cwd and normalized lexically, each directory once.
@@ -427,17 +432,38 @@ class SettingsResolver:
                 cached = self._resolved[rel_dir] = os.path.normpath(os.path.join(self.cwd, rel_dir))
             directory = cached
             text = os.path.join(directory, name)
-        parent = self._parents.get(directory)
-        if parent is None:
-            parent = self._parents[directory] = Path(directory)
-        config = self.config_for_dir(parent)
+        # Where a directory sits relative to its config is worked out once
+        # per directory (and config: an edited config is a new object). A
+        # one-shot run reads each config once, so it need not even ask again.
+        placed = self._placed.get(directory)
+        if placed is not None and not self.recheck and name not in ("", ".", ".."):
+            config, rel = placed[0], placed[1] + name
+        else:
+            parent = self._parents.get(directory)
+            if parent is None:
+                parent = self._parents[directory] = Path(directory)
+            config = self.config_for_dir(parent)
+            if placed is not None and placed[0] is config and name not in ("", ".", ".."):
+                rel = placed[1] + name
+            else:
+                rel = self._place(text, directory, name, config)
+        phase, key = config.phase_map.lookup(rel)
+        return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
+
+    def _place(self, text: str, directory: str, name: str, config: Config) -> str:
+        """``text``'s path relative to ``config``'s root (``for_path``),
+        remembering its directory's part for the other files in it."""
         rel = relative_posix(text, config.root)
         if rel.startswith("../") and config.path is not None and self.explicit is None:
             # The config was found through a symlinked directory (its root is
-            # resolved): place the file by its directory's real location.
-            rel = relative_posix(os.path.join(os.path.realpath(directory), os.path.basename(text)), config.root)
-        phase, key = config.phase_map.lookup(rel)
-        return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
+            # resolved): place the file by its directory's real location
+            # (asked again for each file: a link can be changed).
+            return relative_posix(os.path.join(os.path.realpath(directory), os.path.basename(text)), config.root)
+        if name not in ("", ".", "..") and (rel == name or rel.endswith("/" + name)):
+            if len(self._placed) >= _MAX_PLACED:
+                self._placed.clear()
+            self._placed[directory] = (config, rel[: len(rel) - len(name)])
+        return rel
 
     def place_display_name(self, name: str) -> str:
         """Where an editor's buffer sits, given the display name it passed with

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import pathspec
 
 _GLOB_CHARS = frozenset("*?[")
+#: Directories a phase map remembers (``_DirPhases``) before starting over.
+_MAX_DIRS = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,27 @@ class PhaseKey:
             if self.spec.match_file(candidate):
                 return depth + 1 if is_file else depth
         return None
+
+    def dir_depth(self, dir_parts: tuple[str, ...]) -> int | None:
+        """How deep this key matches the directory ``dir_parts`` or one of its
+        ancestors (shallowest first, as ``match_depth`` tries them), or None:
+        then it can match a file in that directory only by the file itself."""
+        if not self.is_glob:
+            n = len(self.parts)
+            return n if dir_parts[:n] == self.parts else None
+        assert self.spec is not None
+        fixed = self.fixed_depth
+        n = len(dir_parts)
+        depths = range(1, n + 1) if fixed is None else (fixed,) if fixed <= n else ()
+        for depth in depths:
+            if self.spec.match_file("/".join(dir_parts[:depth]) + "/"):
+                return depth
+        return None
+
+
+def _spec_matches(key: PhaseKey, candidate: str) -> bool:
+    assert key.spec is not None
+    return bool(key.spec.match_file(candidate))
 
 
 def _glob_spec(normalized: str) -> pathspec.GitIgnoreSpec:
@@ -158,8 +181,25 @@ class PhaseMap:
 
     def lookup(self, rel_path: str) -> tuple[Phase, PhaseKey | None]:
         """The phase of a file at ``rel_path`` (POSIX, relative to the config
-        directory) and the key that decided it (None: the default phase)."""
-        parts = tuple(p for p in rel_path.split("/") if p not in ("", "."))
+        directory) and the key that decided it (None: the default phase).
+
+        What a file's directory contributes is worked out once per directory
+        (``_DirPhases``); only keys that can match the file itself (a glob
+        such as ``**/test_*.py``, a literal file key) are tried per file."""
+        directory, _, name = rel_path.rpartition("/")
+        if name in ("", ".") or not self.keys:
+            return self._lookup_parts(tuple(p for p in rel_path.split("/") if p not in ("", ".")), rel_path)
+        memo: dict[str, _DirPhases] = self.__dict__.setdefault("_dir_memo", {})
+        known = memo.get(directory)
+        if known is None:
+            if len(memo) >= _MAX_DIRS:
+                memo.clear()
+            known = memo[directory] = _DirPhases.build(self._index, directory)
+        return known.lookup(self, name, rel_path)
+
+    def _lookup_parts(self, parts: tuple[str, ...], rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        """``lookup`` trying every candidate key at every depth (paths without
+        a file name; ``_DirPhases`` gives the same answers for the others)."""
         best: tuple[int, int] | None = None
         winners: list[PhaseKey] = []
         for key in self._matching_keys(parts):
@@ -171,6 +211,10 @@ class PhaseMap:
                 best, winners = score, [key]
             elif score == best:
                 winners.append(key)
+        return self._decide(winners, rel_path)
+
+    def _decide(self, winners: list[PhaseKey], rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        """The phase the most specific keys (in config order) give."""
         if not winners:
             return self.default, None
         phases = {key.phase for key in winners}
@@ -228,3 +272,70 @@ class _KeyIndex:
             table = globs if key.is_glob else literal
             table.setdefault(key.literal_prefix if key.is_glob else key.parts, []).append((position, key))
         return cls({k: tuple(v) for k, v in literal.items()}, {k: tuple(v) for k, v in globs.items()})
+
+
+@dataclass(frozen=True)
+class _DirPhases:
+    """What the keys say about the files of one directory (``dir_parts``,
+    relative to the config directory).
+
+    ``PhaseKey.match_depth`` takes a key's *shallowest* match. A key that
+    matches one of the directory's ancestors (or the directory) matches every
+    file in it at that depth, whatever the file's name; the best of those is
+    ``winners`` (in config order) with its ``score``. A key that matches no
+    ancestor can only match the file itself (depth ``len(parts) + 1``, which
+    beats any ancestor): those are ``file_globs``, tried per file, and the
+    keys indexed under the file's own path (a literal file key), looked up
+    per file. So the answer for each file is exactly the one of trying every
+    key at every depth (tests/test_phasemap.py checks that)."""
+
+    dir_parts: tuple[str, ...]
+    prefix: str  # "/".join(dir_parts) + "/", or "" at the top
+    score: tuple[int, int] | None
+    winners: tuple[tuple[int, PhaseKey], ...]
+    file_globs: tuple[tuple[int, PhaseKey], ...]
+    index: _KeyIndex
+
+    @classmethod
+    def build(cls, index: _KeyIndex, directory: str) -> _DirPhases:
+        dir_parts = tuple(p for p in directory.split("/") if p not in ("", "."))
+        n = len(dir_parts)
+        best: tuple[int, int] | None = None
+        winners: list[tuple[int, PhaseKey]] = []
+        file_globs: list[tuple[int, PhaseKey]] = []
+        candidates: list[tuple[int, PhaseKey]] = []
+        for prefix in range(n + 1):
+            candidates.extend(index.literal.get(dir_parts[:prefix], ()))
+            candidates.extend(index.globs.get(dir_parts[:prefix], ()))
+        candidates.sort(key=lambda item: item[0])
+        for position, key in candidates:
+            depth = key.dir_depth(dir_parts)
+            if depth is None:
+                if key.is_glob and key.fixed_depth in (None, n + 1):
+                    file_globs.append((position, key))
+                continue
+            score = (depth, 0 if key.is_glob else 1)
+            if best is None or score > best:
+                best, winners = score, [(position, key)]
+            elif score == best:
+                winners.append((position, key))
+        text_prefix = "/".join(dir_parts) + "/" if dir_parts else ""
+        return cls(dir_parts, text_prefix, best, tuple(winners), tuple(file_globs), index)
+
+    def lookup(self, phase_map: PhaseMap, name: str, rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        parts = (*self.dir_parts, name)
+        found: list[tuple[int, PhaseKey]] = []
+        if self.file_globs:
+            candidate = self.prefix + name
+            found.extend(item for item in self.file_globs if _spec_matches(item[1], candidate))
+        if parts in self.index.globs:  # a glob below the file's own path ("x.py/*"): the general rule
+            return phase_map._lookup_parts(parts, rel_path)
+        own = self.index.literal.get(parts)
+        if own is not None:  # a literal key naming this very file beats a glob matching it
+            found = list(own)
+        if found:
+            found.sort(key=lambda item: item[0])
+            return phase_map._decide([key for _, key in found], rel_path)
+        if not self.winners:
+            return phase_map.default, None
+        return phase_map._decide([key for _, key in self.winners], rel_path)
