@@ -103,3 +103,20 @@ def test_indexed_lookup_agrees_with_trying_every_key(size: int) -> None:
                 except ConfigError:
                     got = "tie"
                 assert got == expected, (entries, path)
+
+
+def test_the_per_file_glob_test_is_pathspecs() -> None:
+    """A glob key's per-file test (its one regex, searched directly) answers
+    as pathspec's ``match_file`` does, for files and directories."""
+    from ctxsep.config.phasemap import _spec_matches
+
+    phase_map = PhaseMap.build({key: Phase.LEGACY for key in KEYS}, Phase.MIGRATED)
+    globs = [key for key in phase_map.keys if key.is_glob]
+    assert globs and all(key.regex is not None for key in globs)  # the fast path is the one taken here
+    for key in globs:
+        assert key.spec is not None
+        for path in PATHS:
+            parts = [p for p in path.split("/") if p not in ("", ".")]
+            for depth in range(1, len(parts) + 1):
+                candidate = "/".join(parts[:depth]) + ("" if depth == len(parts) else "/")
+                assert _spec_matches(key, candidate) == key.spec.match_file(candidate), (key.key, candidate)

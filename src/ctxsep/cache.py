@@ -66,7 +66,7 @@ from ctxsep import __version__
 from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
-from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
+from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Phase, Severity
 from ctxsep.semantics.conftest import CONFTEST, conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
@@ -106,6 +106,8 @@ class Stored:
 
     def result(self, display: str, settings: FileSettings) -> FileResult:
         phase = settings.phase
+        if not self.findings and not self.parsed and self.skipped is None:
+            return FileResult(display, phase)  # most files of a warm run
         findings = tuple(
             Finding(display, line, col, code, symbol, Severity(sev), message, scope, fingerprint, phase)
             for line, col, code, symbol, sev, message, scope, fingerprint in self.findings
@@ -458,6 +460,8 @@ class ResultCache:
         self._by_config: dict[int, tuple[Config, CacheIndex]] = {}  # the config is kept, so its id stays unique
         #: (id(config), directory relative to its root, for a conftest.py) -> (config, conftest digest)
         self._fixtures: dict[tuple[int, str, bool], tuple[Config, str]] = {}
+        #: (id(config), phase) -> (config, the start of the keys of its files at that phase)
+        self._heads: dict[tuple[int, Phase], tuple[Config, str]] = {}
 
     def directory_for(self, config: Config) -> Path:
         if self.explicit is not None:
@@ -485,6 +489,9 @@ class ResultCache:
         stored (``runner.run_check``)."""
         rel = settings.rel_path
         config = settings.config
+        head = self._heads.get((id(config), settings.phase))
+        if head is None or head[0] is not config:
+            head = self._heads[(id(config), settings.phase)] = (config, f"{config_key(config)}|{settings.phase.label}|")
         fixtures = ""
         if is_test_module(rel):
             directory, _, name = rel.rpartition("/")
@@ -494,7 +501,7 @@ class ResultCache:
                 root = config.root
                 known = self._fixtures[memo_key] = (config, conftest_digest(root / rel, root))
             fixtures = known[1]
-        return f"{config_key(config)}|{settings.phase.label}|{rel}|{fixtures}"
+        return f"{head[1]}{rel}|{fixtures}"
 
     def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
         """(cached result, None) on a hit; (None, content hash the entry had)

@@ -183,7 +183,8 @@ class FileCollector:
         for dirpath, dirnames, filenames in os.walk(top, onerror=lambda exc: self._problem(exc.filename, exc)):
             parent = Path(dirpath)
             try:
-                config = self.resolver.config_for_dir(parent)
+                # Every name in it (dirnames before they are pruned: `.git` is one).
+                config = self.resolver.config_for_dir(parent, {*dirnames, *filenames})
             except OSError as exc:  # listable but not searchable: no config can be looked for
                 dirnames[:] = []
                 self._problem(dirpath, exc)
@@ -222,7 +223,9 @@ _worker_resolver: SettingsResolver | None = None
 
 def _init_worker(explicit: Path | None, cwd: Path) -> None:
     global _worker_resolver
-    _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd)
+    # One read of each config per worker, as the parent does (check_once): a
+    # config edited meanwhile gives another cache key, and the result is not stored.
+    _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd, recheck=False)
 
 
 def _run_chunk(work: tuple[ItemTask[ItemT, T], list[ItemT]]) -> list[T]:

@@ -10,10 +10,11 @@ after the first directory that holds ``.git`` or ``.hg``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -23,6 +24,7 @@ from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
 from ctxsep.config.fixtable import parse_fix_table
 from ctxsep.config.paths import (
     MAX_CONFIG_BYTES,
+    VCS_MARKERS,
     at_vcs_top,
     os_reason,
     place_in_project,
@@ -44,42 +46,56 @@ from ctxsep.semantics import Vocabulary
 from ctxsep.semantics.vocabulary import DEFAULTS as NAME_DEFAULTS
 
 CONFIG_FILES = ("ctxsep.toml", "pyproject.toml")
+_POSIX = os.sep == "/"
 #: Directories a resolver remembers the place of (``for_path``) before starting over.
 _MAX_PLACED = 65_536
 NAME_KEYS = tuple(NAME_DEFAULTS)
 
 
-def find_config(start: Path, memo: dict[Path, Path | None] | None = None) -> Path | None:
+def find_config(
+    start: Path, memo: dict[Path, Path | None] | None = None, listing: Collection[str] | None = None
+) -> Path | None:
     """The config governing files in directory ``start``.
 
     ``memo`` (directory -> answer) lets a run that checks thousands of files
     ask each directory once: the answer for a directory without a config or
-    a VCS marker is its parent's.
+    a VCS marker is its parent's. ``listing``, the names in ``start`` (a
+    tree walk has just listed them), spares looking for names it lacks.
     """
     memo = {} if memo is None else memo
     chain: list[Path] = []
     directory = start
     found: Path | None = None
+    names = listing or None  # an empty listing tells nothing about searching the directory
+    if names is not None and start not in memo:
+        # One look inside, as looking for the config files would: a directory
+        # that can be listed but not searched raises here (PermissionError).
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # changed since: as if absent
+            os.lstat(start / next(iter(names)))
     while True:
         if directory in memo:
             found = memo[directory]
             break
         chain.append(directory)
-        own = _config_in(directory)
+        own = _config_in(directory, names)
         if own is not None:
             found = own
             break
         parent = directory.parent
-        if parent == directory or at_vcs_top(directory):
+        if parent == directory or (
+            at_vcs_top(directory) if names is None else any(marker in names for marker in VCS_MARKERS)
+        ):
             break
-        directory = parent
+        directory, names = parent, None
     for visited in chain:
         memo[visited] = found
     return found
 
 
-def _config_in(directory: Path) -> Path | None:
+def _config_in(directory: Path, listing: Collection[str] | None = None) -> Path | None:
     for name in CONFIG_FILES:
+        if listing is not None and name not in listing:
+            continue  # not there when the directory was listed
         candidate = directory / name
         if name == "ctxsep.toml":
             # Anything by that name is meant as our config: a directory, a
@@ -374,11 +390,13 @@ class SettingsResolver:
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
-    def config_for_dir(self, directory: Path) -> Config:
+    def config_for_dir(self, directory: Path, listing: Collection[str] | None = None) -> Config:
+        """The config of the files in ``directory``. ``listing``: the names in
+        it, when the caller has just listed it (``find_config``)."""
         path = self.explicit
         if path is None:
             memo = self._dir_to_config
-            path = memo[directory] if directory in memo else find_config(directory, memo)
+            path = memo[directory] if directory in memo else find_config(directory, memo, listing)
         if path is None:
             if self._default is None:
                 self._default = default_config(self.cwd)
@@ -419,7 +437,11 @@ class SettingsResolver:
         those of its target. Every front end passes through here, so the CLI,
         flake8, pylint, mypy and ``explain`` agree."""
         text = os.fspath(path)
-        if os.path.isabs(text):
+        if _POSIX and text[:1] == "/" and "/." not in text and "//" not in text and text[-1:] != "/":
+            # A plain absolute path (a walk's): os.path.split's answer, cheaper.
+            directory, _, name = text.rpartition("/")
+            directory = directory or "/"
+        elif os.path.isabs(text):
             if "/." in text or "//" in text:
                 text = os.path.normpath(text)
             directory, name = os.path.split(text)

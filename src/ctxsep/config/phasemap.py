@@ -19,6 +19,8 @@ naming both, rather than a silent pick.
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -41,6 +43,9 @@ class PhaseKey:
     phase: Phase
     is_glob: bool
     spec: pathspec.GitIgnoreSpec | None = field(default=None, compare=False)
+    #: the spec's one regular expression, when matching a normalized POSIX
+    #: path is just searching it (``_plain_regex``): the per-file test
+    regex: re.Pattern[str] | None = field(default=None, compare=False)
 
     @property
     def literal_prefix(self) -> tuple[str, ...]:
@@ -100,8 +105,27 @@ class PhaseKey:
 
 
 def _spec_matches(key: PhaseKey, candidate: str) -> bool:
+    """``key.spec.match_file(candidate)`` for a relative POSIX path without a
+    leading ``./`` (what ``_DirPhases`` builds)."""
+    if key.regex is not None:
+        return key.regex.search(candidate) is not None
     assert key.spec is not None
     return bool(key.spec.match_file(candidate))
+
+
+def _plain_regex(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
+    """The regex that decides ``spec`` alone, or None. A spec of one including
+    pattern matches a path exactly when the pattern's regex finds it
+    (pathspec's ``match_file`` also normalizes separators, which POSIX paths
+    built from ``/``-joined parts never need); anything else keeps
+    ``match_file``. (tests/test_phasemap.py compares the two.)"""
+    patterns = getattr(spec, "patterns", None)
+    if os.sep != "/" or os.altsep is not None or not isinstance(patterns, list | tuple) or len(patterns) != 1:
+        return None
+    regex = getattr(patterns[0], "regex", None)
+    if getattr(patterns[0], "include", None) is not True or not isinstance(regex, re.Pattern):
+        return None
+    return regex
 
 
 def _glob_spec(normalized: str) -> pathspec.GitIgnoreSpec:
@@ -165,7 +189,8 @@ class PhaseMap:
             is_glob = any(ch in _GLOB_CHARS for ch in normalized)
             spec = _glob_spec(normalized) if is_glob else None
             parts = tuple(normalized.split("/")) if normalized else ()
-            keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec))
+            regex = _plain_regex(spec) if spec is not None else None
+            keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec, regex))
         return cls(tuple(keys), default, source)
 
     def with_key(self, key: str, phase: Phase) -> PhaseMap:
@@ -194,7 +219,7 @@ class PhaseMap:
         if known is None:
             if len(memo) >= _MAX_DIRS:
                 memo.clear()
-            known = memo[directory] = _DirPhases.build(self._index, directory)
+            known = memo[directory] = _DirPhases.build(self, self._index, directory)
         return known.lookup(self, name, rel_path)
 
     def _lookup_parts(self, parts: tuple[str, ...], rel_path: str) -> tuple[Phase, PhaseKey | None]:
@@ -281,61 +306,66 @@ class _DirPhases:
 
     ``PhaseKey.match_depth`` takes a key's *shallowest* match. A key that
     matches one of the directory's ancestors (or the directory) matches every
-    file in it at that depth, whatever the file's name; the best of those is
-    ``winners`` (in config order) with its ``score``. A key that matches no
-    ancestor can only match the file itself (depth ``len(parts) + 1``, which
-    beats any ancestor): those are ``file_globs``, tried per file, and the
-    keys indexed under the file's own path (a literal file key), looked up
-    per file. So the answer for each file is exactly the one of trying every
-    key at every depth (tests/test_phasemap.py checks that)."""
+    file in it at that depth, whatever the file's name: the best of those
+    decide ``answer`` (None when they tie with different phases: the error
+    names the file). A key that matches no ancestor can only match the file
+    itself (depth ``len(parts) + 1``, which beats any ancestor): those are
+    ``file_globs``, tried per file, and the keys indexed under the file's own
+    path (a literal key naming the file, a glob below it), for the ``named``
+    files, which take the general rule. So the answer for each file is
+    exactly the one of trying every key at every depth
+    (tests/test_phasemap.py checks that)."""
 
     dir_parts: tuple[str, ...]
     prefix: str  # "/".join(dir_parts) + "/", or "" at the top
-    score: tuple[int, int] | None
-    winners: tuple[tuple[int, PhaseKey], ...]
-    file_globs: tuple[tuple[int, PhaseKey], ...]
-    index: _KeyIndex
+    winners: tuple[PhaseKey, ...]
+    answer: tuple[Phase, PhaseKey | None] | None
+    file_globs: tuple[PhaseKey, ...]
+    named: frozenset[str]
 
     @classmethod
-    def build(cls, index: _KeyIndex, directory: str) -> _DirPhases:
+    def build(cls, phase_map: PhaseMap, index: _KeyIndex, directory: str) -> _DirPhases:
         dir_parts = tuple(p for p in directory.split("/") if p not in ("", "."))
         n = len(dir_parts)
         best: tuple[int, int] | None = None
-        winners: list[tuple[int, PhaseKey]] = []
-        file_globs: list[tuple[int, PhaseKey]] = []
+        winners: list[PhaseKey] = []
+        file_globs: list[PhaseKey] = []
         candidates: list[tuple[int, PhaseKey]] = []
         for prefix in range(n + 1):
             candidates.extend(index.literal.get(dir_parts[:prefix], ()))
             candidates.extend(index.globs.get(dir_parts[:prefix], ()))
         candidates.sort(key=lambda item: item[0])
-        for position, key in candidates:
+        for _, key in candidates:
             depth = key.dir_depth(dir_parts)
             if depth is None:
                 if key.is_glob and key.fixed_depth in (None, n + 1):
-                    file_globs.append((position, key))
+                    file_globs.append(key)
                 continue
             score = (depth, 0 if key.is_glob else 1)
             if best is None or score > best:
-                best, winners = score, [(position, key)]
+                best, winners = score, [key]
             elif score == best:
-                winners.append((position, key))
+                winners.append(key)
+        named = frozenset(
+            parts[n]
+            for table in (index.literal, index.globs)
+            for parts in table
+            if len(parts) == n + 1 and parts[:n] == dir_parts
+        )
+        answer: tuple[Phase, PhaseKey | None] | None = (phase_map.default, None)
+        if winners:
+            answer = (winners[0].phase, winners[0]) if len({k.phase for k in winners}) == 1 else None
         text_prefix = "/".join(dir_parts) + "/" if dir_parts else ""
-        return cls(dir_parts, text_prefix, best, tuple(winners), tuple(file_globs), index)
+        return cls(dir_parts, text_prefix, tuple(winners), answer, tuple(file_globs), named)
 
     def lookup(self, phase_map: PhaseMap, name: str, rel_path: str) -> tuple[Phase, PhaseKey | None]:
-        parts = (*self.dir_parts, name)
-        found: list[tuple[int, PhaseKey]] = []
+        if name in self.named:  # a key names this very file (or a path below it): the general rule
+            return phase_map._lookup_parts((*self.dir_parts, name), rel_path)
         if self.file_globs:
             candidate = self.prefix + name
-            found.extend(item for item in self.file_globs if _spec_matches(item[1], candidate))
-        if parts in self.index.globs:  # a glob below the file's own path ("x.py/*"): the general rule
-            return phase_map._lookup_parts(parts, rel_path)
-        own = self.index.literal.get(parts)
-        if own is not None:  # a literal key naming this very file beats a glob matching it
-            found = list(own)
-        if found:
-            found.sort(key=lambda item: item[0])
-            return phase_map._decide([key for _, key in found], rel_path)
-        if not self.winners:
-            return phase_map.default, None
-        return phase_map._decide([key for _, key in self.winners], rel_path)
+            matched = [key for key in self.file_globs if _spec_matches(key, candidate)]
+            if matched:
+                return phase_map._decide(matched, rel_path)
+        if self.answer is None:  # keys tie with different phases: the error names the file
+            return phase_map._decide(list(self.winners), rel_path)
+        return self.answer
