@@ -193,3 +193,17 @@ def test_a_conftest_edited_between_runs_rechecks_its_test_modules_only(
     stats = run()
     assert stats["checked"] == 2, stats
     assert stats["cached"] == len(FILES) - 2
+
+
+def test_display_paths_are_display_path(tmp_path: Path) -> None:
+    """Shown paths built per directory equal the ones built per file, inside
+    and outside the cwd, with hidden and odd names."""
+    from ctxsep.runner import display_path, display_paths
+
+    cwd = tmp_path / "work"
+    names = ["a.py", ".hidden.py", "b..py", "x.pyi", "..py", "c d.py"]
+    dirs = [cwd, cwd / "pkg", cwd / ".github" / "scripts", tmp_path / "elsewhere", tmp_path, Path("/")]
+    files = [d / n for d in dirs for n in names]
+    files += [Path(str(cwd) + "/./pkg/a.py"), Path(str(cwd / "pkg") + "//b.py")]
+    assert display_paths(files, cwd) == [display_path(f, cwd) for f in files]
+    assert display_paths(reversed(files), cwd) == [display_path(f, cwd) for f in reversed(files)]

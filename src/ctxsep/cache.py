@@ -148,7 +148,7 @@ def cacheable(result: FileResult) -> bool:
     return not reason.startswith(("cannot read", INTERNAL_ERROR_PREFIX))
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     key: str  # config digest, phase and relative path
     content: str  # hash of the bytes
@@ -335,12 +335,18 @@ def read_index(path: Path) -> dict[str, Entry]:
         for file, (key, content, stamp, day, stored) in stored_entries.items():
             if not (isinstance(key, str) and isinstance(content, str) and isinstance(day, int)):
                 return {}
-            if stamp is not None and not (len(stamp) == 5 and all(isinstance(v, int) for v in stamp)):
-                return {}
-            entries[file] = Entry(key, content, tuple(stamp) if stamp is not None else None, day, stored)
+            if stamp is not None:
+                stamp = tuple(stamp)
+                # JSON gives exact ints (and bools, which isinstance(v, int) also lets pass)
+                if len(stamp) != 5 or not set(map(type, stamp)) <= _JSON_INTS:
+                    return {}
+            entries[file] = Entry(key, content, stamp, day, stored)
         return entries
     except (ValueError, TypeError, KeyError, AttributeError):
         return {}
+
+
+_JSON_INTS = frozenset({int, bool})
 
 
 def _mark_cache_dir(directory: Path) -> None:
@@ -508,19 +514,22 @@ class ResultCache:
         on a miss, so an unchanged file with a new stamp is not re-checked."""
         index = self.index_for(settings.config)
         name = str(path)
-        entry = index.get(name)
+        entry = index.entries.get(name)
         if entry is None or entry.key != self.key_for(settings):
             return None, None
         if entry.stamp is not None:
             try:
-                current = stamp_of(os.stat(name))
+                info = os.stat(name)
             except OSError:
                 return None, None
-            if current == entry.stamp:
-                try:
-                    result = Stored.from_json(entry.stored).result(display, settings)
-                except (ValueError, TypeError):
-                    return None, None
+            if stamp_of(info) == entry.stamp:
+                if entry.stored is None:  # most files: the prefilter ruled them out
+                    result = FileResult(display, settings.phase)
+                else:
+                    try:
+                        result = Stored.from_json(entry.stored).result(display, settings)
+                    except (ValueError, TypeError):
+                        return None, None
                 index.use(name, entry, self.today)
                 return result, None
         return None, entry.content

@@ -5,10 +5,12 @@ workers. Used by the CLI; front ends check one file at a time through
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -209,6 +211,26 @@ def display_path(path: Path, cwd: Path) -> str:
     return relative_posix(path, cwd)
 
 
+def display_paths(files: Iterable[Path], cwd: Path) -> list[str]:
+    """``display_path`` of each file, each directory's part worked out once
+    (a plain POSIX path's display is its directory's plus ``/name``)."""
+    prefixes: dict[str, str] = {}
+    shown: list[str] = []
+    for file in files:
+        text = str(file)
+        directory, _, name = text.rpartition("/")
+        prefix = prefixes.get(directory) if os.sep == "/" else None
+        if prefix is not None and name not in ("", ".", ".."):
+            shown.append(prefix + name)
+            continue
+        display = display_path(file, cwd)
+        shown.append(display)
+        plain = os.sep == "/" and "/." not in text and "//" not in text and name not in ("", ".", "..")
+        if plain and (display == name or display.endswith("/" + name)):
+            prefixes[directory] = display[: len(display) - len(name)]
+    return shown
+
+
 # -- workers -----------------------------------------------------------------------
 
 T = TypeVar("T")
@@ -336,9 +358,35 @@ def run_check(
     ``baseline=False`` reports every finding, recorded or not. With a
     ``cache``, files whose cached result is still valid are not re-checked;
     the cache holds findings before the baseline, which is applied here."""
+    with _fewer_collections():
+        return _run_check(paths, resolver, jobs, baseline, cache, progress)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run with the cyclic garbage collector's first generation 50 times as
+    large: a run creates a few objects per file (settings, results), almost
+    none in cycles, and the default threshold (700) would walk the young
+    objects thousands of times on a large tree (~3 % of a warm run)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 35_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _run_check(
+    paths: Iterable[str],
+    resolver: SettingsResolver,
+    jobs: int | None,
+    baseline: bool,
+    cache: ResultCache | None,
+    progress: Callable[[int, int], None] | None,
+) -> RunResult:
     found = collect_settings(paths, resolver, baseline=baseline)
     cwd = resolver.cwd
-    displays = [display_path(file, cwd) for file, _ in found]
+    displays = display_paths((file for file, _ in found), cwd)
     raw: list[FileResult | None] = [None] * len(found)
     todo: list[int] = []
     hints: list[str | None] = []

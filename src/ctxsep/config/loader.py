@@ -31,7 +31,7 @@ from ctxsep.config.paths import (
     read_regular_file,
     safe_resolve,
 )
-from ctxsep.config.phasemap import PhaseMap
+from ctxsep.config.phasemap import DirectoryPhases, PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
     DEFAULT_PHASE,
@@ -385,8 +385,9 @@ class SettingsResolver:
         self._dir_to_config: dict[Path, Path | None] = {}
         self._parents: dict[str, Path] = {}
         self._resolved: dict[str, str] = {}
-        #: directory -> (its config, the directory's path relative to the config's root + "/")
-        self._placed: dict[str, tuple[Config, str]] = {}
+        #: directory -> (its config, the directory's path relative to the config's
+        #: root + "/", what the config's phase map says about its files)
+        self._placed: dict[str, tuple[Config, str, DirectoryPhases]] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
@@ -458,19 +459,19 @@ class SettingsResolver:
         # per directory (and config: an edited config is a new object). A
         # one-shot run reads each config once, so it need not even ask again.
         placed = self._placed.get(directory)
-        if placed is not None and not self.recheck and name not in ("", ".", ".."):
-            config, rel = placed[0], placed[1] + name
-        else:
+        if placed is None or self.recheck or name in ("", ".", ".."):
             parent = self._parents.get(directory)
             if parent is None:
                 parent = self._parents[directory] = Path(directory)
             config = self.config_for_dir(parent)
-            if placed is not None and placed[0] is config and name not in ("", ".", ".."):
-                rel = placed[1] + name
-            else:
+            if placed is None or placed[0] is not config or name in ("", ".", ".."):
                 rel = self._place(text, directory, name, config)
-        phase, key = config.phase_map.lookup(rel)
-        return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
+                phase, key = config.phase_map.lookup(rel)
+                return FileSettings(config, rel, phase, key)
+        config, prefix, phases = placed
+        rel = prefix + name
+        phase, key = phases.lookup(config.phase_map, name, rel)
+        return FileSettings(config, rel, phase, key)
 
     def _place(self, text: str, directory: str, name: str, config: Config) -> str:
         """``text``'s path relative to ``config``'s root (``for_path``),
@@ -484,7 +485,8 @@ class SettingsResolver:
         if name not in ("", ".", "..") and (rel == name or rel.endswith("/" + name)):
             if len(self._placed) >= _MAX_PLACED:
                 self._placed.clear()
-            self._placed[directory] = (config, rel[: len(rel) - len(name)])
+            prefix = rel[: len(rel) - len(name)]
+            self._placed[directory] = (config, prefix, config.phase_map.directory(prefix[:-1]))
         return rel
 
     def place_display_name(self, name: str) -> str:

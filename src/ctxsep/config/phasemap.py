@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pathspec
 
 _GLOB_CHARS = frozenset("*?[")
-#: Directories a phase map remembers (``_DirPhases``) before starting over.
+#: Directories a phase map remembers (``DirectoryPhases``) before starting over.
 _MAX_DIRS = 65_536
 
 
@@ -106,7 +106,7 @@ class PhaseKey:
 
 def _spec_matches(key: PhaseKey, candidate: str) -> bool:
     """``key.spec.match_file(candidate)`` for a relative POSIX path without a
-    leading ``./`` (what ``_DirPhases`` builds)."""
+    leading ``./`` (what ``DirectoryPhases`` builds)."""
     if key.regex is not None:
         return key.regex.search(candidate) is not None
     assert key.spec is not None
@@ -209,22 +209,28 @@ class PhaseMap:
         directory) and the key that decided it (None: the default phase).
 
         What a file's directory contributes is worked out once per directory
-        (``_DirPhases``); only keys that can match the file itself (a glob
+        (``DirectoryPhases``); only keys that can match the file itself (a glob
         such as ``**/test_*.py``, a literal file key) are tried per file."""
         directory, _, name = rel_path.rpartition("/")
         if name in ("", ".") or not self.keys:
             return self._lookup_parts(tuple(p for p in rel_path.split("/") if p not in ("", ".")), rel_path)
-        memo: dict[str, _DirPhases] = self.__dict__.setdefault("_dir_memo", {})
-        known = memo.get(directory)
+        return self.directory(directory).lookup(self, name, rel_path)
+
+    def directory(self, rel_dir: str) -> DirectoryPhases:
+        """What the keys say about the files directly in ``rel_dir`` (POSIX,
+        relative to the config directory): ``.lookup(self, name, rel_path)``
+        is ``lookup(rel_path)`` for a file ``name`` in it (not "" or ".")."""
+        memo: dict[str, DirectoryPhases] = self.__dict__.setdefault("_dir_memo", {})
+        known = memo.get(rel_dir)
         if known is None:
             if len(memo) >= _MAX_DIRS:
                 memo.clear()
-            known = memo[directory] = _DirPhases.build(self, self._index, directory)
-        return known.lookup(self, name, rel_path)
+            known = memo[rel_dir] = DirectoryPhases.build(self, self._index, rel_dir)
+        return known
 
     def _lookup_parts(self, parts: tuple[str, ...], rel_path: str) -> tuple[Phase, PhaseKey | None]:
         """``lookup`` trying every candidate key at every depth (paths without
-        a file name; ``_DirPhases`` gives the same answers for the others)."""
+        a file name; ``DirectoryPhases`` gives the same answers for the others)."""
         best: tuple[int, int] | None = None
         winners: list[PhaseKey] = []
         for key in self._matching_keys(parts):
@@ -300,7 +306,7 @@ class _KeyIndex:
 
 
 @dataclass(frozen=True)
-class _DirPhases:
+class DirectoryPhases:
     """What the keys say about the files of one directory (``dir_parts``,
     relative to the config directory).
 
@@ -324,7 +330,7 @@ class _DirPhases:
     named: frozenset[str]
 
     @classmethod
-    def build(cls, phase_map: PhaseMap, index: _KeyIndex, directory: str) -> _DirPhases:
+    def build(cls, phase_map: PhaseMap, index: _KeyIndex, directory: str) -> DirectoryPhases:
         dir_parts = tuple(p for p in directory.split("/") if p not in ("", "."))
         n = len(dir_parts)
         best: tuple[int, int] | None = None
