@@ -57,6 +57,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -184,7 +185,7 @@ def config_key(config: Config) -> str:
 
 
 def stamp_of(info: os.stat_result) -> Stamp:
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)  # also in lookup_all
 
 
 def content_hash(data: bytes) -> str:
@@ -512,27 +513,48 @@ class ResultCache:
     def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
         """(cached result, None) on a hit; (None, content hash the entry had)
         on a miss, so an unchanged file with a new stamp is not re-checked."""
-        index = self.index_for(settings.config)
-        name = str(path)
-        entry = index.entries.get(name)
-        if entry is None or entry.key != self.key_for(settings):
-            return None, None
-        if entry.stamp is not None:
-            try:
-                info = os.stat(name)
-            except OSError:
-                return None, None
-            if stamp_of(info) == entry.stamp:
-                if entry.stored is None:  # most files: the prefilter ruled them out
-                    result = FileResult(display, settings.phase)
-                else:
-                    try:
-                        result = Stored.from_json(entry.stored).result(display, settings)
-                    except (ValueError, TypeError):
-                        return None, None
-                index.use(name, entry, self.today)
-                return result, None
-        return None, entry.content
+        return self.lookup_all([(path, settings)], [display])[0]
+
+    def lookup_all(
+        self, found: Sequence[tuple[Path, FileSettings]], displays: Sequence[str]
+    ) -> list[tuple[FileResult | None, str | None]]:
+        """``lookup`` of each file (one loop: a warm run does this for every
+        file of the tree, and a stat is the only system call it makes)."""
+        answers: list[tuple[FileResult | None, str | None]] = []
+        answer = answers.append
+        stat, today, key_for = os.stat, self.today, self.key_for
+        config: Config | None = None
+        index: CacheIndex | None = None
+        for (path, settings), display in zip(found, displays, strict=True):
+            if settings.config is not config:
+                config = settings.config
+                index = self.index_for(config)
+            assert index is not None
+            name = str(path)
+            entry = index.entries.get(name)
+            if entry is None or entry.key != key_for(settings):
+                answer((None, None))
+                continue
+            if entry.stamp is not None:
+                try:
+                    info = stat(name)
+                except OSError:
+                    answer((None, None))
+                    continue
+                if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) == entry.stamp:
+                    if entry.stored is None:  # most files: the prefilter ruled them out
+                        result = FileResult(display, settings.phase)
+                    else:
+                        try:
+                            result = Stored.from_json(entry.stored).result(display, settings)
+                        except (ValueError, TypeError):
+                            answer((None, None))
+                            continue
+                    index.use(name, entry, today)
+                    answer((result, None))
+                    continue
+            answer((None, entry.content))
+        return answers
 
     def reuse(self, path: Path, settings: FileSettings, display: str, stamp: Stamp | None) -> FileResult | None:
         """The cached result of a file whose bytes hash to what the entry

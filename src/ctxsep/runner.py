@@ -390,8 +390,8 @@ def _run_check(
     raw: list[FileResult | None] = [None] * len(found)
     todo: list[int] = []
     hints: list[str | None] = []
-    for i, (file, settings) in enumerate(found):
-        hit, hint = cache.lookup(file, settings, displays[i]) if cache is not None else (None, None)
+    answers = cache.lookup_all(found, displays) if cache is not None else [(None, None)] * len(found)
+    for i, (hit, hint) in enumerate(answers):
         if hit is None:
             todo.append(i)
             hints.append(hint)
