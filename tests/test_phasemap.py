@@ -56,6 +56,9 @@ PATHS = [
     "app/d01/routes/test_a.py",
     "./app/routes//users.py",
     "app/routes/./v1_users.py",
+    # outside the config's directory (a --config elsewhere)
+    "../debug_x.py",
+    "../app/test_x.py",
 ]
 
 

@@ -94,12 +94,11 @@ class PhaseKey:
         if not self.is_glob:
             n = len(self.parts)
             return n if dir_parts[:n] == self.parts else None
-        assert self.spec is not None
         fixed = self.fixed_depth
         n = len(dir_parts)
         depths = range(1, n + 1) if fixed is None else (fixed,) if fixed <= n else ()
         for depth in depths:
-            if self.spec.match_file("/".join(dir_parts[:depth]) + "/"):
+            if _spec_matches(self, "/".join(dir_parts[:depth]) + "/"):
                 return depth
         return None
 
