@@ -165,9 +165,28 @@ def test_cache_keys_are_the_workers_keys(tmp_path: Path) -> None:
     (root / "conftest.py").write_text("import pytest\n", encoding="utf-8")
     resolver = SettingsResolver(cwd=root, recheck=False)
     cache = ResultCache(root, tmp_path / "cache")
+    memo: dict[tuple[int, str, bool], str] = {}  # one pass's memo, as lookup_all keeps it
     for name in [*FILES, *reversed(FILES)]:
         settings = resolver.for_path(root / name)
-        assert cache.key_for(settings) == entry_key(settings), name
+        assert cache.key_for(settings) == cache.key_for(settings, memo) == entry_key(settings), name
+
+
+def test_a_long_lived_cache_sees_a_conftest_edited_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mypy plugin keeps one ResultCache for its whole run and asks it
+    file by file: a test module's entry stops matching once a conftest.py
+    above it changes, even within the same ResultCache."""
+    monkeypatch.delenv("CTXSEP_NO_CACHE", raising=False)
+    monkeypatch.setattr("ctxsep.cache.RACY_NS", 0)
+    root = make_tree(tmp_path)
+    cache_dir = tmp_path / "cache"
+    resolver = SettingsResolver(cwd=root, recheck=False)
+    run_check(["."], resolver, jobs=1, cache=ResultCache(root, cache_dir))
+    kept = ResultCache(root, cache_dir)
+    module = root / "app/routes/test_users.py"
+    settings = resolver.for_path(module)
+    assert kept.lookup(module, settings, "app/routes/test_users.py")[0] is not None
+    (root / "app/routes/conftest.py").write_text("import pytest\n\n\n@pytest.fixture\ndef db():\n    return None\n")
+    assert kept.lookup(module, settings, "app/routes/test_users.py")[0] is None
 
 
 def test_a_conftest_edited_between_runs_rechecks_its_test_modules_only(

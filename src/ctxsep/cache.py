@@ -465,8 +465,6 @@ class ResultCache:
         self.today = int(time.time()) // _DAY
         self._indexes: dict[Path, CacheIndex] = {}
         self._by_config: dict[int, tuple[Config, CacheIndex]] = {}  # the config is kept, so its id stays unique
-        #: (id(config), directory relative to its root, for a conftest.py) -> (config, conftest digest)
-        self._fixtures: dict[tuple[int, str, bool], tuple[Config, str]] = {}
         #: (id(config), phase) -> (config, the start of the keys of its files at that phase)
         self._heads: dict[tuple[int, Phase], tuple[Config, str]] = {}
 
@@ -487,28 +485,28 @@ class ResultCache:
         self._by_config[id(config)] = (config, index)
         return index
 
-    def key_for(self, settings: FileSettings) -> str:
-        """``entry_key``, with the ``conftest.py`` part worked out once per
-        directory in this run (it stats every ``conftest.py`` above the
-        file). Every key this cache compares or stores comes from here, so
-        a ``conftest.py`` edited during the run only costs entries: a worker
-        that saw the new one reports another key and its result is not
-        stored (``runner.run_check``)."""
+    def key_for(self, settings: FileSettings, fixtures: dict[tuple[int, str, bool], str] | None = None) -> str:
+        """``entry_key``. ``fixtures`` (for one pass over many files, as in
+        ``lookup_all``) remembers the ``conftest.py`` part per directory:
+        it stats every ``conftest.py`` above a test module. Without it the
+        part is worked out afresh, so a cache kept for hours (the mypy
+        plugin's) still sees a ``conftest.py`` edited meanwhile."""
         rel = settings.rel_path
         config = settings.config
         head = self._heads.get((id(config), settings.phase))
         if head is None or head[0] is not config:
             head = self._heads[(id(config), settings.phase)] = (config, f"{config_key(config)}|{settings.phase.label}|")
-        fixtures = ""
+        digest = ""
         if is_test_module(rel):
             directory, _, name = rel.rpartition("/")
             memo_key = (id(config), directory, name == CONFTEST)
-            known = self._fixtures.get(memo_key)
-            if known is None or known[0] is not config:
-                root = config.root
-                known = self._fixtures[memo_key] = (config, conftest_digest(root / rel, root))
-            fixtures = known[1]
-        return f"{head[1]}{rel}|{fixtures}"
+            known = fixtures.get(memo_key) if fixtures is not None else None
+            if known is None:
+                known = conftest_digest(config.root / rel, config.root)
+                if fixtures is not None:
+                    fixtures[memo_key] = known
+            digest = known
+        return f"{head[1]}{rel}|{digest}"
 
     def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
         """(cached result, None) on a hit; (None, content hash the entry had)
@@ -523,6 +521,7 @@ class ResultCache:
         answers: list[tuple[FileResult | None, str | None]] = []
         answer = answers.append
         stat, today, key_for = os.stat, self.today, self.key_for
+        fixtures: dict[tuple[int, str, bool], str] = {}  # this pass's conftest.py digests, per directory
         config: Config | None = None
         index: CacheIndex | None = None
         for (path, settings), display in zip(found, displays, strict=True):
@@ -532,7 +531,7 @@ class ResultCache:
             assert index is not None
             name = str(path)
             entry = index.entries.get(name)
-            if entry is None or entry.key != key_for(settings):
+            if entry is None or entry.key != key_for(settings, fixtures):
                 answer((None, None))
                 continue
             if entry.stamp is not None:

@@ -422,7 +422,7 @@ def _run_check(
             stats["checked"] += 1
             # Stored only under the settings the worker really used: a config
             # edited during the run must not file results under the old key.
-            if cache is not None and outcome.content is not None and outcome.key == cache.key_for(settings):
+            if cache is not None and outcome.content is not None and outcome.key == entry_key(settings):
                 cache.store(file, settings, result, outcome.content, outcome.stamp)
         raw[i] = result
     if cache is not None:
