@@ -569,11 +569,21 @@ class ResultCache:
         index.put(str(path), Entry(entry.key, entry.content, stamp, self.today, entry.stored))
         return result
 
-    def store(self, path: Path, settings: FileSettings, result: FileResult, content: str, stamp: Stamp | None) -> None:
+    def store(
+        self,
+        path: Path,
+        settings: FileSettings,
+        result: FileResult,
+        content: str,
+        stamp: Stamp | None,
+        key: str | None = None,
+    ) -> None:
+        """Record ``result``; ``key``: its ``key_for(settings)`` when the
+        caller has just compared it."""
         if not cacheable(result):
             return
         stored = Stored.of(result).to_json()
-        entry = Entry(self.key_for(settings), content, stamp, self.today, stored)
+        entry = Entry(key if key is not None else self.key_for(settings), content, stamp, self.today, stored)
         self.index_for(settings.config).put(str(path), entry)
 
     def save(self) -> None:

@@ -404,6 +404,7 @@ def _run_check(
         jobs,
         on_done,
     )
+    fixtures: dict[tuple[int, str, bool], str] = {}  # conftest.py digests, per directory, for the keys below
     for i, outcome in zip(todo, checked, strict=True):
         file, settings = found[i]
         result = outcome.result
@@ -417,8 +418,8 @@ def _run_check(
             stats["checked"] += 1
             # Stored only under the settings the worker really used: a config
             # edited during the run must not file results under the old key.
-            if cache is not None and outcome.content is not None and outcome.key == entry_key(settings):
-                cache.store(file, settings, result, outcome.content, outcome.stamp)
+            if cache is not None and outcome.content is not None and outcome.key == cache.key_for(settings, fixtures):
+                cache.store(file, settings, result, outcome.content, outcome.stamp, outcome.key)
         raw[i] = result
     if cache is not None:
         cache.save()
