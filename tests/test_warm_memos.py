@@ -104,9 +104,19 @@ def test_every_name_in_a_directory_gets_its_own_phase(tmp_path: Path, recheck: b
 def test_the_walk_places_every_file_as_for_path_alone_does(tmp_path: Path) -> None:
     root = make_tree(tmp_path)
     (root / ".hg").mkdir()  # a marker seen in the walk's listing, not by a stat
+    # a repository of its own inside (its top stops the config search), with a
+    # pyproject.toml that is not ours, and one that is
+    (root / "vendored").mkdir()
+    (root / "owned").mkdir()
+    write_tree(root / "vendored", {"pyproject.toml": "[project]\nname = 'v'\n", "lib/test_v.py": "x = 1\n"})
+    write_tree(root / "owned", {"pyproject.toml": INNER, "test_o.py": "x = 1\n"})
+    (root / "owned" / ".git").rmdir()
     resolver = SettingsResolver(cwd=root, recheck=False)
     files = collect(["."], resolver)
-    assert sorted(str(f.relative_to(root)) for f in files) == sorted(FILES)
+    extra = ["vendored/lib/test_v.py", "owned/test_o.py"]
+    assert sorted(str(f.relative_to(root)) for f in files) == sorted([*FILES, *extra])
+    assert resolver.for_path(root / extra[0]).config.path is None  # the vendored top: no config of ours
+    assert resolver.for_path(root / extra[1]).phase is Phase.TRANSITIONAL
     got = {str(f.relative_to(root)): resolver.for_path(f) for f in files}
     for name, settings in got.items():
         alone = SettingsResolver(cwd=root).for_path(root / name)
