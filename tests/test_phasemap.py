@@ -24,6 +24,9 @@ KEYS = [
     "lib/x.py",
     "*.py",
     "app/routes/users.py",
+    "**/test_*.py",
+    "debug_*.py",
+    "lib/x.py/*",
 ]
 PATHS = [
     "x.py",
@@ -42,6 +45,20 @@ PATHS = [
     "lib/x.py",
     "lib/y/z.py",
     "other/app/routes/x.py",
+    # same directories as above, other names: a per-directory memo must still
+    # try the keys that depend on the file's name
+    "test_x.py",
+    "debug_x.py",
+    "app/test_x.py",
+    "app/routes/test_users.py",
+    "app/routes/v2_users.py",
+    "lib/test_x.py",
+    "app/d01/routes/test_a.py",
+    "./app/routes//users.py",
+    "app/routes/./v1_users.py",
+    # outside the config's directory (a --config elsewhere)
+    "../debug_x.py",
+    "../app/test_x.py",
 ]
 
 
@@ -77,7 +94,8 @@ def test_indexed_lookup_agrees_with_trying_every_key(size: int) -> None:
         for shift in range(2):
             entries = {key: phases[(i + shift) % len(phases)] for i, key in enumerate(combo)}
             phase_map = PhaseMap.build(entries, Phase.MIGRATED)
-            for path in PATHS:
+            # twice, the second time backwards: answers come from the memo then
+            for path in [*PATHS, *reversed(PATHS)]:
                 try:
                     expected: tuple[Phase, str | None] | str = brute_force(phase_map, path)
                 except ConfigError:
@@ -88,3 +106,20 @@ def test_indexed_lookup_agrees_with_trying_every_key(size: int) -> None:
                 except ConfigError:
                     got = "tie"
                 assert got == expected, (entries, path)
+
+
+def test_the_per_file_glob_test_is_pathspecs() -> None:
+    """A glob key's per-file test (its one regex, searched directly) answers
+    as pathspec's ``match_file`` does, for files and directories."""
+    from ctxsep.config.phasemap import _spec_matches
+
+    phase_map = PhaseMap.build({key: Phase.LEGACY for key in KEYS}, Phase.MIGRATED)
+    globs = [key for key in phase_map.keys if key.is_glob]
+    assert globs and all(key.regex is not None for key in globs)  # the fast path is the one taken here
+    for key in globs:
+        assert key.spec is not None
+        for path in PATHS:
+            parts = [p for p in path.split("/") if p not in ("", ".")]
+            for depth in range(1, len(parts) + 1):
+                candidate = "/".join(parts[:depth]) + ("" if depth == len(parts) else "/")
+                assert _spec_matches(key, candidate) == key.spec.match_file(candidate), (key.key, candidate)

@@ -20,7 +20,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -37,6 +36,8 @@ def write_atomic_bytes(path: Path, payload: bytes, durable: bool = True) -> None
     but a power cut may leave an empty or partial file (fine for a cache
     that checks its own integrity, not for a baseline)."""
     mode = _mode_for(path)
+    import tempfile  # imported when writing: a warm `check` writes nothing
+
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

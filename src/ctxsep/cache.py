@@ -55,10 +55,9 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sys
-import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,8 +67,8 @@ from ctxsep import __version__
 from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
-from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
-from ctxsep.semantics.conftest import conftest_digest, is_test_module
+from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Phase, Severity
+from ctxsep.semantics.conftest import CONFTEST, conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
 INDEX_NAME = "results-v1.json"
@@ -108,6 +107,8 @@ class Stored:
 
     def result(self, display: str, settings: FileSettings) -> FileResult:
         phase = settings.phase
+        if not self.findings and not self.parsed and self.skipped is None:
+            return FileResult(display, phase)  # most files of a warm run
         findings = tuple(
             Finding(display, line, col, code, symbol, Severity(sev), message, scope, fingerprint, phase)
             for line, col, code, symbol, sev, message, scope, fingerprint in self.findings
@@ -148,7 +149,7 @@ def cacheable(result: FileResult) -> bool:
     return not reason.startswith(("cannot read", INTERNAL_ERROR_PREFIX))
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     key: str  # config digest, phase and relative path
     content: str  # hash of the bytes
@@ -184,7 +185,7 @@ def config_key(config: Config) -> str:
 
 
 def stamp_of(info: os.stat_result) -> Stamp:
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)  # also in lookup_all
 
 
 def content_hash(data: bytes) -> str:
@@ -335,12 +336,18 @@ def read_index(path: Path) -> dict[str, Entry]:
         for file, (key, content, stamp, day, stored) in stored_entries.items():
             if not (isinstance(key, str) and isinstance(content, str) and isinstance(day, int)):
                 return {}
-            if stamp is not None and not (len(stamp) == 5 and all(isinstance(v, int) for v in stamp)):
-                return {}
-            entries[file] = Entry(key, content, tuple(stamp) if stamp is not None else None, day, stored)
+            if stamp is not None:
+                stamp = tuple(stamp)
+                # JSON gives exact ints (and bools, which isinstance(v, int) also lets pass)
+                if len(stamp) != 5 or not set(map(type, stamp)) <= _JSON_INTS:
+                    return {}
+            entries[file] = Entry(key, content, stamp, day, stored)
         return entries
     except (ValueError, TypeError, KeyError, AttributeError):
         return {}
+
+
+_JSON_INTS = frozenset({int, bool})
 
 
 def _mark_cache_dir(directory: Path) -> None:
@@ -376,6 +383,8 @@ def machine_key() -> bytes:
     try:
         directory = key_directory()
     except RuntimeError:  # no home directory at all
+        import secrets
+
         return secrets.token_bytes(_KEY_BYTES)
     path = directory / KEY_NAME
     damaged = False
@@ -385,6 +394,9 @@ def machine_key() -> bytes:
         damaged = True
     except OSError:
         pass
+    import secrets  # imported here: most runs read the key, only the first makes it
+    import tempfile
+
     with contextlib.suppress(OSError, ValueError):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", dir=directory)  # created 0600
@@ -453,6 +465,8 @@ class ResultCache:
         self.today = int(time.time()) // _DAY
         self._indexes: dict[Path, CacheIndex] = {}
         self._by_config: dict[int, tuple[Config, CacheIndex]] = {}  # the config is kept, so its id stays unique
+        #: (id(config), phase) -> (config, the start of the keys of its files at that phase)
+        self._heads: dict[tuple[int, Phase], tuple[Config, str]] = {}
 
     def directory_for(self, config: Config) -> Path:
         if self.explicit is not None:
@@ -471,27 +485,75 @@ class ResultCache:
         self._by_config[id(config)] = (config, index)
         return index
 
+    def key_for(self, settings: FileSettings, fixtures: dict[tuple[int, str, bool], str] | None = None) -> str:
+        """``entry_key``. ``fixtures`` (for one pass over many files, as in
+        ``lookup_all``) remembers the ``conftest.py`` part per directory:
+        it stats every ``conftest.py`` above a test module. Without it the
+        part is worked out afresh, so a cache kept for hours (the mypy
+        plugin's) still sees a ``conftest.py`` edited meanwhile."""
+        rel = settings.rel_path
+        config = settings.config
+        head = self._heads.get((id(config), settings.phase))
+        if head is None or head[0] is not config:
+            head = self._heads[(id(config), settings.phase)] = (config, f"{config_key(config)}|{settings.phase.label}|")
+        digest = ""
+        if is_test_module(rel):
+            directory, _, name = rel.rpartition("/")
+            memo_key = (id(config), directory, name == CONFTEST)
+            known = fixtures.get(memo_key) if fixtures is not None else None
+            if known is None:
+                known = conftest_digest(config.root / rel, config.root)
+                if fixtures is not None:
+                    fixtures[memo_key] = known
+            digest = known
+        return f"{head[1]}{rel}|{digest}"
+
     def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
         """(cached result, None) on a hit; (None, content hash the entry had)
         on a miss, so an unchanged file with a new stamp is not re-checked."""
-        index = self.index_for(settings.config)
-        name = str(path)
-        entry = index.get(name)
-        if entry is None or entry.key != entry_key(settings):
-            return None, None
-        if entry.stamp is not None:
-            try:
-                current = stamp_of(os.stat(name))
-            except OSError:
-                return None, None
-            if current == entry.stamp:
+        return self.lookup_all([(path, settings)], [display])[0]
+
+    def lookup_all(
+        self, found: Sequence[tuple[Path, FileSettings]], displays: Sequence[str]
+    ) -> list[tuple[FileResult | None, str | None]]:
+        """``lookup`` of each file (one loop: a warm run does this for every
+        file of the tree, and a stat is the only system call it makes)."""
+        answers: list[tuple[FileResult | None, str | None]] = []
+        answer = answers.append
+        stat, today, key_for = os.stat, self.today, self.key_for
+        fixtures: dict[tuple[int, str, bool], str] = {}  # this pass's conftest.py digests, per directory
+        config: Config | None = None
+        index: CacheIndex | None = None
+        for (path, settings), display in zip(found, displays, strict=True):
+            if settings.config is not config:
+                config = settings.config
+                index = self.index_for(config)
+            assert index is not None
+            name = str(path)
+            entry = index.entries.get(name)
+            if entry is None or entry.key != key_for(settings, fixtures):
+                answer((None, None))
+                continue
+            if entry.stamp is not None:
                 try:
-                    result = Stored.from_json(entry.stored).result(display, settings)
-                except (ValueError, TypeError):
-                    return None, None
-                index.use(name, entry, self.today)
-                return result, None
-        return None, entry.content
+                    info = stat(name)
+                except OSError:
+                    answer((None, None))
+                    continue
+                if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) == entry.stamp:
+                    if entry.stored is None:  # most files: the prefilter ruled them out
+                        result = FileResult(display, settings.phase)
+                    else:
+                        try:
+                            result = Stored.from_json(entry.stored).result(display, settings)
+                        except (ValueError, TypeError):
+                            answer((None, None))
+                            continue
+                    index.use(name, entry, today)
+                    answer((result, None))
+                    continue
+            answer((None, entry.content))
+        return answers
 
     def reuse(self, path: Path, settings: FileSettings, display: str, stamp: Stamp | None) -> FileResult | None:
         """The cached result of a file whose bytes hash to what the entry
@@ -507,11 +569,22 @@ class ResultCache:
         index.put(str(path), Entry(entry.key, entry.content, stamp, self.today, entry.stored))
         return result
 
-    def store(self, path: Path, settings: FileSettings, result: FileResult, content: str, stamp: Stamp | None) -> None:
+    def store(
+        self,
+        path: Path,
+        settings: FileSettings,
+        result: FileResult,
+        content: str,
+        stamp: Stamp | None,
+        key: str | None = None,
+    ) -> None:
+        """Record ``result``; ``key``: its ``key_for(settings)`` when the
+        caller has just compared it."""
         if not cacheable(result):
             return
         stored = Stored.of(result).to_json()
-        self.index_for(settings.config).put(str(path), Entry(entry_key(settings), content, stamp, self.today, stored))
+        entry = Entry(key if key is not None else self.key_for(settings), content, stamp, self.today, stored)
+        self.index_for(settings.config).put(str(path), entry)
 
     def save(self) -> None:
         for index in self._indexes.values():

@@ -28,7 +28,9 @@ _worker_resolver: SettingsResolver | None = None
 
 def init_worker(explicit: Path | None, cwd: Path) -> None:
     global _worker_resolver
-    _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd)
+    # One read of each config per worker, as the parent does (check_once): a
+    # config edited meanwhile gives another cache key, and the result is not stored.
+    _worker_resolver = SettingsResolver(explicit=explicit, cwd=cwd, recheck=False)
 
 
 def worker_resolver() -> SettingsResolver:

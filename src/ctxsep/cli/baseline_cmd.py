@@ -15,30 +15,22 @@ import os
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ctxsep.atomic import locked_directory
 from ctxsep.baseline import is_baselinable, load_baseline
-from ctxsep.baseline.typed import read_typed
 from ctxsep.cli.emit import add_findings_output, emit
 from ctxsep.cli.options import add_common_options, cli_resolver
 from ctxsep.config import SettingsResolver, relative_posix
 from ctxsep.engine import baseline_for
-from ctxsep.migration.baseline_ops import (
-    BaselineGroup,
-    Change,
-    changes,
-    check_group,
-    created_entries,
-    group_run,
-    updated_entries,
-    write_entries,
-)
 from ctxsep.model import BaselineError, CtxsepError
 from ctxsep.output.escape import escape
 from ctxsep.output.style import Style, wants_colour
 from ctxsep.output.text import line_for
 from ctxsep.runner import collect, run_check
+
+if TYPE_CHECKING:
+    from ctxsep.migration.baseline_ops import BaselineGroup, Change
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
 
@@ -118,6 +110,9 @@ _TYPED_HELP = {
 
 
 def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:
+    from ctxsep.baseline.typed import read_typed
+    from ctxsep.migration.baseline_ops import group_run
+
     resolver = cli_resolver(args)
     typed = [read_typed(resolver.cwd / path) for path in args.typed]
     records = [record for run in typed for record in run.records]
@@ -173,6 +168,8 @@ def _findings(count: int) -> str:
 
 
 def run_create(args: argparse.Namespace) -> int:
+    from ctxsep.migration.baseline_ops import changes, created_entries, write_entries
+
     resolver = SettingsResolver(explicit=args.config)  # _groups below warns (once)
     if not args.force:
         existing = {resolver.for_path(p).config.baseline_path for p in collect(args.paths, resolver, baseline=False)}
@@ -229,6 +226,8 @@ def _require_existing(groups: list[BaselineGroup]) -> None:
 
 
 def _shrink(args: argparse.Namespace, allow_growth: bool, drop_gated: bool, verb: str) -> int:
+    from ctxsep.migration.baseline_ops import changes, check_group, updated_entries, write_entries
+
     resolver, groups = _groups(args)
     _require_existing(groups)
     _refuse_files_outside(groups, resolver)
@@ -280,6 +279,7 @@ def run_prune(args: argparse.Namespace) -> int:
 
 
 def run_baseline_check(args: argparse.Namespace) -> int:
+    from ctxsep.migration.baseline_ops import check_group
     from ctxsep.output.baseline_check import Section, StaleLine, UnhiddenLine, render
 
     resolver, groups = _groups(args)

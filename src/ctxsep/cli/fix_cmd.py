@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = run_fixes(args.paths, resolver, unsafe=args.unsafe_fixes, selects=selection.selects, jobs=args.jobs)
     if args.diff:
+        import difflib  # imported when used: `check` imports this module for its parser
+
         for state in result.changed:
             sys.stdout.writelines(
                 difflib.unified_diff(

@@ -9,8 +9,6 @@ from typing import Any
 
 from ctxsep.cli.emit import emit
 from ctxsep.cli.options import add_common_options, cli_resolver
-from ctxsep.inventory import scan
-from ctxsep.output.names_format import paste_block, render_json, render_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,6 +29,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ctxsep.inventory import scan  # imported when used: `check` imports this module for its parser
+    from ctxsep.output.names_format import paste_block, render_json, render_text
+
     resolver = cli_resolver(args)
     inventory = scan(args.paths, resolver, jobs=args.jobs)
     if args.format == "json":

@@ -8,7 +8,6 @@ from typing import Any
 
 from ctxsep.cli.emit import emit
 from ctxsep.model import CtxsepError, Phase
-from ctxsep.output import rule_docs, terminal_doc
 from ctxsep.output.style import PLAIN, Style, wants_colour
 from ctxsep.rules import ALL_RULES, rule_for
 
@@ -41,6 +40,8 @@ def table() -> str:
 
 
 def document(code: str, fmt: str = "text", style: Style = PLAIN) -> str:
+    from ctxsep.output import rule_docs, terminal_doc  # imported when used: `check` imports this module
+
     rule = rule_for(code)
     if rule is None:
         known = ", ".join(r.code for r in ALL_RULES)

@@ -8,7 +8,6 @@ The CLI prints them on stderr; the front ends that run inside a host
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +70,8 @@ def _closest_path(root: Path, parts: tuple[str, ...]) -> str | None:
             names = sorted(os.listdir(directory))
         except OSError:
             break
+        import difflib  # only a config with a key matching nothing pays for it
+
         close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
         if not close:
             break

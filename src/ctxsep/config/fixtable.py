@@ -8,7 +8,6 @@ naming the file and the key.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,8 @@ def parse_fix_table(value: object, problem: Problem) -> FixSettings:
         return FixSettings()
     for key in value:
         if key not in FIX_KEYS:
+            import difflib  # only a mistyped key pays for it
+
             close = difflib.get_close_matches(key, list(FIX_KEYS), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problem("fix", key, reason=f"unknown key{hint}; the keys are {', '.join(FIX_KEYS)}")

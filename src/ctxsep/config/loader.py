@@ -10,11 +10,11 @@ after the first directory that holds ``.git`` or ``.hg``.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import os
 import posixpath
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -24,13 +24,14 @@ from ctxsep.config.diagnostics import no_config_notice, unmatched_key_warnings
 from ctxsep.config.fixtable import parse_fix_table
 from ctxsep.config.paths import (
     MAX_CONFIG_BYTES,
+    VCS_MARKERS,
     at_vcs_top,
     os_reason,
     place_in_project,
     read_regular_file,
     safe_resolve,
 )
-from ctxsep.config.phasemap import PhaseMap
+from ctxsep.config.phasemap import DirectoryPhases, PhaseMap
 from ctxsep.config.schema import (
     DEFAULT_BASELINE,
     DEFAULT_PHASE,
@@ -45,40 +46,56 @@ from ctxsep.semantics import Vocabulary
 from ctxsep.semantics.vocabulary import DEFAULTS as NAME_DEFAULTS
 
 CONFIG_FILES = ("ctxsep.toml", "pyproject.toml")
+_POSIX = os.sep == "/"
+#: Directories a resolver remembers the place of (``for_path``) before starting over.
+_MAX_PLACED = 65_536
 NAME_KEYS = tuple(NAME_DEFAULTS)
 
 
-def find_config(start: Path, memo: dict[Path, Path | None] | None = None) -> Path | None:
+def find_config(
+    start: Path, memo: dict[Path, Path | None] | None = None, listing: Collection[str] | None = None
+) -> Path | None:
     """The config governing files in directory ``start``.
 
     ``memo`` (directory -> answer) lets a run that checks thousands of files
     ask each directory once: the answer for a directory without a config or
-    a VCS marker is its parent's.
+    a VCS marker is its parent's. ``listing``, the names in ``start`` (a
+    tree walk has just listed them), spares looking for names it lacks.
     """
     memo = {} if memo is None else memo
     chain: list[Path] = []
     directory = start
     found: Path | None = None
+    names = listing or None  # an empty listing tells nothing about searching the directory
+    if names is not None and start not in memo:
+        # One look inside, as looking for the config files would: a directory
+        # that can be listed but not searched raises here (PermissionError).
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # changed since: as if absent
+            os.lstat(start / next(iter(names)))
     while True:
         if directory in memo:
             found = memo[directory]
             break
         chain.append(directory)
-        own = _config_in(directory)
+        own = _config_in(directory, names)
         if own is not None:
             found = own
             break
         parent = directory.parent
-        if parent == directory or at_vcs_top(directory):
+        if parent == directory or (
+            at_vcs_top(directory) if names is None else any(marker in names for marker in VCS_MARKERS)
+        ):
             break
-        directory = parent
+        directory, names = parent, None
     for visited in chain:
         memo[visited] = found
     return found
 
 
-def _config_in(directory: Path) -> Path | None:
+def _config_in(directory: Path, listing: Collection[str] | None = None) -> Path | None:
     for name in CONFIG_FILES:
+        if listing is not None and name not in listing:
+            continue  # not there when the directory was listed
         candidate = directory / name
         if name == "ctxsep.toml":
             # Anything by that name is meant as our config: a directory, a
@@ -323,6 +340,8 @@ class _Validator:
 
 
 def _suggest(word: str, choices: Any) -> str:
+    import difflib  # only a config with a mistake pays for it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -366,14 +385,19 @@ class SettingsResolver:
         self._dir_to_config: dict[Path, Path | None] = {}
         self._parents: dict[str, Path] = {}
         self._resolved: dict[str, str] = {}
+        #: directory -> (its config, the directory's path relative to the config's
+        #: root + "/", what the config's phase map says about its files)
+        self._placed: dict[str, tuple[Config, str, DirectoryPhases]] = {}
         self._configs: dict[Path, tuple[tuple[int, int], Config]] = {}
         self._default: Config | None = None
 
-    def config_for_dir(self, directory: Path) -> Config:
+    def config_for_dir(self, directory: Path, listing: Collection[str] | None = None) -> Config:
+        """The config of the files in ``directory``. ``listing``: the names in
+        it, when the caller has just listed it (``find_config``)."""
         path = self.explicit
         if path is None:
             memo = self._dir_to_config
-            path = memo[directory] if directory in memo else find_config(directory, memo)
+            path = memo[directory] if directory in memo else find_config(directory, memo, listing)
         if path is None:
             if self._default is None:
                 self._default = default_config(self.cwd)
@@ -414,10 +438,14 @@ class SettingsResolver:
         those of its target. Every front end passes through here, so the CLI,
         flake8, pylint, mypy and ``explain`` agree."""
         text = os.fspath(path)
-        if os.path.isabs(text):
+        if _POSIX and text[:1] == "/" and "/." not in text and "//" not in text and text[-1:] != "/":
+            # A plain absolute path (a walk's): os.path.split's answer, cheaper.
+            directory, _, name = text.rpartition("/")
+            directory = directory or "/"
+        elif os.path.isabs(text):
             if "/." in text or "//" in text:
                 text = os.path.normpath(text)
-            directory = os.path.dirname(text)
+            directory, name = os.path.split(text)
         else:
             # Relative (flake8's ./pkg/mod.py, a stdin display name): joined to
             # the cwd and normalized lexically, each directory once.
@@ -427,17 +455,39 @@ class SettingsResolver:
                 cached = self._resolved[rel_dir] = os.path.normpath(os.path.join(self.cwd, rel_dir))
             directory = cached
             text = os.path.join(directory, name)
-        parent = self._parents.get(directory)
-        if parent is None:
-            parent = self._parents[directory] = Path(directory)
-        config = self.config_for_dir(parent)
+        # Where a directory sits relative to its config is worked out once
+        # per directory (and config: an edited config is a new object). A
+        # one-shot run reads each config once, so it need not even ask again.
+        placed = self._placed.get(directory)
+        if placed is None or self.recheck or name in ("", ".", ".."):
+            parent = self._parents.get(directory)
+            if parent is None:
+                parent = self._parents[directory] = Path(directory)
+            config = self.config_for_dir(parent)
+            if placed is None or placed[0] is not config or name in ("", ".", ".."):
+                rel = self._place(text, directory, name, config)
+                phase, key = config.phase_map.lookup(rel)
+                return FileSettings(config, rel, phase, key)
+        config, prefix, phases = placed
+        rel = prefix + name
+        phase, key = phases.lookup(config.phase_map, name, rel)
+        return FileSettings(config, rel, phase, key)
+
+    def _place(self, text: str, directory: str, name: str, config: Config) -> str:
+        """``text``'s path relative to ``config``'s root (``for_path``),
+        remembering its directory's part for the other files in it."""
         rel = relative_posix(text, config.root)
         if rel.startswith("../") and config.path is not None and self.explicit is None:
             # The config was found through a symlinked directory (its root is
-            # resolved): place the file by its directory's real location.
-            rel = relative_posix(os.path.join(os.path.realpath(directory), os.path.basename(text)), config.root)
-        phase, key = config.phase_map.lookup(rel)
-        return FileSettings(config=config, rel_path=rel, phase=phase, phase_key=key)
+            # resolved): place the file by its directory's real location
+            # (asked again for each file: a link can be changed).
+            return relative_posix(os.path.join(os.path.realpath(directory), os.path.basename(text)), config.root)
+        if name not in ("", ".", "..") and (rel == name or rel.endswith("/" + name)):
+            if len(self._placed) >= _MAX_PLACED:
+                self._placed.clear()
+            prefix = rel[: len(rel) - len(name)]
+            self._placed[directory] = (config, prefix, config.phase_map.directory(prefix[:-1]))
+        return rel
 
     def place_display_name(self, name: str) -> str:
         """Where an editor's buffer sits, given the display name it passed with

@@ -19,6 +19,8 @@ naming both, rather than a silent pick.
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     import pathspec
 
 _GLOB_CHARS = frozenset("*?[")
+#: Directories a phase map remembers (``DirectoryPhases``) before starting over.
+_MAX_DIRS = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,9 @@ class PhaseKey:
     phase: Phase
     is_glob: bool
     spec: pathspec.GitIgnoreSpec | None = field(default=None, compare=False)
+    #: the spec's one regular expression, when matching a normalized POSIX
+    #: path is just searching it (``_plain_regex``): the per-file test
+    regex: re.Pattern[str] | None = field(default=None, compare=False)
 
     @property
     def literal_prefix(self) -> tuple[str, ...]:
@@ -79,6 +86,45 @@ class PhaseKey:
             if self.spec.match_file(candidate):
                 return depth + 1 if is_file else depth
         return None
+
+    def dir_depth(self, dir_parts: tuple[str, ...]) -> int | None:
+        """How deep this key matches the directory ``dir_parts`` or one of its
+        ancestors (shallowest first, as ``match_depth`` tries them), or None:
+        then it can match a file in that directory only by the file itself."""
+        if not self.is_glob:
+            n = len(self.parts)
+            return n if dir_parts[:n] == self.parts else None
+        fixed = self.fixed_depth
+        n = len(dir_parts)
+        depths = range(1, n + 1) if fixed is None else (fixed,) if fixed <= n else ()
+        for depth in depths:
+            if _spec_matches(self, "/".join(dir_parts[:depth]) + "/"):
+                return depth
+        return None
+
+
+def _spec_matches(key: PhaseKey, candidate: str) -> bool:
+    """``key.spec.match_file(candidate)`` for a relative POSIX path without a
+    leading ``./`` (what ``DirectoryPhases`` builds)."""
+    if key.regex is not None:
+        return key.regex.search(candidate) is not None
+    assert key.spec is not None
+    return bool(key.spec.match_file(candidate))
+
+
+def _plain_regex(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
+    """The regex that decides ``spec`` alone, or None. A spec of one including
+    pattern matches a path exactly when the pattern's regex finds it
+    (pathspec's ``match_file`` also normalizes separators, which POSIX paths
+    built from ``/``-joined parts never need); anything else keeps
+    ``match_file``. (tests/test_phasemap.py compares the two.)"""
+    patterns = getattr(spec, "patterns", None)
+    if os.sep != "/" or os.altsep is not None or not isinstance(patterns, list | tuple) or len(patterns) != 1:
+        return None
+    regex = getattr(patterns[0], "regex", None)
+    if getattr(patterns[0], "include", None) is not True or not isinstance(regex, re.Pattern):
+        return None
+    return regex
 
 
 def _glob_spec(normalized: str) -> pathspec.GitIgnoreSpec:
@@ -142,7 +188,8 @@ class PhaseMap:
             is_glob = any(ch in _GLOB_CHARS for ch in normalized)
             spec = _glob_spec(normalized) if is_glob else None
             parts = tuple(normalized.split("/")) if normalized else ()
-            keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec))
+            regex = _plain_regex(spec) if spec is not None else None
+            keys.append(PhaseKey(key, normalized, parts, phase, is_glob, spec, regex))
         return cls(tuple(keys), default, source)
 
     def with_key(self, key: str, phase: Phase) -> PhaseMap:
@@ -158,8 +205,31 @@ class PhaseMap:
 
     def lookup(self, rel_path: str) -> tuple[Phase, PhaseKey | None]:
         """The phase of a file at ``rel_path`` (POSIX, relative to the config
-        directory) and the key that decided it (None: the default phase)."""
-        parts = tuple(p for p in rel_path.split("/") if p not in ("", "."))
+        directory) and the key that decided it (None: the default phase).
+
+        What a file's directory contributes is worked out once per directory
+        (``DirectoryPhases``); only keys that can match the file itself (a glob
+        such as ``**/test_*.py``, a literal file key) are tried per file."""
+        directory, _, name = rel_path.rpartition("/")
+        if name in ("", ".") or not self.keys:
+            return self._lookup_parts(tuple(p for p in rel_path.split("/") if p not in ("", ".")), rel_path)
+        return self.directory(directory).lookup(self, name, rel_path)
+
+    def directory(self, rel_dir: str) -> DirectoryPhases:
+        """What the keys say about the files directly in ``rel_dir`` (POSIX,
+        relative to the config directory): ``.lookup(self, name, rel_path)``
+        is ``lookup(rel_path)`` for a file ``name`` in it (not "" or ".")."""
+        memo: dict[str, DirectoryPhases] = self.__dict__.setdefault("_dir_memo", {})
+        known = memo.get(rel_dir)
+        if known is None:
+            if len(memo) >= _MAX_DIRS:
+                memo.clear()
+            known = memo[rel_dir] = DirectoryPhases.build(self, self._index, rel_dir)
+        return known
+
+    def _lookup_parts(self, parts: tuple[str, ...], rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        """``lookup`` trying every candidate key at every depth (paths without
+        a file name; ``DirectoryPhases`` gives the same answers for the others)."""
         best: tuple[int, int] | None = None
         winners: list[PhaseKey] = []
         for key in self._matching_keys(parts):
@@ -171,6 +241,10 @@ class PhaseMap:
                 best, winners = score, [key]
             elif score == best:
                 winners.append(key)
+        return self._decide(winners, rel_path)
+
+    def _decide(self, winners: list[PhaseKey], rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        """The phase the most specific keys (in config order) give."""
         if not winners:
             return self.default, None
         phases = {key.phase for key in winners}
@@ -228,3 +302,75 @@ class _KeyIndex:
             table = globs if key.is_glob else literal
             table.setdefault(key.literal_prefix if key.is_glob else key.parts, []).append((position, key))
         return cls({k: tuple(v) for k, v in literal.items()}, {k: tuple(v) for k, v in globs.items()})
+
+
+@dataclass(frozen=True)
+class DirectoryPhases:
+    """What the keys say about the files of one directory (``dir_parts``,
+    relative to the config directory).
+
+    ``PhaseKey.match_depth`` takes a key's *shallowest* match. A key that
+    matches one of the directory's ancestors (or the directory) matches every
+    file in it at that depth, whatever the file's name: the best of those
+    decide ``answer`` (None when they tie with different phases: the error
+    names the file). A key that matches no ancestor can only match the file
+    itself (depth ``len(parts) + 1``, which beats any ancestor): those are
+    ``file_globs``, tried per file, and the keys indexed under the file's own
+    path (a literal key naming the file, a glob below it), for the ``named``
+    files, which take the general rule. So the answer for each file is
+    exactly the one of trying every key at every depth
+    (tests/test_phasemap.py checks that)."""
+
+    dir_parts: tuple[str, ...]
+    prefix: str  # "/".join(dir_parts) + "/", or "" at the top
+    winners: tuple[PhaseKey, ...]
+    answer: tuple[Phase, PhaseKey | None] | None
+    file_globs: tuple[PhaseKey, ...]
+    named: frozenset[str]
+
+    @classmethod
+    def build(cls, phase_map: PhaseMap, index: _KeyIndex, directory: str) -> DirectoryPhases:
+        dir_parts = tuple(p for p in directory.split("/") if p not in ("", "."))
+        n = len(dir_parts)
+        best: tuple[int, int] | None = None
+        winners: list[PhaseKey] = []
+        file_globs: list[PhaseKey] = []
+        candidates: list[tuple[int, PhaseKey]] = []
+        for prefix in range(n + 1):
+            candidates.extend(index.literal.get(dir_parts[:prefix], ()))
+            candidates.extend(index.globs.get(dir_parts[:prefix], ()))
+        candidates.sort(key=lambda item: item[0])
+        for _, key in candidates:
+            depth = key.dir_depth(dir_parts)
+            if depth is None:
+                if key.is_glob and key.fixed_depth in (None, n + 1):
+                    file_globs.append(key)
+                continue
+            score = (depth, 0 if key.is_glob else 1)
+            if best is None or score > best:
+                best, winners = score, [key]
+            elif score == best:
+                winners.append(key)
+        named = frozenset(
+            parts[n]
+            for table in (index.literal, index.globs)
+            for parts in table
+            if len(parts) == n + 1 and parts[:n] == dir_parts
+        )
+        answer: tuple[Phase, PhaseKey | None] | None = (phase_map.default, None)
+        if winners:
+            answer = (winners[0].phase, winners[0]) if len({k.phase for k in winners}) == 1 else None
+        text_prefix = "/".join(dir_parts) + "/" if dir_parts else ""
+        return cls(dir_parts, text_prefix, tuple(winners), answer, tuple(file_globs), named)
+
+    def lookup(self, phase_map: PhaseMap, name: str, rel_path: str) -> tuple[Phase, PhaseKey | None]:
+        if name in self.named:  # a key names this very file (or a path below it): the general rule
+            return phase_map._lookup_parts((*self.dir_parts, name), rel_path)
+        if self.file_globs:
+            candidate = self.prefix + name
+            matched = [key for key in self.file_globs if _spec_matches(key, candidate)]
+            if matched:
+                return phase_map._decide(matched, rel_path)
+        if self.answer is None:  # keys tie with different phases: the error names the file
+            return phase_map._decide(list(self.winners), rel_path)
+        return self.answer

@@ -13,7 +13,6 @@ nothing; ``ctxsep.cli.names`` renders the result.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ctxsep import atomic
@@ -88,6 +87,8 @@ def _run(files: list[Path], needles: list[str], resolver: SettingsResolver, jobs
         return out
     chunk = max(1, min(128, len(files) // (workers * 4) or 1))
     chunks = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+    from concurrent.futures import ProcessPoolExecutor  # imported when used: `check`'s fix marks import this package
+
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(resolver.explicit, resolver.cwd, encoded)
     ) as pool:

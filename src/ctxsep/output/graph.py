@@ -7,9 +7,12 @@ or use (qualified as the rules resolve them); each edge says how.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from ctxsep.migration.report import Report
 from ctxsep.output.escape import escape
+
+if TYPE_CHECKING:  # `ctxsep report` imports it; `check` (which imports this module's formats) does not need it
+    from ctxsep.migration.report import Report
 
 GRAPH_FORMATS = ("mermaid", "dot")
 
