@@ -6,7 +6,13 @@ attribute access, so each answer is classified once per fullname and then
 served from a ``dict`` whose bound ``__getitem__`` replaces the method on the
 instance: a hit never enters Python code. Everything that costs — resolving
 the fullname, reading its declared signature, walking a class's MRO through
-the vocabulary — happens once per fullname, in the ``_*_slow`` methods.
+the vocabulary — happens once per fullname, in the ``_*_slow`` methods. The
+base-class hook is served the same way, and the hook getters the plugin has
+no use for (``get_type_analyze_hook``, asked for every type mypy analyses,
+and the rest) are an empty dict's ``get``: None, from C.
+
+The checks do nothing in a module whose errors mypy drops (followed with
+``follow_imports = silent``, ``ignore_errors``): see ``Reporter.muted``.
 
 A fullname gets a hook only when it can matter: a dual-pattern callable
 (CTX006), a legacy constructor (CTX002, CTX001), a context class, its

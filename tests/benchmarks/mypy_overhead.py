@@ -52,13 +52,19 @@ class Overhead:
     def summary(self) -> str:
         base, plugin = statistics.median(self.without), statistics.median(self.with_plugin)
         text = (
-            f"mypy without ctxsep {base:.2f}s, with {plugin:.2f}s (median CPU of {len(self.without)}): "
-            f"{(self.ratio - 1) * 100:+.1f}%"
+            f"mypy without ctxsep {base:.2f}s {_range(self.without)}, with {plugin:.2f}s {_range(self.with_plugin)}"
+            f" (median CPU of {len(self.without)}): {(self.ratio - 1) * 100:+.1f}%"
         )
         if self.null_plugin:
             null = statistics.median(self.null_plugin)
-            text += f"; a plugin that does nothing {null:.2f}s: {(null / base - 1) * 100:+.1f}%"
+            spread = _range(self.null_plugin)
+            text += f"; a plugin that does nothing {null:.2f}s {spread}: {(null / base - 1) * 100:+.1f}%"
         return text
+
+
+def _range(times: list[float]) -> str:
+    """The spread of one side's runs: when it is wider than the difference, the difference is noise."""
+    return f"[{min(times):.2f}-{max(times):.2f}]"
 
 
 #: ``--floor``'s plugin: mypy's ``Plugin`` as it is.
