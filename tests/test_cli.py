@@ -125,7 +125,10 @@ def test_text_format(tmp_path: Path) -> None:
 
 
 def test_parallel_and_serial_agree(tmp_path: Path) -> None:
-    files = {f"pkg{i}/m{j}.py": "\n" * j + LEGACY_CALL for i in range(4) for j in range(10)}
+    # ~1.2 MB to parse: enough for check to hand files to worker processes
+    # (tests/test_parallel.py checks that they do).
+    padding = "# " + "x" * 78 + "\n"
+    files = {f"pkg{i}/m{j}.py": padding * 370 + "\n" * j + LEGACY_CALL for i in range(4) for j in range(10)}
     files["pkg0/broken.py"] = "def (:\n" + LEGACY_CALL
     root = make(tmp_path, files)
     serial = check_json(root, "-j", "1")[1]

@@ -235,3 +235,27 @@ def test_missing_db_parameter_gets_one(tmp_path: Path) -> None:
     assert "async def load(context: RequestScopedContext, db_session: AsyncSession):\n" in text
     assert 'return await db_session.get("Profile", context.user_id)\n' in text
     assert "return await load(context, db_session=db)\n" in text
+
+
+def test_at_word_start_counts_what_a_leading_word_boundary_finds() -> None:
+    """The call-site search counts matches at a word start without a
+    leading ``\\b`` (much faster); the counts must be ``findall``'s, on
+    hand-made edge cases and on real code (a sample of the stdlib)."""
+    import glob
+    import re
+
+    from ctxsep.fixes.session_param import at_word_start
+
+    texts = [
+        "get(1) xget(2) _get(3) éget(4) 9get(5) get (6) get\n(7) .get(8) get_it(9) get",
+        "def get(): pass\ndef  get ( ) : ...\nredef get(): pass\nundef get\nget",
+        "ä(1) bä(2) ä ä_ äx(3)",
+    ]
+    stdlib = sorted(glob.glob(str(Path(re.__file__).parent.parent / "*.py")))[:40]
+    texts += [Path(p).read_text(encoding="utf-8", errors="replace") for p in stdlib]
+    for name in ("get", "process", "self", "ä", "_x", "def", "__init__", "read", "x1"):
+        for template in (r"{}\s*\(", r"{}\b", r"def\s+{}\b"):
+            fast = re.compile(template.format(re.escape(name)))
+            slow = re.compile(r"\b" + template.format(re.escape(name)))
+            for text in texts:
+                assert at_word_start(fast, text) == len(slow.findall(text)), (name, template, text[:40])

@@ -75,3 +75,27 @@ def test_every_name_that_can_mean_vocabulary_is_a_candidate(name: str, source: s
         is_alias = judged.resolver.alias_value(node, scope) is not None
         if resolves or is_class or is_alias:
             assert sem.might_name(node.id), f"{name}: {node.id!r} at line {node.lineno} was filtered out"
+
+
+def test_word_start_scan_equals_a_leading_word_boundary() -> None:
+    """``word_start_groups`` (the text scans behind the candidate names and
+    the file's ``def`` names) finds exactly what the same pattern with a
+    leading ``\\b`` finds, on every standard-library module and on text made
+    to trip it (a keyword inside a word, at the start, after non-ASCII
+    letters and digits, across a line continuation)."""
+    import re
+    import sysconfig
+
+    from ctxsep.semantics import _AS_OR_CLASS
+    from ctxsep.semantics.followed import _DEF_NAME
+    from ctxsep.semantics.nodes import word_start_groups
+
+    tricky = "as x\nalias y\nclass\\\n C\n_as z\né as w\n9as v\nclassy  q\nxdef f\ndef g\n\u00e9def h\nas\nclass K"
+    texts = [tricky] + [
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+    ]
+    for pattern in (_AS_OR_CLASS, _DEF_NAME):
+        bounded = re.compile(r"\b" + pattern.pattern)
+        for text in texts:
+            assert word_start_groups(pattern, text) == bounded.findall(text)

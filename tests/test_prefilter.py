@@ -16,9 +16,10 @@ from programs import vocabulary_program
 
 import ctxsep.engine
 from ctxsep.config import SettingsResolver
-from ctxsep.engine import check_source
+from ctxsep.engine import check_source, needed_kinds
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES
+from ctxsep.semantics import ContextKind
 
 #: default name -> a user's own name for it
 RENAMES = {
@@ -45,7 +46,7 @@ def settings_for(tmp_path: Path, names: str = "", phase: str = "final"):  # type
 
 def unfiltered(source: str | bytes, settings, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # type: ignore[no-untyped-def]
     with monkeypatch.context() as patch:
-        patch.setattr(ctxsep.engine, "might_have_findings", lambda data, vocab: True)
+        patch.setattr(ctxsep.engine, "might_have_findings", lambda data, vocab, kinds=None: True)
         result = check_source(source, "app/bags.py", settings)
     return [f.code for f in result.findings if f.code != "CTX900"]
 
@@ -126,3 +127,57 @@ def test_a_name_holding_another_is_found_through_it(tmp_path: Path) -> None:
     assert might_have_findings(only_long, vocab)
     assert might_have_findings(only_long.encode(), vocab)
     assert might_have_findings(NFKC_SOURCE.replace("\uff35serExecution", "Enhanced\uff32equestScoped"), vocab)
+
+
+# -- rules that need less: the needles follow the phase's enabled rules --------------
+
+PHASES = ("legacy", "transitional", "migrated", "final")
+
+
+def phase_needles_pass(source: str, settings, monkeypatch: pytest.MonkeyPatch) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the phase's prefilter lets ``source`` through (str and bytes agree)."""
+    kinds = needed_kinds(settings.enabled_codes())
+    as_text = might_have_findings(source, settings.vocabulary, kinds)
+    assert as_text == might_have_findings(source.encode(), settings.vocabulary, kinds)
+    return as_text
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_every_example_with_findings_in_a_phase_passes_its_needles(
+    phase: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(tmp_path, phase=phase)
+    with_findings = 0
+    sources = examples() + [textwrap.dedent(example) for rule in AST_RULES for example in rule.valid]
+    for source in sources:
+        if unfiltered(source, settings, monkeypatch):
+            with_findings += 1
+            assert phase_needles_pass(source, settings, monkeypatch), source
+    assert with_findings  # CTX003 fires even in the legacy phase
+
+
+@settings(max_examples=60, deadline=None)
+@given(vocabulary_program())
+def test_generated_programs_in_the_legacy_phase(tmp_path_factory: pytest.TempPathFactory, source: str) -> None:
+    settings = settings_for(tmp_path_factory.mktemp("gen"), phase="legacy")
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        if unfiltered(source, settings, monkeypatch):
+            assert phase_needles_pass(source, settings, monkeypatch)
+    finally:
+        monkeypatch.undo()
+
+
+def test_legacy_phase_skips_files_only_the_legacy_api_is_in(tmp_path: Path) -> None:
+    """Only CTX003 runs in the legacy phase, and it starts from a request-scoped
+    context: a file spelling nothing but the legacy API is not even parsed."""
+    legacy_only = "def f(context: UserExecutionContext):\n    context.db_session = 1\n    return context.db_session\n"
+    scoped = "def f(context: RequestScopedContext):\n    return context.db_session.get(1)\n"
+    legacy = settings_for(tmp_path, phase="legacy")
+    assert needed_kinds(legacy.enabled_codes()) == ContextKind.SCOPED
+    assert not check_source(legacy_only, "app/bags.py", legacy).parsed
+    result = check_source(scoped, "app/bags.py", legacy)
+    assert result.parsed and [f.code for f in result.findings] == ["CTX003"]
+    # Where the rules that read legacy contexts are on, the same file is read.
+    migrated = settings_for(tmp_path, phase="migrated")
+    assert [f.code for f in check_source(legacy_only, "app/bags.py", migrated).findings] == ["CTX001", "CTX005"]

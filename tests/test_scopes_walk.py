@@ -136,3 +136,37 @@ def test_child_nodes_are_the_children_minus_contexts_and_operators() -> None:
             assert child_nodes(node) == expected, type(node).__name__
             nodes += 1
     assert nodes > 100_000
+
+
+def test_stores_through_self_come_from_statements_when_nothing_calls_setattr() -> None:
+    """A class's declarations (``self.x = ...`` in its methods) read from the
+    statements alone, as they are in a file whose text has no ``setattr``,
+    are the ones the walk over every node finds: on the standard library
+    sample (methods whose text has no ``setattr``) and a file made to trip it."""
+    from ctxsep.semantics.callees import first_param
+    from ctxsep.semantics.evidence import _own_nodes, _own_statements, _self_stores
+
+    tricky = (
+        "class C:\n    def m(self, v):\n        if v:\n            self.a = v\n        else:\n"
+        "            with v:\n                self.b: int = 1\n        try:\n            pass\n"
+        "        except E:\n            self.c = [self.d for self.d in v]\n"
+        "        match v:\n            case 1:\n                self.e = lambda: 1\n"
+        "        def inner(self):\n            self.f = 2\n        x = [self.g for _ in v] if 0 else 1\n"
+    )
+    trees = [ast.parse(tricky)]
+    for path in _stdlib_sample():
+        text = path.read_text(encoding="utf-8")
+        if "setattr" not in text:
+            trees.append(ast.parse(text))
+    methods = 0
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            first = first_param(node)
+            if first is None:
+                continue
+            methods += 1
+            walked = [s for n in _own_nodes(node) for s in _self_stores(n, first)]
+            assert [s for n in _own_statements(node) for s in _self_stores(n, first)] == walked
+    assert methods > 1000

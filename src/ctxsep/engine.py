@@ -27,7 +27,7 @@ from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
 from ctxsep.prefilter import might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
-from ctxsep.semantics import SCOPE_NODES, FileSemantics
+from ctxsep.semantics import SCOPE_NODES, ContextKind, FileSemantics
 from ctxsep.semantics.astwalk import node_fields
 from ctxsep.semantics.conftest import fixture_source, is_test_module, might_use_fixtures
 from ctxsep.suppression import find_suppressions, is_suppressed
@@ -99,6 +99,17 @@ def dispatch_table(enabled: frozenset[str]) -> dict[type[ast.AST], tuple[Visitor
     return {k: tuple(v) for k, v in table.items()}
 
 
+@lru_cache(maxsize=64)
+def needed_kinds(enabled: frozenset[str]) -> ContextKind:
+    """The kinds of context evidence some enabled AST rule needs (what the
+    prefilter must look for)."""
+    kinds = ContextKind.NONE
+    for rule in AST_RULES:
+        if rule.code in enabled:
+            kinds |= rule.context_kinds
+    return kinds
+
+
 def check_source(
     source: str | bytes,
     display_path: str,
@@ -114,7 +125,7 @@ def check_source(
     if not enabled.intersection(rule.code for rule in AST_RULES):
         return FileResult(display_path, phase)
     try:
-        if not might_have_findings(source, settings.vocabulary) and not _might_use_fixtures(source, settings):
+        if not _might_have_findings(source, settings, enabled):
             return FileResult(display_path, phase)
         text = decode_source(source) if isinstance(source, bytes) else source
         if tree is None:
@@ -130,6 +141,25 @@ def check_source(
     if filter_findings is not None and findings:
         findings, hidden = filter_findings(findings, settings)
     return FileResult(display_path, phase, tuple(findings), parsed=True, baselined=tuple(hidden))
+
+
+def needs_analysis(source: str | bytes, settings: FileSettings) -> bool:
+    """Whether ``check_source`` would parse ``source`` (False: its result is
+    known to be empty without parsing). Errs on True: whatever it cannot
+    tell, ``check_source`` reports."""
+    enabled = settings.enabled_codes()
+    if not enabled.intersection(rule.code for rule in AST_RULES):
+        return False
+    try:
+        return _might_have_findings(source, settings, enabled)
+    except Exception:
+        return True
+
+
+def _might_have_findings(source: str | bytes, settings: FileSettings, enabled: frozenset[str]) -> bool:
+    return might_have_findings(source, settings.vocabulary, needed_kinds(enabled)) or _might_use_fixtures(
+        source, settings
+    )
 
 
 def _skipped(path: str, phase: Phase, reason: str) -> FileResult:

@@ -17,6 +17,13 @@ config) cannot produce a finding, and need not be parsed.
 identifier never spans a line, so a line-by-line search would answer the
 same, but it measured three times slower than ``"".join`` plus one search.)
 
+A rule may need less: CTX003 starts only from a *request-scoped* context,
+so where it is the only rule enabled (the ``legacy`` phase), only the names
+that give request-scoped evidence are needles (``Rule.context_kinds``, and
+``needles_for``). Every kind of evidence comes from a vocabulary category
+(``semantics.kinds.TYPE_KIND``) or, of no known kind, from a context scope;
+the rest of the semantics only passes evidence on.
+
 Python normalises identifiers with NFKC, so a fullwidth ``U`` (U+FF35) spells the same
 ``UserExecutionContext``; text with non-ASCII characters is therefore
 searched in its NFKC form, except when it is already in that form, where
@@ -39,30 +46,46 @@ import io
 import tokenize
 import unicodedata
 
-from ctxsep.semantics import Vocabulary
+from ctxsep.semantics import ContextKind, Vocabulary
+from ctxsep.semantics.kinds import TYPE_KIND
 
-#: vocabulary -> (its identifiers, their UTF-8 bytes). Keyed by id; the
-#: vocabulary is kept in the value so the id cannot be reused meanwhile.
-_MEMO: dict[int, tuple[Vocabulary, tuple[str, ...], tuple[bytes, ...]]] = {}
+#: Every kind of context evidence: what a file must spell for any rule.
+ANY_CONTEXT = ContextKind.LEGACY | ContextKind.SCOPED | ContextKind.UNKNOWN
+
+#: (vocabulary, kinds) -> (the identifiers, their UTF-8 bytes). Keyed by id;
+#: the vocabulary is kept in the value so the id cannot be reused meanwhile.
+_MEMO: dict[tuple[int, ContextKind], tuple[Vocabulary, tuple[str, ...], tuple[bytes, ...]]] = {}
 
 
-def _needles(vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
-    memo = _MEMO.get(id(vocab))
+def needles_for(vocab: Vocabulary, kinds: ContextKind = ANY_CONTEXT) -> frozenset[str]:
+    """The identifiers a file must spell to give evidence of a context of
+    one of ``kinds``: the last components of the vocabulary categories of
+    those kinds, and of the context scopes (whose contexts are of no known
+    kind, so they count only when every kind does)."""
+    found = vocab.identifiers_of(cat for cat, kind in TYPE_KIND.items() if kind & kinds)
+    if kinds & ContextKind.UNKNOWN:
+        found |= vocab.context_scope_identifiers()
+    return found
+
+
+def _needles(vocab: Vocabulary, kinds: ContextKind) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
+    memo = _MEMO.get((id(vocab), kinds))
     if memo is None or memo[0] is not vocab:
-        every = sorted(vocab.context_identifiers())
+        every = sorted(needles_for(vocab, kinds))
         # A needle holding a shorter one (``EnhancedRequestScopedContext`` holds
         # ``RequestScopedContext``) can only be found where the shorter one is:
         # searching for it too never changes the answer.
         idents = tuple(i for i in every if not any(o != i and o in i for o in every))
         if len(_MEMO) > 64:  # a long-lived editor process re-reading configs
             _MEMO.clear()
-        memo = _MEMO[id(vocab)] = (vocab, idents, tuple(ident.encode("utf-8") for ident in idents))
+        memo = _MEMO[(id(vocab), kinds)] = (vocab, idents, tuple(ident.encode("utf-8") for ident in idents))
     return memo[1], memo[2]
 
 
-def might_have_findings(data: bytes | str, vocab: Vocabulary) -> bool:
-    """False only when the file provably cannot produce any finding."""
-    idents, keys = _needles(vocab)
+def might_have_findings(data: bytes | str, vocab: Vocabulary, kinds: ContextKind = ANY_CONTEXT) -> bool:
+    """False only when the file provably cannot produce any finding of a
+    rule needing evidence of a context of one of ``kinds``."""
+    idents, keys = _needles(vocab, kinds)
     if isinstance(data, str):
         return _text_might(data, idents)
     for key in keys:

@@ -117,7 +117,7 @@ def run_fixes(
         state = _load(file, resolver, list(result.findings), len(result.baselined))
         if state is None:
             continue
-        if needs_view(state.findings, state.text, project, state.settings):
+        if needs_view(state.findings, state.text, project, state.settings, file):
             run.states[file] = state
             candidates.append(file)
     for round_number in range(MAX_ROUNDS):

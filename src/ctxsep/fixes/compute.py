@@ -11,28 +11,41 @@ import libcst as cst
 
 from ctxsep.config import FileSettings
 from ctxsep.fixes.base import FixProvider, NotOffered
+from ctxsep.fixes.quick import route_fixes
 from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Finding, Fix, internal_error
 
-#: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with)
-_VIEW_CODES = frozenset({"CTX003", "CTX005", "CTX007"})
+#: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with;
+#: CTX002 and CTX007 are screened in ``needs_view``)
+_VIEW_CODES = frozenset({"CTX003", "CTX005"})
 #: the only CTX002 the route-handler fix takes: ``name = constructor(``
 _BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 
 
-def needs_view(findings: Sequence[Finding], source: str, project: ProjectIndex, settings: FileSettings) -> bool:
+def needs_view(
+    findings: Sequence[Finding],
+    source: str,
+    project: ProjectIndex,
+    settings: FileSettings,
+    path: str | Path | None = None,
+) -> bool:
     """Whether any fix could apply (parsing with libcst costs more than
     checking): a finding some fix starts from, a legacy constructor bound
-    to a name, or a call of a dual-pattern callable where CTX006 is on."""
+    to a name, or a call of a dual-pattern callable where CTX006 is on.
+    With ``path``, CTX002 and CTX007 findings the ``ast`` shows the
+    route-handler and cleanup fixes certainly refuse (``fixes.quick``) do
+    not count."""
     if any(f.code in _VIEW_CODES for f in findings):
         return True
-    if any(f.code == "CTX002" for f in findings):
+    starts = any(f.code == "CTX007" for f in findings)
+    if not starts and any(f.code == "CTX002" for f in findings):
         lines = source.splitlines()
-        if any(
+        starts = any(
             f.code == "CTX002" and 0 < f.line <= len(lines) and _BOUND_CALL.match(lines[f.line - 1]) for f in findings
-        ):
-            return True
+        )
+    if starts and (path is None or route_fixes(path, source, settings, findings, project) != []):
+        return True
     return bool(project.dual) and "CTX006" in settings.enabled_codes() and any(name in source for name in project.dual)
 
 
@@ -54,7 +67,7 @@ def compute_fixes(
 
     providers = PROVIDERS if providers is None else providers
     project = project if project is not None else ProjectIndex()
-    if not needs_view(findings, source, project, settings):
+    if not needs_view(findings, source, project, settings, path):
         return []
     try:
         view = FileView(str(Path(path).absolute()), source, settings, list(findings), project)

@@ -3,9 +3,16 @@
 ``check`` must stay fast, so it works out fixes only for files whose flagged
 lines could take a *safe* one (a legacy constructor bound to a name, a
 legacy import), and remembers them (``memo``). There it marks every fix one
-file can show — route handler, dual-pattern call, cleanup, safe or unsafe;
-the unsafe ones elsewhere, and the session-parameter fix (it needs every
-call site in the project), are listed by ``ctxsep fix --unsafe-fixes --diff``.
+file can show — route handler, cleanup, safe or unsafe; the unsafe ones
+elsewhere, and the session-parameter fix (it needs every call site in the
+project), are listed by ``ctxsep fix --unsafe-fixes --diff``. (The
+dual-pattern call fix removes a CTX006, which only mypy and pylint report:
+it never marks a finding of ``check``'s.)
+
+The route-handler marks of a file without CTX007 are answered from the
+``ast`` where it can (:mod:`ctxsep.fixes.quick`: most candidates are
+refused, and a plain one is a text edit); libcst is imported and the file
+parsed with it only when the ``ast`` cannot say.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from ctxsep.cache import ResultCache, content_hash, stamp_of
 from ctxsep.config import SettingsResolver
 from ctxsep.engine import SkipFile, decode_source
 from ctxsep.fixes.memo import FixMemo, file_key
+from ctxsep.fixes.quick import route_fixes
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SKIPPED_CODE, Finding
 from ctxsep.runner import RunResult
@@ -31,11 +39,14 @@ if TYPE_CHECKING:
 
 def marked() -> tuple[FixProvider, ...]:
     """The fixes ``check`` marks (imported here: libcst loads only when a
-    mark is not remembered)."""
+    mark is not answered by :mod:`ctxsep.fixes.quick` nor remembered). Not
+    the dual-pattern call's: it removes a CTX006, which only mypy and pylint
+    report, so it never marks a finding of ``check``'s."""
     from ctxsep.fixes import registry
+    from ctxsep.fixes.dual_call import DualCallFix
     from ctxsep.fixes.session_param import SessionParameterFix
 
-    return tuple(p for p in registry.PROVIDERS if not isinstance(p, SessionParameterFix))
+    return tuple(p for p in registry.PROVIDERS if not isinstance(p, (SessionParameterFix, DualCallFix)))
 
 
 #: a legacy constructor call the route-handler fix could take: ``name = f(``
@@ -92,11 +103,13 @@ def attach_fixes(run: RunResult, resolver: SettingsResolver, cache: ResultCache 
         fixes = memo.get(key)  # never remembered without a cache: that memo has no directory
         if fixes is None:
             if project is None:  # lazy: files are read only when a fix asks something
-                project = ProjectIndex(files=parsed, vocabulary=first.vocabulary)
+                project = ProjectIndex(files=parsed, vocabulary=first.vocabulary, keep_bytes=True, dual_by_name=True)
             findings = [f for f in result.findings if f.code != SKIPPED_CODE]
-            from ctxsep.fixes.compute import compute_fixes
+            fixes = route_fixes(file, text, settings, findings, project)
+            if fixes is None:  # the ast cannot say: libcst
+                from ctxsep.fixes.compute import compute_fixes
 
-            fixes = compute_fixes(file, text, settings, findings, project, providers=marked())
+                fixes = compute_fixes(file, text, settings, findings, project, providers=marked())
             memo.put(key, fixes)
         for fix in fixes:
             for code, line, col in fix.fixes:

@@ -41,6 +41,18 @@ class Note(NotOffered):
 
 #: a function called (by name) from more files than this is not threaded through
 MAX_CALLER_FILES = 50
+_WORD = re.compile(r"\w")
+
+
+def at_word_start(pattern: re.Pattern[str], text: str) -> int:
+    """``len(re.findall(r"\b" + pattern.pattern, text))`` for a pattern
+    starting with a word character, several times faster: a pattern that
+    starts with a literal is searched for with a fast scan, a leading ``\b``
+    makes the engine try every position. (Skipping a match that is not at a
+    word start hides no other: one cannot start inside it.)"""
+    return sum(1 for m in pattern.finditer(text) if m.start() == 0 or not _WORD.match(text, m.start() - 1))
+
+
 #: parsed views of other files, by path, for the text they were parsed from
 _VIEWS: dict[Path, tuple[str, FileView]] = {}
 
@@ -214,15 +226,16 @@ class SessionParameterFix(FixProvider):
         fname = function.name.value
         owner = _class_of(view, function)
         candidates = []
-        call_re = re.compile(rf"\b{re.escape(fname)}\s*\(")
-        name_re = re.compile(rf"\b{re.escape(fname)}\b")
+        # no leading \b: it makes the regex try every position (see ``at_word_start``)
+        call_re = re.compile(rf"{re.escape(fname)}\s*\(")
+        name_re = re.compile(rf"{re.escape(fname)}\b")
         references = 0
         for path in view.project.files_mentioning(fname):
             text = view.project.text(path) or ""
-            calls = len(call_re.findall(text))
+            calls = at_word_start(call_re, text)
             if calls:
                 candidates.append(path)
-            references += len(name_re.findall(text)) - calls
+            references += at_word_start(name_re, text) - calls
         if len(candidates) > MAX_CALLER_FILES:
             raise Note(
                 f"{len(candidates)} files call a function named '{fname}'; "
@@ -234,10 +247,10 @@ class SessionParameterFix(FixProvider):
                 "(passed as a callback, in a docstring or a string?), so its callers cannot all be found"
             )
         texts = {path: view.project.text(path) or "" for path in candidates}
-        def_re = re.compile(rf"\bdef\s+{re.escape(fname)}\b")
-        definitions = sum(len(def_re.findall(text)) for text in texts.values())
+        def_re = re.compile(rf"def\s+{re.escape(fname)}\b")
+        definitions = sum(at_word_start(def_re, text) for text in texts.values())
         if not any(str(path.absolute()) == view.path for path in candidates):
-            definitions += len(def_re.findall(view.source))
+            definitions += at_word_start(def_re, view.source)
         # the defining file first; each other file is parsed only while every call so far resolves
         order = sorted(candidates, key=lambda path: str(path.absolute()) != view.path)
         edits: list[Edit] = []

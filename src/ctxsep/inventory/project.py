@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,10 @@ class ProjectIndex:
     #: keep every file's bytes after the first search (faster for many
     #: searches; ``ctxsep fix`` does, ``check`` does not: its memory is bounded)
     keep_bytes: bool = False
+    #: ``dual_for`` parses only the files that spell the name asked about
+    #: (``check``'s marks: few questions, no overlay); else every candidate
+    #: file is parsed once for all names (``dual``)
+    dual_by_name: bool = False
     _dual: dict[str, list[DualCallable]] | None = field(default=None, repr=False)
     _texts: dict[Path, str | None] = field(default_factory=dict, repr=False)
     #: texts that differ from the disk (fixes applied in memory, an editor's buffers)
@@ -61,6 +66,7 @@ class ProjectIndex:
     _mentions: dict[str, list[Path]] = field(default_factory=dict, repr=False)
     _bytes: dict[Path, bytes] | None = field(default=None, repr=False)
     _attributes: dict[frozenset[str], frozenset[str] | None] = field(default_factory=dict, repr=False)
+    _dual_named: dict[str, list[DualCallable]] = field(default_factory=dict, repr=False)
 
     @property
     def dual(self) -> dict[str, list[DualCallable]]:
@@ -75,10 +81,26 @@ class ProjectIndex:
         way (otherwise a call cannot be fixed by name)."""
         if name is None:
             return None
-        candidates = self.dual.get(name)
+        by_name = self._dual is None and self.dual_by_name
+        candidates = self._duals_named(name) if by_name else self.dual.get(name)
         if not candidates or len({c.shape for c in candidates}) != 1:
             return None
         return candidates[0]
+
+    def _duals_named(self, name: str) -> list[DualCallable]:
+        """``dual.get(name, [])`` without parsing the files that cannot
+        define ``name`` (they do not spell it): one question of ``check``'s
+        fix marks need not parse every file that mentions two context types."""
+        found = self._dual_named.get(name)
+        if found is None:
+            found = []
+            if self.vocabulary is not None:
+                names = _DualNames(self.vocabulary)
+                for path, data in self._each_bytes():
+                    if names.candidate(data) and _spells(data, name):
+                        found.extend(d for d in names.defined_in(path, data) if d.name == name)
+            self._dual_named[name] = found
+        return found
 
     def _each_bytes(self) -> Iterator[tuple[Path, bytes]]:
         """Every file's bytes (the in-memory text where there is one)."""
@@ -228,22 +250,54 @@ def _dual_callables(index: ProjectIndex) -> dict[str, list[DualCallable]]:
     vocabulary = index.vocabulary
     assert vocabulary is not None
     found: dict[str, list[DualCallable]] = {}
-    legacy = _last_names(vocabulary, Category.LEGACY_CONTEXT_TYPE)
-    scoped = _last_names(vocabulary, Category.SCOPED_CONTEXT_TYPE)
-    sessions = _last_names(vocabulary, Category.SESSION_TYPE)
+    names = _DualNames(vocabulary)
     for path, data in index._each_bytes():
-        if not any(n.encode() in data for n in legacy) or not any(n.encode() in data for n in scoped):
-            continue
+        for dual in names.defined_in(path, data):
+            found.setdefault(dual.name, []).append(dual)
+    return found
+
+
+class _DualNames:
+    """The vocabulary's names a dual-pattern callable is recognised by."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.legacy = _last_names(vocabulary, Category.LEGACY_CONTEXT_TYPE)
+        self.scoped = _last_names(vocabulary, Category.SCOPED_CONTEXT_TYPE)
+        self.sessions = _last_names(vocabulary, Category.SESSION_TYPE)
+        self.session_names = vocabulary.session_names
+
+    def candidate(self, data: bytes) -> bool:
+        """Whether a file can define one: it spells a legacy and a scoped type."""
+        return any(n.encode() in data for n in self.legacy) and any(n.encode() in data for n in self.scoped)
+
+    def defined_in(self, path: Path, data: bytes) -> list[DualCallable]:
+        """The dual-pattern callables one file defines, in ``ast.walk`` order."""
+        if not self.candidate(data):
+            return []
         try:
             tree = parse(decode_source(data), str(path))
         except SkipFile:
-            continue
+            return []
+        found = []
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                dual = _dual(node, str(path), legacy, scoped, sessions, vocabulary.session_names)
+                dual = _dual(node, str(path), self.legacy, self.scoped, self.sessions, self.session_names)
                 if dual is not None:
-                    found.setdefault(dual.name, []).append(dual)
-    return found
+                    found.append(dual)
+        return found
+
+
+def _spells(data: bytes, name: str) -> bool:
+    """Whether a file's text can hold the identifier ``name``: its bytes, or
+    (with non-ASCII text) its NFKC form, as the parser normalises identifiers."""
+    if name.encode() in data:
+        return True
+    if data.isascii():
+        return False
+    try:
+        return name in unicodedata.normalize("NFKC", decode_source(data))
+    except SkipFile:
+        return False
 
 
 def _last_names(vocabulary: Vocabulary, category: Category) -> frozenset[str]:

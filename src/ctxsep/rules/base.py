@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ctxsep.model import Phase, Severity
-from ctxsep.semantics import FileSemantics, Scope
+from ctxsep.semantics import ContextKind, FileSemantics, Scope
 from ctxsep.semantics.nodes import last_name, source_text
 
 #: Section headings every rule docstring has, in this order (STYLE §3).
@@ -82,6 +82,11 @@ class Rule:
     #: True for AST rules whose type-exact cases the mypy plugin adds (cases a
     #: single file's names cannot show: aliases from other modules, inferred types).
     type_exact: ClassVar[bool] = False
+    #: The kinds of context the rule's findings need evidence of. The
+    #: prefilter reads a file only when it spells a vocabulary name that can
+    #: give such evidence (``prefilter.needles_for``); a rule whose findings
+    #: all start from a request-scoped context says ``ContextKind.SCOPED``.
+    context_kinds: ClassVar[ContextKind] = ContextKind.LEGACY | ContextKind.SCOPED | ContextKind.UNKNOWN
     #: Config keys (under [tool.ctxsep]) the rule reads, for the docs check.
     options: ClassVar[tuple[str, ...]] = ()
     #: Snippets that must produce nothing / exactly their ``# expect:`` findings.

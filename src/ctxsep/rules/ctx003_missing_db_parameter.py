@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults
-from ctxsep.semantics import Category
+from ctxsep.semantics import Category, ContextKind
 
 
 class MissingDbParameter(Rule):
@@ -60,6 +60,9 @@ class MissingDbParameter(Rule):
     summary = "a function taking a request-scoped context gets its session from elsewhere"
     message = "{name!r} takes a {context_type} but reads {access!r}; add a '{param}: {session_type}' parameter"
     defaults = defaults("warn", "error", "error", "error")
+    # Only a parameter with request-scoped evidence (``FunctionFacts.scoped_param``)
+    # starts a finding; legacy names and context scopes never give that kind.
+    context_kinds = ContextKind.SCOPED
     options = (
         "names.request-scoped-context-types",
         "names.scoped-context-factories",

@@ -13,6 +13,7 @@ from ctxsep.semantics.evidence import ClassFacts, Evidences
 from ctxsep.semantics.followed import FixtureSource
 from ctxsep.semantics.functions import FunctionFacts, SessionAccess, function_facts, session_getattr
 from ctxsep.semantics.kinds import NOTHING, ContextKind, Evidence
+from ctxsep.semantics.nodes import word_start_groups
 from ctxsep.semantics.resolve import Resolver, TypeRef, is_alias_value, parse_string_annotation
 from ctxsep.semantics.scopes import FUNCTION_NODES, SCOPE_NODES, BindingKind, Pos, Scope, ScopeKind, import_base, pos_of
 from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
@@ -21,7 +22,7 @@ from ctxsep.semantics.vocabulary import Category, QualifiedName, Vocabulary
 #: line continuation; one pass over the text. The name is matched in a
 #: lookahead, so a ``class`` right after an ``as`` (``... as\nclass C:``) is
 #: matched too.
-_AS_OR_CLASS = re.compile(r"\b(?:as|class)[\s\\]+(?=([^\W\d]\w*))")
+_AS_OR_CLASS = re.compile(r"(?:as|class)[\s\\]+(?=([^\W\d]\w*))")  # at a word start: word_start_groups
 
 
 class FileSemantics:
@@ -48,6 +49,7 @@ class FileSemantics:
         #: ``conftest`` gives the fixtures of the conftest.py files above the file
         self.evidence = Evidences(self.resolver, self.scope_of, conftest)
         self.evidence.followed.source = source
+        self.evidence.setattr_in_source = not source or "setattr" in source
         self._function_memo: dict[int, FunctionFacts] = {}
         self._raises_blocks: list[tuple[Pos, Pos]] | None = None
         self._type_names: frozenset[str] | None = None
@@ -79,7 +81,7 @@ class FileSemantics:
 
     def _candidate_names(self) -> frozenset[str]:
         found = set(self.vocab.identifiers)
-        found.update(_AS_OR_CLASS.findall(self._source))
+        found.update(word_start_groups(_AS_OR_CLASS, self._source))
         for name, bindings in self.module.bindings.items():
             for binding in bindings:
                 kind = binding.kind

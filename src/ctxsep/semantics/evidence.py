@@ -26,7 +26,16 @@ from ctxsep.semantics.followed import FixtureSource, Followed
 from ctxsep.semantics.kinds import NOTHING, SESSION, TYPE_KIND, ContextKind, Evidence, evidence_from_types
 from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.resolve import MAX_DEPTH, Resolver
-from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, body_nodes, pos_of
+from ctxsep.semantics.scopes import (
+    FUNCTION_NODES,
+    Binding,
+    BindingKind,
+    Scope,
+    ScopeKind,
+    body_nodes,
+    pos_of,
+    statement_nodes,
+)
 from ctxsep.semantics.vocabulary import Category
 
 Declarations = dict[str, list[tuple[ast.AST, ast.expr | None, ast.expr | None, Scope]]]
@@ -65,6 +74,9 @@ class Evidences:
         self._binding_memo: dict[int, Evidence] = {}
         self._class_memo: dict[int, ClassFacts] = {}
         self._in_progress: set[int] = set()
+        #: False when the file's text has no ``setattr``: then every store
+        #: through ``self`` is an assignment statement (``_own_stores``)
+        self.setattr_in_source = True
         #: revision 2: same-file callees, context-methods and -scopes, fixtures
         self.followed = Followed(self, conftest)
 
@@ -306,7 +318,7 @@ class Evidences:
             if first is None:
                 continue
             method_scope = self.scope_of(stmt, class_scope)
-            for node in _own_nodes(stmt):
+            for node in _own_nodes(stmt) if self.setattr_in_source else _own_statements(stmt):
                 for target, value, annotation in _self_stores(node, first):
                     decls.setdefault(
                         target.attr if isinstance(target, ast.Attribute) else _setattr_name(node), []
@@ -387,6 +399,13 @@ def _is_replace(resolver: Resolver, func: ast.AST, scope: Scope) -> bool:
 
 def _own_nodes(func: ast.AST) -> list[ast.AST]:
     return [n for n in body_nodes(func) if not isinstance(n, (*FUNCTION_NODES, ast.ClassDef))]
+
+
+def _own_statements(func: ast.AST) -> list[ast.AST]:
+    """``_own_nodes`` without the expressions: all ``_self_stores`` needs
+    when no ``setattr`` call can be among them (an assignment is always a
+    statement; ``:=`` cannot store an attribute)."""
+    return [n for n in statement_nodes(func) if not isinstance(n, (*FUNCTION_NODES, ast.ClassDef))]
 
 
 _SETATTR_FUNCS = frozenset({"setattr", "__setattr__"})

@@ -40,7 +40,7 @@ from ctxsep.semantics.callees import (
     yielded_annotation,
 )
 from ctxsep.semantics.kinds import NOTHING, SESSION, ContextKind, Evidence, evidence_from_types
-from ctxsep.semantics.nodes import last_name
+from ctxsep.semantics.nodes import last_name, word_start_groups
 from ctxsep.semantics.scopes import FUNCTION_NODES, Binding, BindingKind, Scope, ScopeKind, pos_of
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class Followed:
     def defined_names(self) -> frozenset[str] | None:
         """Every name the file defines with ``def`` (None: source unknown)."""
         if self._defined is None and self.source:
-            self._defined = frozenset(_DEF_NAME.findall(self.source))
+            self._defined = frozenset(word_start_groups(_DEF_NAME, self.source))
         return self._defined
 
     def _context_class_methods(self, module: Scope) -> frozenset[str]:
@@ -284,7 +284,7 @@ class Followed:
         return {name: self.fixture(name, module) for name in self.local_fixtures(module)}
 
 
-_DEF_NAME = re.compile(r"\bdef\s+([^\W\d]\w*)")
+_DEF_NAME = re.compile(r"def\s+([^\W\d]\w*)")  # at a word start: word_start_groups
 
 
 def _def_of(binding: Binding | None) -> tuple[FunctionNode, Scope] | None:

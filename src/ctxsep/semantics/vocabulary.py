@@ -159,7 +159,15 @@ class Vocabulary:
             Category.SCOPED_FACTORY,
         )
         # ``with <context scope>(...) as ctx`` makes a context too.
-        return frozenset(e.parts[-1] for cat in cats for e in self._parsed[cat]) | frozenset(self._scope_entries)
+        return self.identifiers_of(cats) | self.context_scope_identifiers()
+
+    def identifiers_of(self, categories: Iterable[Category]) -> frozenset[str]:
+        """Last components of the entries of ``categories``."""
+        return frozenset(e.parts[-1] for cat in categories for e in self._parsed[cat])
+
+    def context_scope_identifiers(self) -> frozenset[str]:
+        """Last components of the ``context-scopes`` entries."""
+        return frozenset(self._scope_entries)
 
     @property
     def context_methods(self) -> frozenset[str]:
