@@ -12,7 +12,7 @@ from pathlib import Path
 import mypy.version
 import pytest
 from mypy_project import CALL_LINES, CALLS, check, found, project
-from support import assert_mypy_ok, mypy_run, parse_mypy, run
+from support import MypyMessage, assert_mypy_ok, mypy_run, parse_mypy, run
 
 from ctxsep.atomic import write_atomic
 from ctxsep.baseline import Entry, dumps
@@ -257,3 +257,42 @@ def test_ctxsep_checks_result_cache_gives_the_same_findings(tmp_path: Path, monk
     code, out, err = ctxsep_cli(root, "check", "app")
     assert code == 1 and (root / ".ctxsep_cache").is_dir(), out + err
     assert found(check(root)) == cold
+
+
+# -- modules whose errors mypy drops ---------------------------------------------------
+
+#: Imports the module with the cases, and has one case of its own (CTX006, line 5).
+MAIN = """
+    from app.calls import handler
+    from app.services import process, scoped
+
+    def main() -> None:
+        process(scoped("u"))
+        handler()
+"""
+
+
+def test_modules_whose_errors_mypy_drops_show_nothing_and_hide_no_config_error(tmp_path: Path) -> None:
+    """The plugin skips the cases of a module mypy follows silently or is told
+    to ignore (it would drop what they report): the checked module's findings
+    stay as they are, and a broken config first met in a silent module still
+    reaches the user, from the first module mypy shows errors for."""
+    root = project(tmp_path, {"app/calls.py": CALLS, "app/main.py": MAIN})
+    assert _paths_and_codes(check(root)) == [
+        *(("app/calls.py", code) for code in ("CTX002", "CTX004", "CTX006")),
+        ("app/main.py", "CTX006"),
+    ], "the fixture must reach the plugin in both modules"
+
+    silent = check(root, "--follow-imports=silent", paths=("app/main.py",))
+    assert _paths_and_codes(silent) == [("app/main.py", "CTX006")]
+
+    (root / "app/calls.py").write_text("# mypy: ignore-errors\n" + textwrap.dedent(CALLS), encoding="utf-8")
+    assert _paths_and_codes(check(root)) == [("app/main.py", "CTX006")]
+
+    project(root, {"app/calls.py": CALLS, "app/main.py": MAIN}, phases={"app": "transitionl"})
+    messages = check(root, "--follow-imports=silent", paths=("app/main.py",))
+    assert [(m.path, m.code) for m in messages if m.is_ctxsep] == [("app/main.py", "ctx-config-error")]
+
+
+def _paths_and_codes(messages: list[MypyMessage]) -> list[tuple[str, str]]:
+    return sorted((m.path, m.rule) for m in messages if m.is_ctxsep)

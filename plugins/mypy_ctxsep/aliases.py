@@ -47,7 +47,7 @@ class AliasTargets:
         if fullname in self._legacy:
             return self._legacy[fullname]
         if node is not None and not isinstance(node, Var):
-            found = self.types.vocab.match_fullname(fullname) is Category.LEGACY_CONSTRUCTOR
+            found = self.types.classify_fullname(fullname) is Category.LEGACY_CONSTRUCTOR
             return fullname if found else None
         self._legacy[fullname] = self._follow(fullname)
         return self._legacy[fullname]

@@ -5,7 +5,7 @@
   baseline entries — so an edit rechecks exactly the modules it concerns.
 - mypy's *plugin snapshot* is the entry module's ``__version__`` plus a hash
   of the entry module's file — not of the engine it imports. So
-  :data:`ENGINE_STAMP` (ctxsep's version and a hash of the engine's and the
+  :func:`engine_stamp` (ctxsep's version and a hash of the engine's and the
   plugin's sources) goes into every project module's ``report_config_data``
   slice: upgrading or editing ctxsep rechecks the project's modules, and
   leaves typeshed's cache alone.
@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,13 +49,18 @@ def _sources_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-ENGINE_STAMP = f"{ctxsep.__version__}+{_sources_digest()}"
+@functools.cache
+def engine_stamp() -> str:
+    """ctxsep's version and a hash of its sources and the plugin's, worked
+    out when first needed: hashing ~130 files (1.2 MB) cost every run ~5 ms,
+    and only mypy's cache and the daemon need it."""
+    return f"{ctxsep.__version__}+{_sources_digest()}"
 
 
 def daemon_version(resolver: SettingsResolver) -> str:
     """``__version__`` under dmypy: ctxsep's stamp plus the bytes of the
     config governing the working directory and of its baseline."""
-    digest = hashlib.sha256(ENGINE_STAMP.encode())
+    digest = hashlib.sha256(engine_stamp().encode())
     try:
         config = resolver.config_for_dir(Path.cwd())
     except ConfigError as exc:
@@ -90,7 +96,7 @@ class ConfigSlices:
             try:
                 self._slices[path] = self._slice(path)
             except Exception as exc:  # never fail mypy's cache check; recheck instead
-                self._slices[path] = {"ctxsep": ENGINE_STAMP, "error": f"{type(exc).__name__}: {exc}"}
+                self._slices[path] = {"ctxsep": engine_stamp(), "error": f"{type(exc).__name__}: {exc}"}
         return self._slices[path]
 
     def _slice(self, path: str) -> Any:
@@ -99,13 +105,13 @@ class ConfigSlices:
         try:
             settings = self.resolver.for_path(os.path.abspath(path))
         except ConfigError as exc:
-            return {"ctxsep": ENGINE_STAMP, "config-error": digest(exc.problems)}
+            return {"ctxsep": engine_stamp(), "config-error": digest(exc.problems)}
         try:
             entries = [e.as_json() for e in baseline_for(settings.config).for_file(settings.rel_path)]
         except ConfigError as exc:
             entries = [{"baseline-error": digest(exc.problems)}]
         return {
-            "ctxsep": ENGINE_STAMP,
+            "ctxsep": engine_stamp(),
             "names": self.run_names,  # recognises callees and classes
             "file-names": self._file_names(settings.vocabulary),  # the AST overlap in this file
             "phase": settings.phase.label,

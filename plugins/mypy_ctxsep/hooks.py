@@ -6,7 +6,13 @@ attribute access, so each answer is classified once per fullname and then
 served from a ``dict`` whose bound ``__getitem__`` replaces the method on the
 instance: a hit never enters Python code. Everything that costs — resolving
 the fullname, reading its declared signature, walking a class's MRO through
-the vocabulary — happens once per fullname, in the ``_*_slow`` methods.
+the vocabulary — happens once per fullname, in the ``_*_slow`` methods. The
+base-class hook is served the same way, and the hook getters the plugin has
+no use for (``get_type_analyze_hook``, asked for every type mypy analyses,
+and the rest) are an empty dict's ``get``: None, from C.
+
+The checks do nothing in a module whose errors mypy drops (followed with
+``follow_imports = silent``, ``ignore_errors``): see ``Reporter.muted``.
 
 A fullname gets a hook only when it can matter: a dual-pattern callable
 (CTX006), a legacy constructor (CTX002, CTX001), a context class, its
@@ -54,6 +60,19 @@ Hook = Callable[[Any], Type]
 Check = Callable[[Any], None]
 _ATTRIBUTE_FUNCTIONS = frozenset({"builtins.setattr", "builtins.delattr", "builtins.getattr"})
 _ATTRIBUTE_METHODS = frozenset({"builtins.object.__setattr__", "builtins.object.__delattr__"})
+#: ``Plugin``'s hook getters this plugin leaves alone (all answer None), and
+#: a C function that answers None for any name (an empty dict's ``get``).
+_UNUSED_HOOKS = (
+    "get_type_analyze_hook",
+    "get_function_signature_hook",
+    "get_method_signature_hook",
+    "get_class_attribute_hook",
+    "get_class_decorator_hook",
+    "get_metaclass_hook",
+    "get_customize_class_mro_hook",
+    "get_dynamic_class_hook",
+)
+_NO_HOOK: Callable[[str], None] = dict[str, None]().get
 
 #: Every live instance: a new one (dmypy makes one per ``dmypy run`` while
 #: the build keeps checking with the first) resets them all.
@@ -77,17 +96,23 @@ class CtxsepPlugin(Plugin):
         self._default = DefaultPlugin(options)
         self.resolver = SettingsResolver()
         self._failures: set[str] = set()
-        self._base_hooks: dict[str, Callable[[ClassDefContext], None] | None] = {}
         self._owners: dict[str, TypeInfo | None] = {}
         self._typeshed: dict[str, bool] = {}
         self._functions = _HookTable(self._function_hook_slow)
         self._methods = _HookTable(self._method_hook_slow)
         self._attributes = _HookTable(self._attribute_hook_slow)
+        self._bases = _HookTable(self._base_class_hook_slow)
         # Instance attributes win over the class's methods, and mypy looks the
         # method up on the instance for every call: hits are served in C.
         self.get_function_hook = self._functions.__getitem__  # type: ignore[method-assign,assignment]
         self.get_method_hook = self._methods.__getitem__  # type: ignore[method-assign,assignment]
         self.get_attribute_hook = self._attributes.__getitem__  # type: ignore[method-assign,assignment]
+        self.get_base_class_hook = self._bases.__getitem__  # type: ignore[method-assign,assignment]
+        # The hooks ctxsep has no use for answer None from C too, instead of
+        # through a bound method made per question (~200k questions a run,
+        # most of them get_type_analyze_hook; see docs/integrations/mypy.md).
+        for name in _UNUSED_HOOKS:
+            setattr(self, name, _NO_HOOK)
         self._setup(self._run_vocabulary())
         for other in list(_LIVE):
             other.reset()
@@ -105,9 +130,8 @@ class CtxsepPlugin(Plugin):
 
     def reset(self) -> None:
         """Forget every classification and file (dmypy: the code may have changed)."""
-        for table in (self._functions, self._methods, self._attributes):
+        for table in (self._functions, self._methods, self._attributes, self._bases):
             table.clear()
-        self._base_hooks.clear()
         self._owners.clear()
         self._typeshed.clear()
         self.resolver = SettingsResolver()
@@ -269,15 +293,13 @@ class CtxsepPlugin(Plugin):
 
         def dataclass_then_fields(ctx: ClassDefContext) -> bool:
             done = inner(ctx)  # the dataclass semantics first, untouched
-            if done:  # the final pass: field types are resolved
+            if done and not reporter.muted(ctx.api):  # the final pass: field types are resolved
                 _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
             return done
 
         return dataclass_then_fields
 
-    def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
-        if fullname in self._base_hooks:
-            return self._base_hooks[fullname]
+    def _base_class_hook_slow(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         inner = self._default.get_base_class_hook(fullname)
         hook: Callable[[ClassDefContext], None] | None = inner
         final = True
@@ -291,7 +313,7 @@ class CtxsepPlugin(Plugin):
         except Exception as exc:
             self._classification_failed(fullname, exc)
         if final:
-            self._base_hooks[fullname] = hook
+            self._bases[fullname] = hook
         return hook
 
     def _subclass_fields(self, inner: Callable[[ClassDefContext], None] | None) -> Callable[[ClassDefContext], None]:
@@ -301,7 +323,8 @@ class CtxsepPlugin(Plugin):
         def subclass_fields(ctx: ClassDefContext) -> None:
             if inner is not None:
                 inner(ctx)
-            _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
+            if not reporter.muted(ctx.api):
+                _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
 
         return subclass_fields
 
@@ -339,8 +362,9 @@ def _chain(default: Hook | None, checks: list[Check], reporter: Reporter, fullna
 
     def hook(ctx: Any) -> Type:
         result: Type = default(ctx) if default is not None else ctx.default_return_type
-        for check in checks:
-            _guarded(reporter, ctx, partial(check, ctx), f"the call of {fullname}")
+        if not reporter.muted(ctx.api):
+            for check in checks:
+                _guarded(reporter, ctx, partial(check, ctx), f"the call of {fullname}")
         return result
 
     return hook
@@ -349,7 +373,8 @@ def _chain(default: Hook | None, checks: list[Check], reporter: Reporter, fullna
 def _chain_attribute(default: Hook | None, check: Check, reporter: Reporter, fullname: str) -> Hook:
     def hook(ctx: AttributeContext) -> Type:
         result: Type = default(ctx) if default is not None else ctx.default_attr_type
-        _guarded(reporter, ctx, partial(check, ctx), f"the attribute {fullname}")
+        if not reporter.muted(ctx.api):
+            _guarded(reporter, ctx, partial(check, ctx), f"the attribute {fullname}")
         return result
 
     return hook

@@ -18,12 +18,11 @@ import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mypy.nodes import Context, FuncDef, TypeInfo
 
 from ctxsep.baseline.typed import recording
-from ctxsep.cache import ResultCache
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.engine import FileResult
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, ConfigError, Severity
@@ -32,6 +31,9 @@ from ctxsep.rules.base import segment_text
 from ctxsep.typed_findings import FileGate, TypedCase
 from mypy_ctxsep.codes import CODES, CONFIG_ERROR, SKIPPED
 from mypy_ctxsep.source import SourceText, read_text, real_path
+
+if TYPE_CHECKING:
+    from ctxsep.cache import ResultCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,18 @@ class Reporter:
         self._results: ResultCache | None = None
 
     # -- what applies to a file ------------------------------------------------------
+
+    @staticmethod
+    def muted(api: Any) -> bool:
+        """Whether mypy drops every error reported in the module being
+        analysed — a module followed with ``follow_imports = silent``, one
+        with ``ignore_errors`` or ``# mypy: ignore-errors`` (mypy's
+        ``Errors.ignored_files``, the test its ``add_error_info`` makes) —
+        so the hooks can skip describing cases no one will see. Not while
+        recording (``CTXSEP_RECORD``): what is recorded stays as it was."""
+        errors = _errors(api)
+        ignored = getattr(errors, "ignored_files", None)
+        return isinstance(ignored, set) and getattr(errors, "file", None) in ignored and not recording()
 
     def settings(self, path: str) -> FileSettings:
         """Raises ConfigError (a BaselineError too) for a broken config."""
@@ -129,6 +143,8 @@ class Reporter:
         cannot be read is no cache."""
         try:
             if self._results is None:
+                from ctxsep.cache import ResultCache  # only when a case needs the overlap: not at start-up
+
                 self._results = ResultCache(Path.cwd())
             return self._results.lookup(Path(path), settings, display)[0]
         except Exception:

@@ -77,9 +77,20 @@ class TypeView:
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
         self._classes: dict[int, tuple[TypeInfo, ClassView]] = {}
+        self._fullnames: dict[str, Category | None] = {}
 
     def classify_fullname(self, fullname: str) -> Category | None:
-        return self.vocab.match_fullname(fullname)
+        """The vocabulary's category of a fullname, once per name: a name
+        whose last component no entry ends with (nearly every name mypy
+        asks about) is answered without building a qualified name."""
+        try:
+            return self._fullnames[fullname]
+        except KeyError:
+            pass
+        last = fullname.rpartition(".")[2]
+        category = self.vocab.match_fullname(fullname) if self.vocab.might_match(last) else None
+        self._fullnames[fullname] = category
+        return category
 
     def info(self, info: TypeInfo) -> ClassView:
         cached = self._classes.get(id(info))

@@ -9,7 +9,20 @@ project's own, found from the checked files as always.
 
 ``measure()`` is the same as a function, for a harness that reports the
 mypy row next to the CLI, flake8 and pylint ones. Run on a quiet machine:
-a shared one moves single runs by a few percent.
+a shared one moves single runs by a few percent; the order alternates
+(without, with; with, without; ...) so neither side always runs second.
+
+Bytecode: the children run with their ``.pyc`` files written and read (in
+a temporary ``PYTHONPYCACHEPREFIX``, after one untimed run of each side),
+as an installed ctxsep runs — pip compiles a wheel's modules when it
+installs them. A ``PYTHONDONTWRITEBYTECODE`` in the environment would
+otherwise make every timed run compile ctxsep's ~60 modules again (~0.06 s,
+1-2 % of a 5 s run, which no user pays); ``--as-is`` keeps the environment
+as it is.
+
+``--floor`` also times a plugin that does nothing: what any mypy plugin
+costs (mypy then asks every question of a chain of two plugins, through
+Python), the part of the overhead no change to ctxsep can remove.
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ from pathlib import Path
 class Overhead:
     without: list[float]  # CPU seconds per run
     with_plugin: list[float]
+    null_plugin: list[float] | None = None  # ``--floor``: a plugin that does nothing
 
     @property
     def ratio(self) -> float:
@@ -37,24 +51,43 @@ class Overhead:
 
     def summary(self) -> str:
         base, plugin = statistics.median(self.without), statistics.median(self.with_plugin)
-        return (
-            f"mypy without ctxsep {base:.2f}s, with {plugin:.2f}s (median CPU of {len(self.without)}): "
-            f"{(self.ratio - 1) * 100:+.1f}%"
+        text = (
+            f"mypy without ctxsep {base:.2f}s {_range(self.without)}, with {plugin:.2f}s {_range(self.with_plugin)}"
+            f" (median CPU of {len(self.without)}): {(self.ratio - 1) * 100:+.1f}%"
         )
+        if self.null_plugin:
+            null = statistics.median(self.null_plugin)
+            spread = _range(self.null_plugin)
+            text += f"; a plugin that does nothing {null:.2f}s {spread}: {(null / base - 1) * 100:+.1f}%"
+        return text
 
 
-def _config(directory: Path, name: str, options: Sequence[str], plugin: bool) -> Path:
+def _range(times: list[float]) -> str:
+    """The spread of one side's runs: when it is wider than the difference, the difference is noise."""
+    return f"[{min(times):.2f}-{max(times):.2f}]"
+
+
+#: ``--floor``'s plugin: mypy's ``Plugin`` as it is.
+_NULL_PLUGIN = """from mypy.plugin import Plugin
+
+
+def plugin(version: str) -> type[Plugin]:
+    return Plugin
+"""
+
+
+def _config(directory: Path, name: str, options: Sequence[str], plugin: str | None) -> Path:
     lines = ["[mypy]", *(f"{key.strip()} = {value.strip()}" for key, value in (o.split("=", 1) for o in options))]
     if plugin:
-        lines.append("plugins = mypy_ctxsep")
+        lines.append(f"plugins = {plugin}")
     path = directory / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def _cpu(command: list[str], cwd: Path) -> float:
+def _cpu(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1) or "INTERNAL ERROR" in proc.stdout + proc.stderr:
         raise RuntimeError(f"mypy failed ({proc.returncode}): {proc.stderr or proc.stdout}")
@@ -62,28 +95,41 @@ def _cpu(command: list[str], cwd: Path) -> float:
 
 
 def measure(
-    root: Path, targets: Sequence[str], runs: int = 7, options: Sequence[str] = (), python: str = sys.executable
+    root: Path,
+    targets: Sequence[str],
+    runs: int = 7,
+    options: Sequence[str] = (),
+    python: str = sys.executable,
+    *,
+    floor: bool = False,
+    bytecode: bool = True,
 ) -> Overhead:
-    """Interleaved cold runs of ``python -m mypy`` over ``targets`` in ``root``."""
-    with tempfile.TemporaryDirectory() as directory:
-        configs = {
-            plugin: _config(Path(directory), f"{'with' if plugin else 'without'}.ini", options, plugin)
-            for plugin in (False, True)
-        }
-        times: dict[bool, list[float]] = {False: [], True: []}
-        for _ in range(runs):
-            for plugin, config in configs.items():
-                command = [
-                    python,
-                    "-m",
-                    "mypy",
-                    f"--config-file={config}",
-                    "--no-incremental",
-                    f"--cache-dir={os.devnull}",
-                    *targets,
-                ]
-                times[plugin].append(_cpu(command, root))
-    return Overhead(times[False], times[True])
+    """Interleaved cold runs of ``python -m mypy`` over ``targets`` in ``root``
+    (``floor``: a do-nothing plugin too; ``bytecode``: see the module docstring)."""
+    with tempfile.TemporaryDirectory() as temp:
+        directory = Path(temp)
+        plugins = {"without": None, "with": "mypy_ctxsep", **({"null": "ctxsep_bench_null_plugin"} if floor else {})}
+        configs = {side: _config(directory, f"{side}.ini", options, plugin) for side, plugin in plugins.items()}
+        env = dict(os.environ)
+        if floor:
+            (directory / "ctxsep_bench_null_plugin.py").write_text(_NULL_PLUGIN, encoding="utf-8")
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [temp, env.get("PYTHONPATH")]))
+        if bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
+
+        def command(config: Path) -> list[str]:
+            return [python, "-m", "mypy", f"--config-file={config}", "--no-incremental", f"--cache-dir={os.devnull}"]
+
+        if bytecode:
+            for config in configs.values():  # untimed: writes the bytecode
+                _cpu([*command(config), *targets], root, env)
+        times: dict[str, list[float]] = {side: [] for side in configs}
+        order = list(configs)
+        for run in range(runs):
+            for side in order if run % 2 == 0 else reversed(order):
+                times[side].append(_cpu([*command(configs[side]), *targets], root, env))
+    return Overhead(times["without"], times["with"], times.get("null"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,8 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="a [mypy] option for both runs"
     )
+    parser.add_argument("--floor", action="store_true", help="also time a mypy plugin that does nothing")
+    parser.add_argument(
+        "--as-is", action="store_true", help="keep PYTHONDONTWRITEBYTECODE and the bytecode location as they are"
+    )
     args = parser.parse_args(argv)
-    print(measure(args.root, args.targets, args.runs, args.option).summary())
+    result = measure(args.root, args.targets, args.runs, args.option, floor=args.floor, bytecode=not args.as_is)
+    print(result.summary())
     return 0
 
 
