@@ -84,10 +84,16 @@ def test_the_same_files_in_json_are_reported_once_each(tmp_path: Path) -> None:
 def _as_nobody(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """ctxsep as the unprivileged user ``nobody``. The interpreter may live
     where nobody cannot read (/root), so a root process imports ctxsep
-    first and then drops to nobody before running the command."""
+    first — every module of it, since commands import what they use when
+    they use it, and the standard modules those import lazily — and then
+    drops to nobody before running the command."""
     script = (
-        "import os, sys, pwd, json, tomllib, concurrent.futures, pathspec\n"
-        "import ctxsep.cli, ctxsep.cli.check\n"
+        "import os, sys, pwd, json, tomllib, concurrent.futures.process, pathspec\n"
+        "import locale, gettext, difflib, secrets, tempfile, pkgutil, importlib\n"
+        "import ctxsep, ctxsep.cli\n"
+        "for module in pkgutil.walk_packages(ctxsep.__path__, 'ctxsep.'):\n"
+        "    if not module.name.startswith(('ctxsep.server', 'ctxsep.__main__')):\n"
+        "        importlib.import_module(module.name)\n"
         "user = pwd.getpwnam('nobody')\n"
         "os.setgroups([]); os.setgid(user.pw_gid); os.setuid(user.pw_uid)\n"
         "sys.exit(ctxsep.cli.main(sys.argv[1:]))\n"
