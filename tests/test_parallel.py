@@ -50,7 +50,9 @@ def test_enough_to_parse_goes_to_worker_processes(tmp_path: Path, monkeypatch: p
     serial, serial_pids = checked_by(root, 1, monkeypatch)
     parallel, parallel_pids = checked_by(root, 2, monkeypatch)
     assert serial_pids == {os.getpid()}
-    assert os.getpid() not in parallel_pids and len(parallel_pids) == 2
+    # Worker processes parsed every file (how the batches fell between the
+    # two is up to the scheduler).
+    assert parallel_pids and os.getpid() not in parallel_pids and len(parallel_pids) <= 2
     assert parallel == serial
     assert sum(1 for _, findings, parsed in serial if findings and parsed) == 20
 

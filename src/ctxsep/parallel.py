@@ -49,9 +49,17 @@ def _init_streamer(explicit: Path | None, cwd: Path, task: Callable[[Any, Settin
     _worker_task = task
 
 
-def _run_one(item: Any) -> Any:
+def _run_batch(items: list[Any]) -> list[Any]:
     assert _worker_task is not None, "not in a streamer's worker"
-    return _worker_task(item, worker_resolver())
+    resolver = worker_resolver()
+    return [_worker_task(item, resolver) for item in items]
+
+
+#: Items go to a worker in batches of up to this weight (bytes) or count:
+#: one per item cost ~0.3 ms of pickling and waking on both sides (3 s for
+#: the 11,500 files of a dense 800k-line tree); a batch is ~20 ms of work.
+_BATCH_WEIGHT = 64 * 1024
+_BATCH_ITEMS = 32
 
 
 class Streamer(Generic[ItemT, T]):
@@ -75,7 +83,9 @@ class Streamer(Generic[ItemT, T]):
         self._kept: list[tuple[int, int, ItemT]] = []  # (weight, key, item)
         self._weight = 0
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict[Future[T], int] = {}
+        self._batch: list[tuple[int, ItemT]] = []  # (key, item), not submitted yet
+        self._batch_weight = 0
+        self._futures: dict[Future[list[T]], list[int]] = {}
 
     def __enter__(self) -> Streamer[ItemT, T]:
         return self
@@ -88,7 +98,7 @@ class Streamer(Generic[ItemT, T]):
 
     def put(self, key: int, item: ItemT, weight: int) -> None:
         if self._pool is not None:
-            self._submit(key, item)
+            self._add(key, item, weight)
             return
         self._kept.append((weight, key, item))
         self._weight += weight
@@ -100,23 +110,35 @@ class Streamer(Generic[ItemT, T]):
                 initializer=_init_streamer,
                 initargs=(self._resolver.explicit, self._resolver.cwd, self._task),
             )
-            for _, kept_key, kept in sorted(self._kept, key=lambda entry: -entry[0]):
-                self._submit(kept_key, kept)
+            for kept_weight, kept_key, kept in sorted(self._kept, key=lambda entry: -entry[0]):
+                self._add(kept_key, kept, kept_weight)
             self._kept = []
 
-    def _submit(self, key: int, item: ItemT) -> None:
+    def _add(self, key: int, item: ItemT, weight: int) -> None:
+        self._batch.append((key, item))
+        self._batch_weight += weight
+        if self._batch_weight >= _BATCH_WEIGHT or len(self._batch) >= _BATCH_ITEMS:
+            self._submit()
+
+    def _submit(self) -> None:
         assert self._pool is not None
-        self._futures[self._pool.submit(_run_one, item)] = key
+        if self._batch:
+            future = self._pool.submit(_run_batch, [item for _, item in self._batch])
+            self._futures[future] = [key for key, _ in self._batch]
+        self._batch, self._batch_weight = [], 0
 
     @property
     def unfinished(self) -> int:
         """Items put whose result is not there yet (for progress)."""
-        return len(self._kept) + sum(1 for future in self._futures if not future.done())
+        waiting = sum(len(keys) for future, keys in self._futures.items() if not future.done())
+        return len(self._kept) + len(self._batch) + waiting
 
     def results(self, on_left: Callable[[int], None] | None = None) -> Iterator[tuple[int, T]]:
         """Every item's result; ``on_left(n)`` is told how many are still
-        to come after each one."""
-        left = len(self._kept) + len(self._futures)
+        to come after each one (or each batch)."""
+        if self._pool is not None:
+            self._submit()
+        left = len(self._kept) + sum(len(keys) for keys in self._futures.values())
         for _, key, item in self._kept:
             result = self._task(item, self._resolver)
             left -= 1
@@ -129,7 +151,8 @@ class Streamer(Generic[ItemT, T]):
         from concurrent.futures import as_completed
 
         for future in as_completed(self._futures):
-            left -= 1
+            keys = self._futures[future]
+            left -= len(keys)
             if on_left is not None:
                 on_left(left)
-            yield self._futures[future], future.result()
+            yield from zip(keys, future.result(), strict=True)
