@@ -120,3 +120,36 @@ def test_a_changed_fix_table_changes_the_remembered_marks(tmp_path: Path) -> Non
     config.write_text(config.read_text().replace('"app.context.get_request', '"app.scoped.get_request'))
     _, again, err = ctxsep(root, "check", "--format", "json", ".")
     assert "from app.scoped import get_request_scoped_user_context" in again, err
+
+
+def test_many_files_for_libcst_are_marked_in_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where many files need libcst for their marks, forked workers work
+    them out (the marks equal one process's), and they really ran."""
+    import os
+
+    import ctxsep.fixes.marks as marks
+
+    names = [f"rename{i}.py" for i in range(6)]
+    config = CONFIG + "\n[phases]\n" + "".join(f'"app/routes/{name}" = "final"\n' for name in names)
+    root = project(tmp_path, dict.fromkeys(names, UNSAFE_ONLY), config=config)
+    pids = tmp_path / "pids"
+    work = marks._libcst_at
+
+    def recording(index: int) -> list[object]:
+        with open(pids, "a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+        return work(index)  # type: ignore[return-value]
+
+    recording.__module__, recording.__qualname__ = marks.__name__, "_libcst_at"  # pickled by name
+    monkeypatch.setattr(marks, "_libcst_at", recording)
+    monkeypatch.setattr(marks, "_FILES_PER_WORKER", 2)
+    documents = {}
+    for jobs in ("1", "2"):
+        pids.write_text("", encoding="utf-8")
+        code, out, err = ctxsep(root, "check", "--no-cache", "--format", "json", "-j", jobs, ".")
+        assert code == 1, err
+        documents[jobs] = json.loads(out)
+        ran = {int(pid) for pid in pids.read_text(encoding="utf-8").split()}
+        assert (ran and os.getpid() not in ran) if jobs == "2" else not ran
+    assert documents["1"] == documents["2"]
+    assert documents["2"]["summary"]["fixable"] == {"safe": 6, "unsafe": 6}

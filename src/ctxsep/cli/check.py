@@ -101,7 +101,7 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
     for problem in cache.problems if cache is not None else ():
         print(f"ctxsep: warning: {escape(problem)}", file=sys.stderr)
     result = selection.apply(result)
-    attach_fixes(result, resolver, cache)
+    attach_fixes(result, resolver, cache, jobs=args.jobs)
     code = 1 if result.failed and not args.exit_zero else 0
     colour = args.output_file is None and wants_colour(sys.stdout)
     return emit(render(args, result, colour), code, args.output_file)

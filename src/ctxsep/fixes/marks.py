@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from ctxsep import atomic
 from ctxsep.cache import ResultCache, content_hash, stamp_of
-from ctxsep.config import SettingsResolver
-from ctxsep.engine import SkipFile, decode_source
+from ctxsep.config import FileSettings, SettingsResolver
+from ctxsep.engine import FileResult, SkipFile, decode_source
 from ctxsep.fixes.memo import FixMemo, file_key
 from ctxsep.fixes.quick import route_fixes
 from ctxsep.inventory.project import ProjectIndex
-from ctxsep.model import SKIPPED_CODE, Finding
+from ctxsep.model import SKIPPED_CODE, Finding, Fix
 from ctxsep.runner import RunResult
 
 if TYPE_CHECKING:
@@ -70,9 +70,13 @@ def _could_fix(finding: Finding, lines: list[str], text: str) -> bool:
     return len(re.findall(rf"\b{re.escape(bound)}\b", text)) == 1
 
 
-def attach_fixes(run: RunResult, resolver: SettingsResolver, cache: ResultCache | None = None) -> None:
+def attach_fixes(
+    run: RunResult, resolver: SettingsResolver, cache: ResultCache | None = None, jobs: int | None = None
+) -> None:
     """Fill ``run.fixes`` for the shown findings (never baselined ones).
-    With a ``cache``, each file's fixes are remembered (``memo``)."""
+    With a ``cache``, each file's fixes are remembered (``memo``). The
+    files only libcst can answer for are worked out in up to ``jobs``
+    processes (default: all cores) when there are many of them."""
     screened = []
     for file, result in zip(run.files, run.results, strict=True):
         if result.skipped or not any(f.code in ("CTX002", "CTX007") for f in result.findings):
@@ -97,19 +101,29 @@ def attach_fixes(run: RunResult, resolver: SettingsResolver, cache: ResultCache 
         memo = FixMemo(directory, None if cache.explicit is not None else directory.parent)
         digest = _project_digest(parsed, resolver, cache)
     project: ProjectIndex | None = None
+    answers: list[tuple[FileResult, str, list[Fix] | None, bool]] = []  # (result, memo key, fixes, new)
+    hard: list[tuple[int, Path, str, FileSettings, list[Finding]]] = []  # what libcst must answer
     for file, result, data, text in screened:
         settings = resolver.for_path(file)
         key = file_key(data, result.path, settings, digest)
         fixes = memo.get(key)  # never remembered without a cache: that memo has no directory
+        remembered = fixes is not None
         if fixes is None:
             if project is None:  # lazy: files are read only when a fix asks something
                 project = ProjectIndex(files=parsed, vocabulary=first.vocabulary, keep_bytes=True, dual_by_name=True)
             findings = [f for f in result.findings if f.code != SKIPPED_CODE]
             fixes = route_fixes(file, text, settings, findings, project)
             if fixes is None:  # the ast cannot say: libcst
-                from ctxsep.fixes.compute import compute_fixes
-
-                fixes = compute_fixes(file, text, settings, findings, project, providers=marked())
+                hard.append((len(answers), file, text, settings, findings))
+        answers.append((result, key, fixes, not remembered))
+    if hard:
+        assert project is not None
+        for (index, *_), fixes in zip(hard, _with_libcst(hard, project, jobs), strict=True):
+            result, key, _, new = answers[index]
+            answers[index] = (result, key, fixes, new)
+    for result, key, fixes, new in answers:
+        assert fixes is not None
+        if new:
             memo.put(key, fixes)
         for fix in fixes:
             for code, line, col in fix.fixes:
@@ -118,6 +132,50 @@ def attach_fixes(run: RunResult, resolver: SettingsResolver, cache: ResultCache 
                 if current is None or (fix.safe and not current.safe):
                     run.fixes[key_] = fix
     memo.save()
+
+
+#: Below this many files for libcst per worker, one process does them all.
+_FILES_PER_WORKER = 8
+#: What forked workers read (set only while a pool of ``_with_libcst`` runs).
+_HARD: tuple[list[tuple[int, Path, str, FileSettings, list[Finding]]], ProjectIndex] | None = None
+
+
+def _with_libcst(
+    hard: list[tuple[int, Path, str, FileSettings, list[Finding]]], project: ProjectIndex, jobs: int | None
+) -> list[list[Fix]]:
+    """``compute_fixes`` for each file, in this process or — for many files,
+    where ``fork`` exists — in worker processes that inherit the project
+    index and the parsed settings instead of receiving them."""
+    global _HARD
+    import multiprocessing
+
+    from ctxsep.fixes.compute import compute_fixes  # imported before forking: the workers have it
+
+    workers = min(max(1, jobs if jobs else (os.cpu_count() or 1)), len(hard) // _FILES_PER_WORKER)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [
+            compute_fixes(file, text, settings, found, project, providers=marked())
+            for _, file, text, settings, found in hard
+        ]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _HARD = (hard, project)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunk = max(1, len(hard) // (workers * 4))
+            return list(pool.map(_libcst_at, range(len(hard)), chunksize=chunk))
+    finally:
+        _HARD = None
+
+
+def _libcst_at(index: int) -> list[Fix]:
+    """A forked worker's share of ``_with_libcst``."""
+    from ctxsep.fixes.compute import compute_fixes
+
+    assert _HARD is not None, "not in a worker of _with_libcst"
+    hard, project = _HARD
+    _, file, text, settings, found = hard[index]
+    return compute_fixes(file, text, settings, found, project, providers=marked())
 
 
 def _project_digest(files: list[Path], resolver: SettingsResolver, cache: ResultCache) -> str:
