@@ -418,8 +418,10 @@ def _run_check(
             stats["checked"] += 1
             # Stored only under the settings the worker really used: a config
             # edited during the run must not file results under the old key.
-            if cache is not None and outcome.content is not None and outcome.key == cache.key_for(settings, fixtures):
-                cache.store(file, settings, result, outcome.content, outcome.stamp, outcome.key)
+            if cache is not None and outcome.content is not None:
+                key = cache.key_for(settings, fixtures)
+                if outcome.key is None or outcome.key == key:
+                    cache.store(file, settings, result, outcome.content, outcome.stamp, key)
         raw[i] = result
     if cache is not None:
         cache.save()
@@ -440,7 +442,9 @@ class Checked:
     result: FileResult | None
     content: str | None = None
     stamp: Stamp | None = None
-    key: str = ""  # the cache key of the settings the file was checked with
+    #: the cache key of the settings the file was checked with; None: with
+    #: the very settings ``run_check`` resolved (nothing re-resolved them)
+    key: str | None = None
 
 
 #: Source bytes to parse per worker below which a process costs more than it
@@ -511,7 +515,7 @@ def _read_for_check(
     if needs_analysis(data, settings):
         return _Read(path, display, data, content, stamp)
     result = FileResult(display, settings.phase)  # what check_source answers for it
-    return Checked(result, content, stamp, entry_key(settings)) if hashing else Checked(result)
+    return Checked(result, content, stamp) if hashing else Checked(result)  # this process's settings
 
 
 def _check_read(read: _Read, resolver: SettingsResolver) -> Checked:
@@ -519,4 +523,6 @@ def _check_read(read: _Read, resolver: SettingsResolver) -> Checked:
     result = check_path(read.path, settings, read.display, source=read.data)
     if read.content is None:
         return Checked(result)
+    # The settings resolved here (in a worker, or again in this process, where
+    # a long-lived resolver may have re-read an edited config): their key.
     return Checked(result, read.content, read.stamp, entry_key(settings))
