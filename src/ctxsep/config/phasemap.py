@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -230,18 +231,8 @@ class PhaseMap:
     def _lookup_parts(self, parts: tuple[str, ...], rel_path: str) -> tuple[Phase, PhaseKey | None]:
         """``lookup`` trying every candidate key at every depth (paths without
         a file name; ``DirectoryPhases`` gives the same answers for the others)."""
-        best: tuple[int, int] | None = None
-        winners: list[PhaseKey] = []
-        for key in self._matching_keys(parts):
-            depth = key.match_depth(parts)
-            if depth is None:
-                continue
-            score = (depth, 0 if key.is_glob else 1)
-            if best is None or score > best:
-                best, winners = score, [key]
-            elif score == best:
-                winners.append(key)
-        return self._decide(winners, rel_path)
+        found = ((key.match_depth(parts), key) for key in self._matching_keys(parts))
+        return self._decide(_most_specific((depth, key) for depth, key in found if depth is not None), rel_path)
 
     def _decide(self, winners: list[PhaseKey], rel_path: str) -> tuple[Phase, PhaseKey | None]:
         """The phase the most specific keys (in config order) give."""
@@ -332,8 +323,7 @@ class DirectoryPhases:
     def build(cls, phase_map: PhaseMap, index: _KeyIndex, directory: str) -> DirectoryPhases:
         dir_parts = tuple(p for p in directory.split("/") if p not in ("", "."))
         n = len(dir_parts)
-        best: tuple[int, int] | None = None
-        winners: list[PhaseKey] = []
+        matched: list[tuple[int, PhaseKey]] = []
         file_globs: list[PhaseKey] = []
         candidates: list[tuple[int, PhaseKey]] = []
         for prefix in range(n + 1):
@@ -346,11 +336,8 @@ class DirectoryPhases:
                 if key.is_glob and key.fixed_depth in (None, n + 1):
                     file_globs.append(key)
                 continue
-            score = (depth, 0 if key.is_glob else 1)
-            if best is None or score > best:
-                best, winners = score, [key]
-            elif score == best:
-                winners.append(key)
+            matched.append((depth, key))
+        winners = _most_specific(matched)
         named = frozenset(
             parts[n]
             for table in (index.literal, index.globs)
@@ -374,3 +361,17 @@ class DirectoryPhases:
         if self.answer is None:  # keys tie with different phases: the error names the file
             return phase_map._decide(list(self.winners), rel_path)
         return self.answer
+
+
+def _most_specific(found: Iterable[tuple[int, PhaseKey]]) -> list[PhaseKey]:
+    """The keys with the highest score among (depth, key): the deepest
+    match, a literal key before a glob at the same depth; ties in order."""
+    best: tuple[int, int] | None = None
+    winners: list[PhaseKey] = []
+    for depth, key in found:
+        score = (depth, 0 if key.is_glob else 1)
+        if best is None or score > best:
+            best, winners = score, [key]
+        elif score == best:
+            winners.append(key)
+    return winners
