@@ -129,12 +129,6 @@ class FileCollector:
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
         self._reported: set[str] = set()
 
-    def excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
-        """Whether ``path``'s config excludes it (the history walk asks this
-        of paths listed from a git tree, which need not exist on disk); a
-        directory is judged by its ``parent``'s config, as ``_walk`` does."""
-        return self._excluded(path, is_dir, parent)
-
     def _problem(self, path: str, exc: OSError) -> None:
         shown = display_path(Path(path), self.resolver.cwd)
         if shown not in self._reported:
@@ -144,7 +138,10 @@ class FileCollector:
                 "checked (list it in `exclude` to skip it on purpose)"
             )
 
-    def _excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
+    def excluded(self, path: Path, is_dir: bool, parent: Path | None = None) -> bool:
+        """Whether ``path``'s config excludes it (the history walk asks this
+        of paths listed from a git tree, which need not exist on disk); a
+        directory is judged by its ``parent``'s config, as ``_walk`` does."""
         config = self.resolver.config_for_dir(parent if parent is not None else path if is_dir else path.parent)
         if not config.exclude:
             return False
@@ -173,7 +170,7 @@ class FileCollector:
                 if absolute.is_dir():
                     for file in self._walk(absolute):
                         found[file] = None
-                elif not self._excluded(absolute, False):
+                elif not self.excluded(absolute, False):
                     found[absolute] = None  # a named file is checked even if missing: it becomes CTX900
             except PermissionError as exc:  # its directory cannot be searched for a config
                 self._problem(os.fspath(absolute.parent), exc)
@@ -294,35 +291,14 @@ def map_files(
     are finished as they finish (for progress)."""
     workers = max(1, jobs if jobs else (os.cpu_count() or 1))
     workers = min(workers, max(1, len(items) // _FILES_PER_WORKER))
-    if on_done is not None:
-        return _map_reporting(items, resolver, task, workers, on_done)
-    if workers == 1:
-        return [task(item, resolver) for item in items]
-    from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
-
-    chunk = max(1, min(64, len(items) // (workers * 4) or 1))
-    work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=init_worker, initargs=(resolver.explicit, resolver.cwd)
-    ) as pool:
-        return [result for batch in pool.map(_run_chunk, work) for result in batch]
-
-
-def _map_reporting(
-    items: list[ItemT],
-    resolver: SettingsResolver,
-    task: ItemTask[ItemT, T],
-    workers: int,
-    on_done: Callable[[int], None],
-) -> list[T]:
-    """``map_files``, telling ``on_done`` after each item (serial) or chunk."""
     results: list[T] = []
     if workers == 1:
         for item in items:
             results.append(task(item, resolver))
-            on_done(len(results))
+            if on_done is not None:
+                on_done(len(results))
         return results
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor  # small runs never pay for importing it
 
     chunk = max(1, min(64, len(items) // (workers * 4) or 1))
     work = [(task, items[i : i + chunk]) for i in range(0, len(items), chunk)]
@@ -331,7 +307,8 @@ def _map_reporting(
     ) as pool:
         for batch in pool.map(_run_chunk, work):
             results.extend(batch)
-            on_done(len(results))
+            if on_done is not None:
+                on_done(len(results))
     return results
 
 
@@ -514,8 +491,8 @@ def _read_for_check(
         return Checked(check_path(path, settings, display))  # reports why it cannot be read
     if needs_analysis(data, settings):
         return _Read(path, display, data, content, stamp)
-    result = FileResult(display, settings.phase)  # what check_source answers for it
-    return Checked(result, content, stamp) if hashing else Checked(result)  # this process's settings
+    # What check_source answers for it, under this process's settings (key None).
+    return Checked(FileResult(display, settings.phase), content, stamp)
 
 
 def _check_read(read: _Read, resolver: SettingsResolver) -> Checked:
