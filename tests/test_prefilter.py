@@ -194,9 +194,10 @@ def test_rules_idle_for_want_of_names_find_nothing(phase: str, tmp_path: Path, m
     idle = 0
     for source in sources:
         narrowed = [(f.code, f.line, f.col) for f in check_source(source, "app/bags.py", settings).findings]
-        idle += ctxsep.engine._active_codes(source, settings, settings.enabled_codes()) != settings.enabled_codes()
+        enabled = settings.enabled_codes()
+        idle += ctxsep.engine._active_codes(source, settings.vocabulary, enabled) != enabled
         with monkeypatch.context() as patch:
-            patch.setattr(ctxsep.engine, "_active_codes", lambda source, settings, enabled: enabled)
+            patch.setattr(ctxsep.engine, "_active_codes", lambda source, vocab, enabled: enabled)
             every = [(f.code, f.line, f.col) for f in check_source(source, "app/bags.py", settings).findings]
         assert narrowed == every, source
     assert idle  # the shortcut is taken

@@ -27,12 +27,14 @@ from ctxsep.config import Config, FileSettings, SettingsResolver
 from ctxsep.model import SKIPPED_CODE, SKIPPED_SYMBOL, Finding, Phase, Severity, internal_error
 from ctxsep.prefilter import ANY_CONTEXT, might_have_findings
 from ctxsep.rules import AST_RULES, RULES_BY_CODE, RuleContext
-from ctxsep.semantics import SCOPE_NODES, ContextKind, FileSemantics
+from ctxsep.semantics import SCOPE_NODES, ContextKind, FileSemantics, Vocabulary
 from ctxsep.semantics.astwalk import node_fields
 from ctxsep.semantics.conftest import fixture_source, is_test_module, might_use_fixtures
 from ctxsep.suppression import find_suppressions, is_suppressed
 
 Visitor = Callable[[ast.AST, RuleContext], None]
+#: the codes of the rules this engine runs
+AST_CODES = frozenset(rule.code for rule in AST_RULES)
 #: Splits one file's findings into (shown, hidden by the baseline).
 FindingFilter = Callable[[list[Finding], FileSettings], tuple[list[Finding], list[Finding]]]
 _NAMED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -122,15 +124,17 @@ def check_source(
     splits findings into (shown, hidden by the baseline)."""
     phase = settings.phase
     enabled = settings.enabled_codes()
-    if not enabled.intersection(rule.code for rule in AST_RULES):
+    if enabled.isdisjoint(AST_CODES):
         return FileResult(display_path, phase)
     try:
-        if not _might_have_findings(source, settings, enabled):
+        uses_fixtures = _might_use_fixtures(source, settings)
+        if not uses_fixtures and not might_have_findings(source, settings.vocabulary, needed_kinds(enabled)):
             return FileResult(display_path, phase)
         text = decode_source(source) if isinstance(source, bytes) else source
         if tree is None:
             tree = parse(text, display_path)
-        findings = _run_rules(tree, text, display_path, settings, enabled, _active_codes(source, settings, enabled))
+        active = enabled if uses_fixtures else _active_codes(source, settings.vocabulary, enabled)
+        findings = _run_rules(tree, text, display_path, settings, enabled, active)
     except SkipFile as exc:
         return _skipped(display_path, phase, str(exc))
     except RecursionError:
@@ -148,31 +152,29 @@ def needs_analysis(source: str | bytes, settings: FileSettings) -> bool:
     known to be empty without parsing). Errs on True: whatever it cannot
     tell, ``check_source`` reports."""
     enabled = settings.enabled_codes()
-    if not enabled.intersection(rule.code for rule in AST_RULES):
+    if enabled.isdisjoint(AST_CODES):
         return False
     try:
-        return _might_have_findings(source, settings, enabled)
+        return might_have_findings(source, settings.vocabulary, needed_kinds(enabled)) or _might_use_fixtures(
+            source, settings
+        )
     except Exception:
         return True
 
 
-def _might_have_findings(source: str | bytes, settings: FileSettings, enabled: frozenset[str]) -> bool:
-    return might_have_findings(source, settings.vocabulary, needed_kinds(enabled)) or _might_use_fixtures(
-        source, settings
-    )
-
-
-def _active_codes(source: str | bytes, settings: FileSettings, enabled: frozenset[str]) -> frozenset[str]:
-    """The enabled rules worth running on a file the prefilter let through:
-    a rule that needs fewer kinds of context evidence than the file was let
+def _active_codes(source: str | bytes, vocab: Vocabulary, enabled: frozenset[str]) -> frozenset[str]:
+    """The enabled rules worth running on a file the prefilter let through
+    (one that may use no conftest fixture: a fixture can give any kind): a
+    rule that needs fewer kinds of context evidence than the file was let
     through for (CTX003: request-scoped) runs only where the file spells a
-    name that can give them. A test module that may use conftest fixtures
-    runs every enabled rule (a fixture can give any kind)."""
-    narrower = [rule for rule in AST_RULES if rule.code in enabled and rule.context_kinds != ANY_CONTEXT]
-    if not narrower or _might_use_fixtures(source, settings):
-        return enabled
-    vocab = settings.vocabulary
-    idle = {rule.code for rule in narrower if not might_have_findings(source, vocab, rule.context_kinds)}
+    name that can give them."""
+    idle = {
+        rule.code
+        for rule in AST_RULES
+        if rule.code in enabled
+        and rule.context_kinds != ANY_CONTEXT
+        and not might_have_findings(source, vocab, rule.context_kinds)
+    }
     return enabled - idle if idle else enabled
 
 
