@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import ClassVar
 
 from ctxsep.rules.base import Rule, RuleContext, defaults, source_text
@@ -157,7 +158,8 @@ class SessionInContext(Rule):
             for kw in node.keywords:
                 if kw.arg is not None and evidence.of(kw.value, ctx.scope).session:
                     ctx.report(self, kw, **self.argument_fields(source_text(func), kw.arg, source_text(kw.value)))
-            self._positional(node, ctx)
+            sessions = [a for a in node.args if not isinstance(a, ast.Starred) and evidence.of(a, ctx.scope).session]
+            self._report_positional(func, sessions, ctx)
             return
         keywords = [
             kw
@@ -179,13 +181,12 @@ class SessionInContext(Rule):
             return
         for kw in keywords:
             ctx.report(self, kw, **self.argument_fields(source_text(func), kw.arg, source_text(kw.value)))
-        for arg in positional:
-            ctx.report(self, arg, **self.argument_fields(source_text(func), None, source_text(arg)))
+        self._report_positional(func, positional, ctx)
 
-    def _positional(self, node: ast.Call, ctx: RuleContext) -> None:
-        for arg in node.args:
-            if not isinstance(arg, ast.Starred) and ctx.sem.evidence.of(arg, ctx.scope).session:
-                ctx.report(self, arg, **self.argument_fields(source_text(node.func), None, source_text(arg)))
+    def _report_positional(self, func: ast.expr, args: Sequence[ast.expr], ctx: RuleContext) -> None:
+        """Each of ``args``: a known session passed positionally to ``func``."""
+        for arg in args:
+            ctx.report(self, arg, **self.argument_fields(source_text(func), None, source_text(arg)))
 
     def visit_Assign(self, node: ast.Assign, ctx: RuleContext) -> None:
         for target in node.targets:
