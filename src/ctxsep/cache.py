@@ -67,7 +67,7 @@ from ctxsep import __version__
 from ctxsep.atomic import UnsafeFileError, read_regular, write_atomic_bytes
 from ctxsep.config import Config, FileSettings
 from ctxsep.engine import FileResult
-from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Phase, Severity
+from ctxsep.model import INTERNAL_ERROR_PREFIX, Finding, Severity
 from ctxsep.semantics.conftest import CONFTEST, conftest_digest, is_test_module
 
 CACHE_DIR_NAME = ".ctxsep_cache"
@@ -158,13 +158,28 @@ class Entry:
     stored: Any  # the JSON form, decoded on use
 
 
-def entry_key(settings: FileSettings) -> str:
-    # A test module's findings depend on the conftest.py files above it too
-    # (their fixtures can make a parameter a context): their contents are
-    # part of the key.
-    root = settings.config.root
-    fixtures = conftest_digest(root / settings.rel_path, root) if is_test_module(settings.rel_path) else ""
-    return f"{config_key(settings.config)}|{settings.phase.label}|{settings.rel_path}|{fixtures}"
+def entry_key(settings: FileSettings, fixtures: dict[tuple[int, str, bool], str] | None = None) -> str:
+    """The cache key of a file checked with ``settings``: its config, phase
+    and path, and — a test module's findings depend on the ``conftest.py``
+    files above it too (their fixtures can make a parameter a context) —
+    their contents. ``fixtures`` (for one pass over many files, as in
+    ``ResultCache.lookup_all``) remembers that part per directory: it stats
+    every ``conftest.py`` above a test module. Without it the part is
+    worked out afresh, so a cache kept for hours (the mypy plugin's) still
+    sees a ``conftest.py`` edited meanwhile."""
+    rel = settings.rel_path
+    config = settings.config
+    digest = ""
+    if is_test_module(rel):
+        directory, _, name = rel.rpartition("/")
+        memo_key = (id(config), directory, name == CONFTEST)
+        known = fixtures.get(memo_key) if fixtures is not None else None
+        if known is None:
+            known = conftest_digest(config.root / rel, config.root)
+            if fixtures is not None:
+                fixtures[memo_key] = known
+        digest = known
+    return f"{config_key(config)}|{settings.phase.label}|{rel}|{digest}"
 
 
 _CONFIG_KEYS: dict[int, tuple[Config, str]] = {}
@@ -466,7 +481,6 @@ class ResultCache:
         self._indexes: dict[Path, CacheIndex] = {}
         self._by_config: dict[int, tuple[Config, CacheIndex]] = {}  # the config is kept, so its id stays unique
         #: (id(config), phase) -> (config, the start of the keys of its files at that phase)
-        self._heads: dict[tuple[int, Phase], tuple[Config, str]] = {}
 
     def directory_for(self, config: Config) -> Path:
         if self.explicit is not None:
@@ -486,27 +500,8 @@ class ResultCache:
         return index
 
     def key_for(self, settings: FileSettings, fixtures: dict[tuple[int, str, bool], str] | None = None) -> str:
-        """``entry_key``. ``fixtures`` (for one pass over many files, as in
-        ``lookup_all``) remembers the ``conftest.py`` part per directory:
-        it stats every ``conftest.py`` above a test module. Without it the
-        part is worked out afresh, so a cache kept for hours (the mypy
-        plugin's) still sees a ``conftest.py`` edited meanwhile."""
-        rel = settings.rel_path
-        config = settings.config
-        head = self._heads.get((id(config), settings.phase))
-        if head is None or head[0] is not config:
-            head = self._heads[(id(config), settings.phase)] = (config, f"{config_key(config)}|{settings.phase.label}|")
-        digest = ""
-        if is_test_module(rel):
-            directory, _, name = rel.rpartition("/")
-            memo_key = (id(config), directory, name == CONFTEST)
-            known = fixtures.get(memo_key) if fixtures is not None else None
-            if known is None:
-                known = conftest_digest(config.root / rel, config.root)
-                if fixtures is not None:
-                    fixtures[memo_key] = known
-            digest = known
-        return f"{head[1]}{rel}|{digest}"
+        """``entry_key`` (see there for ``fixtures``)."""
+        return entry_key(settings, fixtures)
 
     def lookup(self, path: Path, settings: FileSettings, display: str) -> tuple[FileResult | None, str | None]:
         """(cached result, None) on a hit; (None, content hash the entry had)
