@@ -39,6 +39,7 @@ from pathlib import Path
 from ctxsep.config import FileSettings
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SAFE, Edit, Finding, Fix
+from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.vocabulary import Category
 
 #: characters ``str.splitlines`` breaks at and the tokenizer does not (the
@@ -343,7 +344,7 @@ class _File:
     def finish(self, plan: _Plan) -> Fix:
         """The project's answers (refusals), then the fix itself."""
         for call in plan.dual_calls:
-            if self.project.dual_for(_last_name(call.func)) is None:
+            if self.project.dual_for(last_name(call.func) or None) is None:
                 raise _Refused  # "the call is not of a dual-pattern callable defined in the project"
         if plan.fields:
             names = frozenset(
@@ -440,14 +441,6 @@ def _names_identifier(node: ast.AST, name: str) -> bool:
             if isinstance(text, str) and name in text.split("."):
                 return True
     return False
-
-
-def _last_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
 
 
 def _factory_name(settings: FileSettings) -> str:
