@@ -200,8 +200,9 @@ class _File:
             if isinstance(node, ast.alias):  # the fix's ImportAlias there
                 if not isinstance(parent, ast.ImportFrom):
                     return True  # ``import x``: the fix removes only ``from`` imports
-                return any(a.name == "*" for a in parent.names) or self._mentioned_outside(
-                    parent, node.asname or node.name
+                return (
+                    any(a.name == "*" for a in parent.names)
+                    or self._mentions_outside(parent, node.asname or node.name) > 0
                 )
         vocabulary = self.settings.vocabulary
         legacy = {
@@ -222,15 +223,15 @@ class _File:
             return not (isinstance(parent, ast.Call) and node in parent.args)
         return True  # no legacy name starts there (a string annotation, a def or class line)
 
-    def _mentioned_outside(self, statement: ast.ImportFrom, name: str) -> bool:
-        """Whether ``name`` occurs as a word outside ``statement`` (code,
-        strings or comments: what the fix asks before removing an import)."""
+    def _mentions_outside(self, statement: ast.ImportFrom, name: str) -> int:
+        """How often ``name`` occurs as a word outside ``statement`` (code,
+        strings or comments: what the fixes ask before removing an import)."""
         word = re.compile(rf"\b{re.escape(name)}\b")
         assert statement.end_lineno is not None and statement.end_col_offset is not None
         inside = self.segment(
             (statement.lineno, statement.col_offset), (statement.end_lineno, statement.end_col_offset)
         )
-        return len(word.findall(self.source)) > len(word.findall(inside))
+        return len(word.findall(self.source)) - len(word.findall(inside))
 
     # -- the route-handler fix's conditions, in its order ---------------------------
 
@@ -373,14 +374,11 @@ class _File:
     def _last_use_of_import(self, name: str) -> bool:
         """Whether the module-level ``from m import name`` the fix looks at
         first is the only other mention of ``name`` (then it removes it)."""
-        word = re.compile(rf"\b{re.escape(name)}\b")
         for stmt in self.tree.body:
             if not isinstance(stmt, ast.ImportFrom) or any(a.name == "*" for a in stmt.names):
                 continue
             if any((a.asname or a.name) == name for a in stmt.names):
-                assert stmt.end_lineno is not None and stmt.end_col_offset is not None
-                inside = self.segment((stmt.lineno, stmt.col_offset), (stmt.end_lineno, stmt.end_col_offset))
-                return len(word.findall(self.source)) - len(word.findall(inside)) == 1
+                return self._mentions_outside(stmt, name) == 1
         return False
 
     def _fix(self, plan: _Plan, factory: str) -> Fix:
