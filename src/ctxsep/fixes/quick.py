@@ -46,6 +46,9 @@ from ctxsep.semantics.vocabulary import Category
 #: fix's offsets count lines with ``splitlines``; ``ast`` with the tokenizer)
 _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _EQUALS = re.compile(rb"\s*=\s*")
+#: the only CTX002 line the route-handler fix takes: ``name = constructor(`` (a cheap screen
+#: before parsing, shared by ``compute.needs_view`` and ``check``'s marks)
+BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
