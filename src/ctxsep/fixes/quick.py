@@ -444,14 +444,22 @@ def _names_identifier(node: ast.AST, name: str) -> bool:
     return False
 
 
-def _factory_name(settings: FileSettings) -> str:
+def scoped_factory_name(settings: FileSettings) -> str | None:
+    """The name the route-handler fix calls: ``[tool.ctxsep.fix]
+    scoped-factory``, else the vocabulary's first scoped factory (None
+    when there is neither)."""
     configured = settings.config.fix.scoped_factory
     if configured:
         return configured.rsplit(".", 1)[-1]
     factories = settings.vocabulary.names_in(Category.SCOPED_FACTORY)
-    if not factories:
+    return factories[0].rsplit(".", 1)[-1] if factories else None
+
+
+def _factory_name(settings: FileSettings) -> str:
+    factory = scoped_factory_name(settings)
+    if factory is None:
         raise _Refused  # "no scoped factory is configured"
-    return factories[0].rsplit(".", 1)[-1]
+    return factory
 
 
 def _module_binds(tree: ast.Module, name: str) -> bool:

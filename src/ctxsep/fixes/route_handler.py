@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
+from ctxsep.fixes.quick import scoped_factory_name
 from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
@@ -249,13 +250,10 @@ class RouteHandlerFix(FixProvider):
         return result
 
     def _factory_name(self, view: FileView) -> str:
-        configured = view.settings.config.fix.scoped_factory
-        if configured:
-            return configured.rsplit(".", 1)[-1]
-        factories = view.settings.vocabulary.names_in(Category.SCOPED_FACTORY)
-        if not factories:
+        factory = scoped_factory_name(view.settings)
+        if factory is None:
             raise NotOffered("no scoped factory is configured")
-        return factories[0].rsplit(".", 1)[-1]
+        return factory
 
     def _plan(self, view: FileView, call: cst.Call) -> _Plan:
         if not isinstance(call.func, cst.Name):
