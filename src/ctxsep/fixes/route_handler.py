@@ -324,7 +324,7 @@ class RouteHandlerFix(FixProvider):
         plan.edits.append(view.replace(call, cst.Await(expression=new_call, lpar=call.lpar, rpar=call.rpar)))
         if not module_binds(view.module, factory):
             plan.edits.append(import_edit(view, self._factory_dotted(view), call.func.value))
-        unused = _unused_import(view, call.func.value, call.func)
+        unused = _unused_import(view, call.func.value)
         if unused is not None:
             plan.edits.append(unused)
         return plan
@@ -394,10 +394,10 @@ class RouteHandlerFix(FixProvider):
         raise NotOffered("the context escapes or is rebound")
 
 
-def _unused_import(view: FileView, name: str, use: cst.Name) -> Edit | None:
-    """Removing the module-level ``from m import name`` when ``use`` (the
-    call being fixed) was the name's only other mention in the module."""
-    from ctxsep.fixes.cleanup import remove_from_import
+def _unused_import(view: FileView, name: str) -> Edit | None:
+    """Removing the module-level ``from m import name`` when the call being
+    fixed was the name's only other mention in the module."""
+    from ctxsep.fixes.cleanup import bound_name, remove_from_import, source_without
 
     for stmt in view.module.body:
         if not isinstance(stmt, cst.SimpleStatementLine):
@@ -405,16 +405,10 @@ def _unused_import(view: FileView, name: str, use: cst.Name) -> Edit | None:
         for small in stmt.body:
             if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
                 continue
-            aliases = [a for a in small.names if (a.asname.name if a.asname else a.name) is not None]
-            for alias in aliases:
-                bound = alias.asname.name if alias.asname is not None else alias.name
-                if not isinstance(bound, cst.Name) or bound.value != name:
+            for alias in small.names:
+                if bound_name(alias) != name:
                     continue
-                where = view.positions[small]
-                start = view.offset(where.start.line, where.start.column)
-                end = view.offset(where.end.line, where.end.column)
-                rest = view.source[:start] + view.source[end:]
-                if len(re.findall(rf"\b{re.escape(name)}\b", rest)) != 1:
+                if len(re.findall(rf"\b{re.escape(name)}\b", source_without(view, small))) != 1:
                     return None  # used elsewhere (or named in a string or comment)
                 return remove_from_import(view, small, [alias])
     return None
