@@ -23,7 +23,7 @@ import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.quick import scoped_factory_name
-from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names
+from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names, params_of
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
@@ -140,8 +140,7 @@ def may_be_none(view: FileView, node: cst.CSTNode, name: str) -> bool:
     function (the innermost that has one so named) that may hold None."""
     for ancestor in view.ancestors(node):
         if isinstance(ancestor, cst.FunctionDef):
-            p = ancestor.params
-            for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            for param in params_of(ancestor):
                 if param.name.value == name:
                     return possibly_none(param)
     return False

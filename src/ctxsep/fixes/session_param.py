@@ -28,9 +28,9 @@ from pathlib import Path
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
-from ctxsep.fixes.dual_call import functions_around, params_of, sessions_in_scope
+from ctxsep.fixes.dual_call import functions_around, sessions_in_scope
 from ctxsep.fixes.route_handler import import_edit, is_store, may_be_none, module_binds, names_in, possibly_none
-from ctxsep.fixes.view import FileView, last_name, mentioned_names
+from ctxsep.fixes.view import FileView, last_name, mentioned_names, params_of
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 

@@ -252,6 +252,12 @@ def last_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def params_of(function: cst.FunctionDef) -> list[cst.Param]:
+    """A function's named parameters (positional-only, plain, keyword-only)."""
+    p = function.params
+    return [*p.posonly_params, *p.params, *p.kwonly_params]
+
+
 def mentioned_names(node: cst.CSTNode | None) -> set[str]:
     """Every identifier (last components of dotted names, and names inside
     string annotations) in an annotation or expression."""
