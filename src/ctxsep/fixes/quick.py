@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctxsep.config import FileSettings
+from ctxsep.fixes.lines import SourceLines
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.nodes import last_name
@@ -121,41 +122,19 @@ class _File:
     findings: list[Finding]
     project: ProjectIndex
     tree: ast.Module
-    _lines: list[str] = field(init=False)
-    _starts: list[int] = field(init=False)
-    _byte_lines: dict[int, bytes] = field(default_factory=dict)
+    text: SourceLines = field(init=False)
     _calls: dict[tuple[int, int], list[tuple[ast.Call, ast.Assign | None, ast.AST | None]]] | None = None
     _at: dict[tuple[int, int], list[tuple[ast.AST, ast.AST | None, ast.AST | None]]] | None = None
 
     def __post_init__(self) -> None:
-        self._lines = self.source.splitlines(keepends=True)
-        self._starts = [0]
-        for text in self._lines:
-            self._starts.append(self._starts[-1] + len(text))
+        self.text = SourceLines(self.source)
 
     # -- positions -----------------------------------------------------------------
 
-    def line_bytes(self, line: int) -> bytes:
-        found = self._byte_lines.get(line)
-        if found is None:
-            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-            found = self._byte_lines[line] = text.encode("utf-8", "surrogatepass")
-        return found
-
-    def char_col(self, line: int, byte_col: int) -> int:
-        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-        if text.isascii():
-            return byte_col
-        return len(self.line_bytes(line)[:byte_col].decode("utf-8", errors="ignore"))
-
-    def offset(self, line: int, col: int) -> int:
-        """``FileView.offset``: a character offset from a line and a character column."""
-        return self._starts[min(line, len(self._starts)) - 1] + col
-
     def segment(self, start: tuple[int, int], end: tuple[int, int]) -> str:
         """The text between two ``ast`` positions (line, byte column)."""
-        a = self.offset(start[0], self.char_col(*start))
-        b = self.offset(end[0], self.char_col(*end))
+        a = self.text.offset(start[0], self.text.char_col(*start))
+        b = self.text.offset(end[0], self.text.char_col(*end))
         return self.source[a:b]
 
     # -- the calls a CTX002 can point at -----------------------------------------
@@ -246,7 +225,7 @@ class _File:
         if assign is None:
             raise _Unsure  # libcst's node there may differ (parentheses)
         last = assign.targets[-1]
-        between = self.line_bytes(call.lineno)[last.end_col_offset or 0 : call.col_offset]
+        between = self.text.line_bytes(call.lineno)[last.end_col_offset or 0 : call.col_offset]
         if last.end_lineno != call.lineno or not _EQUALS.fullmatch(between):
             raise _Unsure  # parentheses around the call: libcst's call starts elsewhere
         if not isinstance(call.func, ast.Name):
@@ -400,11 +379,11 @@ class _File:
             pieces.append(self.segment(at, (keyword.lineno, keyword.col_offset)))
             at = (following.lineno, following.col_offset)
         pieces.append(self.segment(at, end))
-        start_col, end_col = self.char_col(*start), self.char_col(*end)
+        start_col, end_col = self.text.char_col(*start), self.text.char_col(*end)
         edit = Edit(
             path=self.path,
-            start=self.offset(start[0], start_col),
-            end=self.offset(end[0], end_col),
+            start=self.text.offset(start[0], start_col),
+            end=self.text.offset(end[0], end_col),
             replacement="".join(pieces),
             start_line=start[0],
             start_col=start_col,
