@@ -148,3 +148,11 @@ def ctxsep_process(root: Path, *args: str) -> tuple[int, str, str]:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.py"))}
+
+
+def declined(root: Path, *args: str) -> str:
+    """``ctxsep fix ARGS`` exits 0 and changes no file; its output."""
+    before = snapshot(root)
+    code, out, err = ctxsep(root, "fix", *args)
+    assert (code, snapshot(root)) == (0, before), out + err
+    return out

@@ -85,6 +85,16 @@ def test_marks_are_remembered_and_a_forged_memo_is_ignored(tmp_path: Path) -> No
     memo = root / ".ctxsep_cache" / "fixes-v1.json"
     assert memo.is_file(), err
     assert ctxsep(root, "check", "--format", "json", ".")[1] == first  # from the memo: the same marks
+    # the memo is really read: the same memo signed with this user's key, with another factory name
+    from ctxsep.cache import mac
+    from ctxsep.fixes.memo import _MAGIC
+
+    original = memo.read_bytes()
+    body = original[len(_MAGIC) :].partition(b"\n")[2].replace(b"get_request_scoped_user_context", b"remembered")
+    memo.write_bytes(_MAGIC + mac(body) + b"\n" + body)
+    _, signed, err = ctxsep(root, "check", "--format", "json", ".")
+    assert "await remembered(" in signed and "await remembered(" not in first, err
+    memo.write_bytes(original)
     memo.write_bytes(memo.read_bytes().replace(b"get_request_scoped_user_context", b"os.system('rm -rf ~')  #"))
     _, again, err = ctxsep(root, "check", "--format", "json", ".")
     assert again == first and "os.system" not in again

@@ -375,3 +375,16 @@ def test_view_positions_and_parents_are_libcsts() -> None:
         assert dict(view.positions) == dict(expected)
         assert len(view.positions) == sum(1 for n in view.parents if isinstance(n, cst.CSTNode)) + 1
         assert view.parents == dict(MetadataWrapper(view.module, unsafe_skip_copy=True).resolve(ParentNodeProvider))
+
+
+def test_no_scoped_factory_refuses_like_libcst(tmp_path: Path) -> None:
+    """Neither ``[fix] scoped-factory`` nor a scoped factory in the
+    vocabulary: both refuse the route-handler fix (``scoped_factory_name``)."""
+    config = 'default-phase = "migrated"\n\n[names]\nscoped-context-factories = []\n'
+    text = textwrap.dedent(HEAD).lstrip("\n") + "\n\n" + textwrap.dedent(BODY).lstrip("\n")
+    root = project(tmp_path, {}, config=config)
+    (root / "app/routes/route.py").write_bytes(text.encode())
+    assert assert_same(root) == {"app/routes/route.py": "refused"}
+    # control: with the factory back in the vocabulary the fix is not refused
+    (root / "ctxsep.toml").write_text(config.replace("[]", '["get_request_scoped_user_context"]'))
+    assert assert_same(root) == {"app/routes/route.py": "fixed"}

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from fixprojects import ctxsep, ctxsep_process, snapshot
+from fixprojects import ctxsep, ctxsep_process, declined, snapshot
 from support import write_tree
 
 CONFIG = """
@@ -102,14 +102,6 @@ def read(root: Path, name: str) -> str:
     return (root / name).read_text()
 
 
-def declined(root: Path) -> str:
-    """``ctxsep fix --unsafe-fixes .`` exits 0 and changes no file; its output."""
-    before = snapshot(root)
-    code, out, err = ctxsep(root, "fix", "--unsafe-fixes", ".")
-    assert (code, snapshot(root)) == (0, before), err
-    return out
-
-
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
@@ -145,7 +137,7 @@ def test_appendix_a_get_user_profile_takes_the_session_as_a_parameter(tmp_path: 
 def test_not_offered_when_a_call_site_cannot_be_resolved(tmp_path: Path) -> None:
     unknown = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
     root = make(tmp_path, **{"app/legacy/unknown.py": unknown})
-    out = declined(root)
+    out = declined(root, "--unsafe-fixes", ".")
     assert "app/profiles.py:11: no session-parameter fix for 'get_user_profile': 1 call site needs a hand" in out
     assert "unknown.py:2" in out
 
@@ -154,7 +146,7 @@ def test_not_offered_when_too_many_files_call_it(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr("ctxsep.fixes.session_param.MAX_CALLER_FILES", 2)
     caller = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
     root = make(tmp_path, **{"app/legacy/a.py": caller, "app/legacy/b.py": caller})
-    out = declined(root)
+    out = declined(root, "--unsafe-fixes", ".")
     assert "files call a function named 'get_user_profile'; more than 2 is too many to resolve" in out
 
 
@@ -162,7 +154,7 @@ def test_the_call_site_named_is_the_same_every_run(tmp_path: Path) -> None:
     # the project's files are searched in the collector's order, not a set's
     unknown = "async def somewhere(svc, ctx):\n    return await svc.get_user_profile(ctx)\n"
     root = make(tmp_path, **{f"app/legacy/{name}.py": unknown for name in ("zz", "aa", "mm", "kk", "cc")})
-    out = declined(root)
+    out = declined(root, "--unsafe-fixes", ".")
     assert "needs a hand before a session parameter can be added (aa.py:2); 5 more calls" in out
 
 
@@ -197,7 +189,7 @@ def test_the_annotation_is_imported_the_way_the_project_imports_it(tmp_path: Pat
 def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: Path) -> None:
     callback = "from app.profiles import LegacyUserService\n\nHANDLERS = [LegacyUserService.get_user_profile]\n"
     root = make(tmp_path, **{"app/registry.py": callback})
-    out = declined(root)
+    out = declined(root, "--unsafe-fixes", ".")
     assert "'get_user_profile' is named without being called in 1 place" in out
 
     decorated = dedent(PROFILES).replace(
@@ -205,7 +197,7 @@ def test_not_offered_when_the_function_is_passed_around_or_decorated(tmp_path: P
     )
     (tmp_path / "b").mkdir()
     root = make(tmp_path / "b", **{"app/profiles.py": decorated})
-    out = declined(root)
+    out = declined(root, "--unsafe-fixes", ".")
     assert "no session-parameter fix for 'get_user_profile': it is decorated" in out
 
 

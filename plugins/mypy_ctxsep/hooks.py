@@ -293,7 +293,7 @@ class CtxsepPlugin(Plugin):
 
         def dataclass_then_fields(ctx: ClassDefContext) -> bool:
             done = inner(ctx)  # the dataclass semantics first, untouched
-            if done and not reporter.muted(ctx.api):  # the final pass: field types are resolved
+            if done:  # the final pass: field types are resolved
                 _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
             return done
 
@@ -323,8 +323,7 @@ class CtxsepPlugin(Plugin):
         def subclass_fields(ctx: ClassDefContext) -> None:
             if inner is not None:
                 inner(ctx)
-            if not reporter.muted(ctx.api):
-                _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
+            _guarded(reporter, ctx, partial(fields, ctx), f"class {ctx.cls.name!r}")
 
         return subclass_fields
 
@@ -362,9 +361,8 @@ def _chain(default: Hook | None, checks: list[Check], reporter: Reporter, fullna
 
     def hook(ctx: Any) -> Type:
         result: Type = default(ctx) if default is not None else ctx.default_return_type
-        if not reporter.muted(ctx.api):
-            for check in checks:
-                _guarded(reporter, ctx, partial(check, ctx), f"the call of {fullname}")
+        for check in checks:
+            _guarded(reporter, ctx, partial(check, ctx), f"the call of {fullname}")
         return result
 
     return hook
@@ -373,8 +371,7 @@ def _chain(default: Hook | None, checks: list[Check], reporter: Reporter, fullna
 def _chain_attribute(default: Hook | None, check: Check, reporter: Reporter, fullname: str) -> Hook:
     def hook(ctx: AttributeContext) -> Type:
         result: Type = default(ctx) if default is not None else ctx.default_attr_type
-        if not reporter.muted(ctx.api):
-            _guarded(reporter, ctx, partial(check, ctx), f"the attribute {fullname}")
+        _guarded(reporter, ctx, partial(check, ctx), f"the attribute {fullname}")
         return result
 
     return hook
@@ -382,7 +379,10 @@ def _chain_attribute(default: Hook | None, check: Check, reporter: Reporter, ful
 
 def _guarded(reporter: Reporter, ctx: Any, run: Callable[[], None], what: str) -> None:
     """Run a check; a bug in ctxsep becomes one ``ctx-file-skipped`` error,
-    never mypy's INTERNAL ERROR."""
+    never mypy's INTERNAL ERROR. Nothing runs in a module whose errors mypy
+    drops (``Reporter.muted``): no one would see what the check reports."""
+    if reporter.muted(ctx.api):
+        return
     try:
         run()
     except Exception as exc:

@@ -117,7 +117,8 @@ def run_fixes(
         state = _load(file, resolver, list(result.findings), len(result.baselined))
         if state is None:
             continue
-        if needs_view(state.findings, state.text, project, state.settings, file):
+        # the cheap screen: compute_fixes asks the ``ast`` (fixes.quick) itself, once
+        if needs_view(state.findings, state.text, project, state.settings):
             run.states[file] = state
             candidates.append(file)
     for round_number in range(MAX_ROUNDS):

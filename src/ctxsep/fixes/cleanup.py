@@ -108,22 +108,29 @@ class CleanupFix(FixProvider):
         return result
 
 
-def _bound(alias: cst.ImportAlias) -> str | None:
+def bound_name(alias: cst.ImportAlias) -> str | None:
+    """The name an import alias binds (its ``as`` name, else its own)."""
     node = alias.asname.name if alias.asname is not None else alias.name
     return node.value if isinstance(node, cst.Name) else None
+
+
+def source_without(view: FileView, node: cst.CSTNode) -> str:
+    """The module's text with ``node``'s cut out (where an import's name is
+    looked for before the import is removed)."""
+    where = view.positions[node]
+    start = view.offset(where.start.line, where.start.column)
+    end = view.offset(where.end.line, where.end.column)
+    return view.source[:start] + view.source[end:]
 
 
 def _unused_imports(
     view: FileView, statement: cst.ImportFrom, aliases: list[tuple[cst.ImportAlias, Finding]]
 ) -> Fix | None:
-    where = view.positions[statement]
-    start = view.offset(where.start.line, where.start.column)
-    end = view.offset(where.end.line, where.end.column)
-    rest = view.source[:start] + view.source[end:]
-    unused = [(a, f) for a, f in aliases if (name := _bound(a)) and not re.search(rf"\b{re.escape(name)}\b", rest)]
+    rest = source_without(view, statement)
+    unused = [(a, f) for a, f in aliases if (name := bound_name(a)) and not re.search(rf"\b{re.escape(name)}\b", rest)]
     if not unused or isinstance(statement.names, cst.ImportStar):
         return None
-    names = ", ".join(_bound(a) or "" for a, _ in unused)
+    names = ", ".join(bound_name(a) or "" for a, _ in unused)
     fixed = tuple((f.code, f.line, f.col) for _, f in unused)
     edit = remove_from_import(view, statement, [a for a, _ in unused])
     if edit is None:

@@ -3,7 +3,6 @@ SARIF and the language server share)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import libcst as cst
 
 from ctxsep.config import FileSettings
 from ctxsep.fixes.base import FixProvider, NotOffered
-from ctxsep.fixes.quick import route_fixes
+from ctxsep.fixes.quick import BOUND_CALL, route_fixes
 from ctxsep.fixes.view import FileView
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Finding, Fix, internal_error
@@ -19,8 +18,6 @@ from ctxsep.model import Finding, Fix, internal_error
 #: findings a fix starts from (CTX001 is fixed only with the CTX002 it comes with;
 #: CTX002 and CTX007 are screened in ``needs_view``)
 _VIEW_CODES = frozenset({"CTX003", "CTX005"})
-#: the only CTX002 the route-handler fix takes: ``name = constructor(``
-_BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 
 
 def needs_view(
@@ -42,7 +39,7 @@ def needs_view(
     if not starts and any(f.code == "CTX002" for f in findings):
         lines = source.splitlines()
         starts = any(
-            f.code == "CTX002" and 0 < f.line <= len(lines) and _BOUND_CALL.match(lines[f.line - 1]) for f in findings
+            f.code == "CTX002" and 0 < f.line <= len(lines) and BOUND_CALL.match(lines[f.line - 1]) for f in findings
         )
     if starts and (path is None or route_fixes(path, source, settings, findings, project) != []):
         return True

@@ -21,7 +21,7 @@ import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
 from ctxsep.fixes.route_handler import is_store, may_be_none, names_in, session_arg_edit
-from ctxsep.fixes.view import FileView, last_name, mentioned_names
+from ctxsep.fixes.view import FileView, last_name, mentioned_names, params_of
 from ctxsep.model import SAFE, Fix
 from ctxsep.semantics.vocabulary import Category
 from ctxsep.suppression import find_suppressions, is_suppressed
@@ -51,11 +51,6 @@ def functions_around(view: FileView, node: cst.CSTNode) -> list[cst.FunctionDef]
         elif isinstance(ancestor, (cst.ClassDef, cst.Lambda)) and not found:
             return []
     return found
-
-
-def params_of(function: cst.FunctionDef) -> list[cst.Param]:
-    p = function.params
-    return [*p.posonly_params, *p.params, *p.kwonly_params]
 
 
 def _depends_on(default: cst.BaseExpression | None, names: frozenset[str]) -> bool:

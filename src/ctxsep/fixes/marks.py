@@ -28,7 +28,7 @@ from ctxsep.cache import ResultCache, content_hash, stamp_of
 from ctxsep.config import FileSettings, SettingsResolver
 from ctxsep.engine import FileResult, SkipFile, decode_source
 from ctxsep.fixes.memo import FixMemo, file_key
-from ctxsep.fixes.quick import route_fixes
+from ctxsep.fixes.quick import BOUND_CALL, route_fixes
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SKIPPED_CODE, Finding, Fix
 from ctxsep.runner import RunResult
@@ -49,8 +49,6 @@ def marked() -> tuple[FixProvider, ...]:
     return tuple(p for p in registry.PROVIDERS if not isinstance(p, (SessionParameterFix, DualCallFix)))
 
 
-#: a legacy constructor call the route-handler fix could take: ``name = f(``
-_BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 #: the name a CTX007 import finding points at, and its ``as`` alias
 _IMPORTED = re.compile(r"(\w+)(?:\s+as\s+(\w+))?")
 
@@ -61,7 +59,7 @@ def _could_fix(finding: Finding, lines: list[str], text: str) -> bool:
         return False
     line = lines[finding.line - 1]
     if finding.code == "CTX002":
-        return bool(_BOUND_CALL.match(line))
+        return bool(BOUND_CALL.match(line))
     # an import of a legacy name nothing else mentions: the name occurs once in the file
     imported = _IMPORTED.match(line, finding.col) if line.isascii() else None
     if imported is None:

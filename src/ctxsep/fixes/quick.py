@@ -37,14 +37,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctxsep.config import FileSettings
+from ctxsep.fixes.lines import SourceLines
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import SAFE, Edit, Finding, Fix
+from ctxsep.semantics.nodes import last_name
 from ctxsep.semantics.vocabulary import Category
 
 #: characters ``str.splitlines`` breaks at and the tokenizer does not (the
 #: fix's offsets count lines with ``splitlines``; ``ast`` with the tokenizer)
 _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _EQUALS = re.compile(rb"\s*=\s*")
+#: the only CTX002 line the route-handler fix takes: ``name = constructor(`` (a cheap screen
+#: before parsing, shared by ``compute.needs_view`` and ``check``'s marks)
+BOUND_CALL = re.compile(r"^\s*\w+\s*=\s*\w+\s*\(")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -117,41 +122,19 @@ class _File:
     findings: list[Finding]
     project: ProjectIndex
     tree: ast.Module
-    _lines: list[str] = field(init=False)
-    _starts: list[int] = field(init=False)
-    _byte_lines: dict[int, bytes] = field(default_factory=dict)
+    text: SourceLines = field(init=False)
     _calls: dict[tuple[int, int], list[tuple[ast.Call, ast.Assign | None, ast.AST | None]]] | None = None
     _at: dict[tuple[int, int], list[tuple[ast.AST, ast.AST | None, ast.AST | None]]] | None = None
 
     def __post_init__(self) -> None:
-        self._lines = self.source.splitlines(keepends=True)
-        self._starts = [0]
-        for text in self._lines:
-            self._starts.append(self._starts[-1] + len(text))
+        self.text = SourceLines(self.source)
 
     # -- positions -----------------------------------------------------------------
 
-    def line_bytes(self, line: int) -> bytes:
-        found = self._byte_lines.get(line)
-        if found is None:
-            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-            found = self._byte_lines[line] = text.encode("utf-8", "surrogatepass")
-        return found
-
-    def char_col(self, line: int, byte_col: int) -> int:
-        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-        if text.isascii():
-            return byte_col
-        return len(self.line_bytes(line)[:byte_col].decode("utf-8", errors="ignore"))
-
-    def offset(self, line: int, col: int) -> int:
-        """``FileView.offset``: a character offset from a line and a character column."""
-        return self._starts[min(line, len(self._starts)) - 1] + col
-
     def segment(self, start: tuple[int, int], end: tuple[int, int]) -> str:
         """The text between two ``ast`` positions (line, byte column)."""
-        a = self.offset(start[0], self.char_col(*start))
-        b = self.offset(end[0], self.char_col(*end))
+        a = self.text.offset(start[0], self.text.char_col(*start))
+        b = self.text.offset(end[0], self.text.char_col(*end))
         return self.source[a:b]
 
     # -- the calls a CTX002 can point at -----------------------------------------
@@ -199,8 +182,9 @@ class _File:
             if isinstance(node, ast.alias):  # the fix's ImportAlias there
                 if not isinstance(parent, ast.ImportFrom):
                     return True  # ``import x``: the fix removes only ``from`` imports
-                return any(a.name == "*" for a in parent.names) or self._mentioned_outside(
-                    parent, node.asname or node.name
+                return (
+                    any(a.name == "*" for a in parent.names)
+                    or self._mentions_outside(parent, node.asname or node.name) > 0
                 )
         vocabulary = self.settings.vocabulary
         legacy = {
@@ -221,15 +205,15 @@ class _File:
             return not (isinstance(parent, ast.Call) and node in parent.args)
         return True  # no legacy name starts there (a string annotation, a def or class line)
 
-    def _mentioned_outside(self, statement: ast.ImportFrom, name: str) -> bool:
-        """Whether ``name`` occurs as a word outside ``statement`` (code,
-        strings or comments: what the fix asks before removing an import)."""
+    def _mentions_outside(self, statement: ast.ImportFrom, name: str) -> int:
+        """How often ``name`` occurs as a word outside ``statement`` (code,
+        strings or comments: what the fixes ask before removing an import)."""
         word = re.compile(rf"\b{re.escape(name)}\b")
         assert statement.end_lineno is not None and statement.end_col_offset is not None
         inside = self.segment(
             (statement.lineno, statement.col_offset), (statement.end_lineno, statement.end_col_offset)
         )
-        return len(word.findall(self.source)) > len(word.findall(inside))
+        return len(word.findall(self.source)) - len(word.findall(inside))
 
     # -- the route-handler fix's conditions, in its order ---------------------------
 
@@ -241,7 +225,7 @@ class _File:
         if assign is None:
             raise _Unsure  # libcst's node there may differ (parentheses)
         last = assign.targets[-1]
-        between = self.line_bytes(call.lineno)[last.end_col_offset or 0 : call.col_offset]
+        between = self.text.line_bytes(call.lineno)[last.end_col_offset or 0 : call.col_offset]
         if last.end_lineno != call.lineno or not _EQUALS.fullmatch(between):
             raise _Unsure  # parentheses around the call: libcst's call starts elsewhere
         if not isinstance(call.func, ast.Name):
@@ -343,7 +327,7 @@ class _File:
     def finish(self, plan: _Plan) -> Fix:
         """The project's answers (refusals), then the fix itself."""
         for call in plan.dual_calls:
-            if self.project.dual_for(_last_name(call.func)) is None:
+            if self.project.dual_for(last_name(call.func) or None) is None:
                 raise _Refused  # "the call is not of a dual-pattern callable defined in the project"
         if plan.fields:
             names = frozenset(
@@ -372,14 +356,11 @@ class _File:
     def _last_use_of_import(self, name: str) -> bool:
         """Whether the module-level ``from m import name`` the fix looks at
         first is the only other mention of ``name`` (then it removes it)."""
-        word = re.compile(rf"\b{re.escape(name)}\b")
         for stmt in self.tree.body:
             if not isinstance(stmt, ast.ImportFrom) or any(a.name == "*" for a in stmt.names):
                 continue
             if any((a.asname or a.name) == name for a in stmt.names):
-                assert stmt.end_lineno is not None and stmt.end_col_offset is not None
-                inside = self.segment((stmt.lineno, stmt.col_offset), (stmt.end_lineno, stmt.end_col_offset))
-                return len(word.findall(self.source)) - len(word.findall(inside)) == 1
+                return self._mentions_outside(stmt, name) == 1
         return False
 
     def _fix(self, plan: _Plan, factory: str) -> Fix:
@@ -398,11 +379,11 @@ class _File:
             pieces.append(self.segment(at, (keyword.lineno, keyword.col_offset)))
             at = (following.lineno, following.col_offset)
         pieces.append(self.segment(at, end))
-        start_col, end_col = self.char_col(*start), self.char_col(*end)
+        start_col, end_col = self.text.char_col(*start), self.text.char_col(*end)
         edit = Edit(
             path=self.path,
-            start=self.offset(start[0], start_col),
-            end=self.offset(end[0], end_col),
+            start=self.text.offset(start[0], start_col),
+            end=self.text.offset(end[0], end_col),
             replacement="".join(pieces),
             start_line=start[0],
             start_col=start_col,
@@ -442,22 +423,22 @@ def _names_identifier(node: ast.AST, name: str) -> bool:
     return False
 
 
-def _last_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
-def _factory_name(settings: FileSettings) -> str:
+def scoped_factory_name(settings: FileSettings) -> str | None:
+    """The name the route-handler fix calls: ``[tool.ctxsep.fix]
+    scoped-factory``, else the vocabulary's first scoped factory (None
+    when there is neither)."""
     configured = settings.config.fix.scoped_factory
     if configured:
         return configured.rsplit(".", 1)[-1]
     factories = settings.vocabulary.names_in(Category.SCOPED_FACTORY)
-    if not factories:
+    return factories[0].rsplit(".", 1)[-1] if factories else None
+
+
+def _factory_name(settings: FileSettings) -> str:
+    factory = scoped_factory_name(settings)
+    if factory is None:
         raise _Refused  # "no scoped factory is configured"
-    return factories[0].rsplit(".", 1)[-1]
+    return factory
 
 
 def _module_binds(tree: ast.Module, name: str) -> bool:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
-from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names
+from ctxsep.fixes.quick import scoped_factory_name
+from ctxsep.fixes.view import FileView, join_tail, last_name, mentioned_names, params_of
 from ctxsep.model import SAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
@@ -139,8 +140,7 @@ def may_be_none(view: FileView, node: cst.CSTNode, name: str) -> bool:
     function (the innermost that has one so named) that may hold None."""
     for ancestor in view.ancestors(node):
         if isinstance(ancestor, cst.FunctionDef):
-            p = ancestor.params
-            for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            for param in params_of(ancestor):
                 if param.name.value == name:
                     return possibly_none(param)
     return False
@@ -249,13 +249,10 @@ class RouteHandlerFix(FixProvider):
         return result
 
     def _factory_name(self, view: FileView) -> str:
-        configured = view.settings.config.fix.scoped_factory
-        if configured:
-            return configured.rsplit(".", 1)[-1]
-        factories = view.settings.vocabulary.names_in(Category.SCOPED_FACTORY)
-        if not factories:
+        factory = scoped_factory_name(view.settings)
+        if factory is None:
             raise NotOffered("no scoped factory is configured")
-        return factories[0].rsplit(".", 1)[-1]
+        return factory
 
     def _plan(self, view: FileView, call: cst.Call) -> _Plan:
         if not isinstance(call.func, cst.Name):
@@ -326,7 +323,7 @@ class RouteHandlerFix(FixProvider):
         plan.edits.append(view.replace(call, cst.Await(expression=new_call, lpar=call.lpar, rpar=call.rpar)))
         if not module_binds(view.module, factory):
             plan.edits.append(import_edit(view, self._factory_dotted(view), call.func.value))
-        unused = _unused_import(view, call.func.value, call.func)
+        unused = _unused_import(view, call.func.value)
         if unused is not None:
             plan.edits.append(unused)
         return plan
@@ -396,10 +393,10 @@ class RouteHandlerFix(FixProvider):
         raise NotOffered("the context escapes or is rebound")
 
 
-def _unused_import(view: FileView, name: str, use: cst.Name) -> Edit | None:
-    """Removing the module-level ``from m import name`` when ``use`` (the
-    call being fixed) was the name's only other mention in the module."""
-    from ctxsep.fixes.cleanup import remove_from_import
+def _unused_import(view: FileView, name: str) -> Edit | None:
+    """Removing the module-level ``from m import name`` when the call being
+    fixed was the name's only other mention in the module."""
+    from ctxsep.fixes.cleanup import bound_name, remove_from_import, source_without
 
     for stmt in view.module.body:
         if not isinstance(stmt, cst.SimpleStatementLine):
@@ -407,16 +404,10 @@ def _unused_import(view: FileView, name: str, use: cst.Name) -> Edit | None:
         for small in stmt.body:
             if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
                 continue
-            aliases = [a for a in small.names if (a.asname.name if a.asname else a.name) is not None]
-            for alias in aliases:
-                bound = alias.asname.name if alias.asname is not None else alias.name
-                if not isinstance(bound, cst.Name) or bound.value != name:
+            for alias in small.names:
+                if bound_name(alias) != name:
                     continue
-                where = view.positions[small]
-                start = view.offset(where.start.line, where.start.column)
-                end = view.offset(where.end.line, where.end.column)
-                rest = view.source[:start] + view.source[end:]
-                if len(re.findall(rf"\b{re.escape(name)}\b", rest)) != 1:
+                if len(re.findall(rf"\b{re.escape(name)}\b", source_without(view, small))) != 1:
                     return None  # used elsewhere (or named in a string or comment)
                 return remove_from_import(view, small, [alias])
     return None

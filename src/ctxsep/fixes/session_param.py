@@ -28,9 +28,9 @@ from pathlib import Path
 import libcst as cst
 
 from ctxsep.fixes.base import FixExample, FixProvider, NotOffered
-from ctxsep.fixes.dual_call import functions_around, params_of, sessions_in_scope
+from ctxsep.fixes.dual_call import functions_around, sessions_in_scope
 from ctxsep.fixes.route_handler import import_edit, is_store, may_be_none, module_binds, names_in, possibly_none
-from ctxsep.fixes.view import FileView, last_name, mentioned_names
+from ctxsep.fixes.view import FileView, last_name, mentioned_names, params_of
 from ctxsep.model import UNSAFE, Edit, Finding, Fix
 from ctxsep.semantics.vocabulary import Category
 
@@ -260,7 +260,7 @@ class SessionParameterFix(FixProvider):
             if other is None:
                 unresolved.append(f"{path.name} (unreadable)")
                 break
-            for call in _calls_named(other, fname):
+            for call in other.calls_by_name.get(fname, []):
                 where = _Where(other, call)
                 verdict = _resolve(other, call, owner, definitions)
                 if verdict is False:
@@ -323,10 +323,6 @@ def _class_of(view: FileView, node: cst.CSTNode) -> str | None:
     parent = view.parent(node)
     block = view.parent(parent) if isinstance(parent, cst.IndentedBlock) else None
     return block.name.value if isinstance(block, cst.ClassDef) else None
-
-
-def _calls_named(view: FileView, name: str) -> list[cst.Call]:
-    return view.calls_by_name.get(name, [])
 
 
 def _resolve(view: FileView, call: cst.Call, owner: str | None, definitions: int) -> bool | None:

@@ -21,6 +21,7 @@ from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, PositionProvider
 
 from ctxsep.config import FileSettings
+from ctxsep.fixes.lines import SourceLines
 from ctxsep.inventory.project import ProjectIndex
 from ctxsep.model import Edit, Finding
 from ctxsep.semantics.vocabulary import Category
@@ -69,24 +70,12 @@ class FileView:
     # -- findings ------------------------------------------------------------------
 
     @cached_property
-    def _lines(self) -> list[str]:
-        return self.source.splitlines(keepends=True)
-
-    @cached_property
-    def _line_starts(self) -> list[int]:
-        starts = [0]
-        for line in self._lines:
-            starts.append(starts[-1] + len(line))
-        return starts
+    def _text(self) -> SourceLines:
+        return SourceLines(self.source)
 
     def char_col(self, line: int, byte_col: int) -> int:
         """``ast``'s UTF-8 byte column as a character column."""
-        if line < 1 or line > len(self._lines):
-            return byte_col
-        text = self._lines[line - 1]
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return self._text.char_col(line, byte_col)
 
     @cached_property
     def _findings_at(self) -> dict[tuple[int, int], list[Finding]]:
@@ -159,7 +148,7 @@ class FileView:
     # -- edits ---------------------------------------------------------------------
 
     def offset(self, line: int, col: int) -> int:
-        return self._line_starts[min(line, len(self._line_starts)) - 1] + col
+        return self._text.offset(line, col)
 
     def code_at(self, node: cst.CSTNode, new: cst.CSTNode) -> str:
         """libcst's code for ``new`` written where ``node`` is: lines inside
@@ -197,10 +186,10 @@ class FileView:
     def insert_line_after(self, node: cst.CSTNode, text: str) -> Edit:
         """A new line ``text`` (without newline) after the line ``node`` ends on."""
         end_line = self.positions[node].end.line
-        if end_line < len(self._lines) or self._lines[-1].endswith(("\n", "\r")):
+        lines = self._text.lines
+        if end_line < len(lines) or lines[-1].endswith(("\n", "\r")):
             return self.insert_at(end_line + 1, 0, text + self.newline)
-        last = len(self._lines)
-        return self.insert_at(last, len(self._lines[-1]), self.newline + text)
+        return self.insert_at(len(lines), len(lines[-1]), self.newline + text)
 
 
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
@@ -250,6 +239,12 @@ def last_name(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Attribute):
         return node.attr.value
     return None
+
+
+def params_of(function: cst.FunctionDef) -> list[cst.Param]:
+    """A function's named parameters (positional-only, plain, keyword-only)."""
+    p = function.params
+    return [*p.posonly_params, *p.params, *p.kwonly_params]
 
 
 def mentioned_names(node: cst.CSTNode | None) -> set[str]:
