@@ -193,7 +193,7 @@ class CtxsepServer(LanguageServer):
         """Check ``uri`` and remember the result; None when there was
         nothing to do (not a Python file, or its text already checked)."""
         document = self.workspace.text_documents.get(uri)
-        path = to_fs_path(uri) if uri.startswith("file:") else None
+        path = _file_path(uri)
         if document is None or path is None:
             return None
         if not (path.endswith(PYTHON_SUFFIXES) or document.language_id == "python"):
@@ -230,13 +230,13 @@ class CtxsepServer(LanguageServer):
         """The open documents' texts by path (they may differ from the disk)."""
         buffers = {}
         for uri, document in self.workspace.text_documents.items():
-            path = to_fs_path(uri) if uri.startswith("file:") else None
+            path = _file_path(uri)
             if path is not None:
                 buffers[Path(path)] = document.source
         return buffers
 
     def saved(self, uri: str) -> None:
-        path = to_fs_path(uri) if uri.startswith("file:") else None
+        path = _file_path(uri)
         if path is not None:
             self.fixer.saved(Path(path))
         self.check(uri)
@@ -314,6 +314,11 @@ class CtxsepServer(LanguageServer):
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=hits[0][0].range
         )
+
+
+def _file_path(uri: str) -> str | None:
+    """The file system path of a ``file:`` URI; None for any other scheme (an untitled buffer)."""
+    return to_fs_path(uri) if uri.startswith("file:") else None
 
 
 def _collect_young() -> None:
