@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic
 from ctxsep.cli import progress
-from ctxsep.cli.options import add_config, add_jobs, positive_int, resolver_for_path
+from ctxsep.cli.options import add_config, add_jobs, cache_disabled, positive_int, resolver_for_path
 from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
 from ctxsep.output.escape import escape
@@ -176,8 +175,7 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     from ctxsep.migration.history_store import HistoryStore, store_path
 
     cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
-    no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")  # as `check` reads it
-    store = HistoryStore(None if no_cache else store_path(repo, cache_dir), None if cache_dir else repo)
+    store = HistoryStore(None if cache_disabled(args) else store_path(repo, cache_dir), None if cache_dir else repo)
     if store.refused is not None:
         print(f"ctxsep: warning: not using the history cache: {escape(store.refused)}", file=sys.stderr)
     # commits done / total, on a terminal only (SPEC §9)
