@@ -82,7 +82,7 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
     resolver = cli_resolver(args, recheck=False)  # one run: each config read once
     require_paths(resolver, args.paths)
     cache = None if cache_disabled(args) else ResultCache(resolver.cwd, args.cache_dir)
-    shown = progress.for_check(sys.stderr, args.quiet)  # files done / total, on a terminal only
+    shown = progress.for_run(sys.stderr, args.quiet)  # files done / total, on a terminal only
     try:
         result = run_check(
             args.paths,

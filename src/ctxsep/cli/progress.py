@@ -83,9 +83,9 @@ class Progress:
             pass
 
 
-def for_check(stream: TextIO, quiet: bool) -> Progress | None:
-    """The progress a ``check`` run should show, or None."""
-    return Progress(stream) if wanted(stream, quiet) else None
+def for_run(stream: TextIO, quiet: bool, unit: str = "files") -> Progress | None:
+    """The progress a run should show (``check``: files, ``report --history``: commits), or None."""
+    return Progress(stream, unit=unit) if wanted(stream, quiet) else None
 
 
-__all__ = ["DEFAULT_AFTER", "Progress", "for_check", "wanted"]
+__all__ = ["DEFAULT_AFTER", "Progress", "for_run", "wanted"]

@@ -179,7 +179,7 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     if store.refused is not None:
         print(f"ctxsep: warning: not using the history cache: {escape(store.refused)}", file=sys.stderr)
     # commits done / total, on a terminal only (SPEC §9)
-    shown = progress.Progress(sys.stderr, unit="commits") if progress.wanted(sys.stderr, args.quiet) else None
+    shown = progress.for_run(sys.stderr, args.quiet, unit="commits")
     try:
         history = walk_history(
             args.path,
