@@ -312,7 +312,7 @@ def register(server: CtxsepServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False),
+        types.CodeActionOptions(code_action_kinds=list(KINDS), resolve_provider=False),
     )
     async def code_action(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         try:
