@@ -286,7 +286,8 @@ def _quick_fix(
             return None
     else:  # a fix for what only mypy reports (CTX006): offered where it edits
         here = [e for e in fix.edits if Path(e.path) == path]
-        if not here or not any(_overlaps(Positions(source, codec).range(e.start, e.end), cursor) for e in here):
+        positions = Positions(source, codec) if here else None  # one index of line starts, not one per edit
+        if positions is None or not any(_overlaps(positions.range(e.start, e.end), cursor) for e in here):
             return None
     changes: dict[str, list[types.TextEdit]] = {}
     for name in sorted(fix.paths):
