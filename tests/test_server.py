@@ -241,6 +241,7 @@ def test_hover_names_rule_phase_key_and_config(project: Path, client: LspClient)
     assert "phase: **transitional**, from the key `'app/services'` in [tool.ctxsep.phases]" in text
     assert "CTX002 is **warn** here: the default for transitional" in text
     assert "### What it does" in text  # the rule's page
+    assert "Tested examples" not in text and "](../" not in text  # without its examples; links absolute
     assert client.hover(path, 0, 0) is None  # no finding there
 
 
