@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 pytest.importorskip("pygls")
 from lsp_client import LspClient
+from support import write_tree
 
 FAST = {"debounceMs": 0, "pollIntervalMs": 0}
 SEVERITY = {1: "error", 2: "warn", 3: "info"}
@@ -56,18 +56,9 @@ async def get_user(user_id: str, db):
 """
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
 def make_project(root: Path, files: dict[str, str] | None = None, pyproject: str = PYPROJECT) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    (root / ".git").mkdir()  # config discovery stops at the repository root
-    write(root, {"pyproject.toml": pyproject, **(files or {})})
-    return root
+    return write_tree(root, {"pyproject.toml": pyproject, **(files or {})})  # a git root: discovery stops there
 
 
 def ctxsep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
