@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +47,15 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 WATCH_GLOBS = ("**/pyproject.toml", "**/ctxsep.toml", "**/*.json")
 
 
+@dataclass(eq=False)  # one per check: compared by identity
 class Checked:
     """One document's last result: the diagnostics published, each with its finding."""
 
-    def __init__(
-        self,
-        path: str,
-        result: LintResult,
-        pairs: list[tuple[types.Diagnostic, Finding]],
-        source: str,
-        version: int | None = None,
-    ) -> None:
-        self.path = path
-        self.result = result
-        self.pairs = pairs
-        self.source = source
-        self.version = version
+    path: str
+    result: LintResult
+    pairs: list[tuple[types.Diagnostic, Finding]]
+    source: str
+    version: int | None = None
 
 
 class CtxsepServer(LanguageServer):
