@@ -106,7 +106,7 @@ class FixProvider:
         self.quick.clear()
         self.all.clear()
 
-    def saved(self, path: Path) -> None:
+    def saved(self) -> None:
         """A file was written (a save is also when formatters rewrite
         others): build the index afresh when next needed. Building it only
         lists the files (the index reads them lazily), in the worker."""

@@ -230,9 +230,8 @@ class CtxsepServer(LanguageServer):
         return buffers
 
     def saved(self, uri: str) -> None:
-        path = _file_path(uri)
-        if path is not None:
-            self.fixer.saved(Path(path))
+        if _file_path(uri) is not None:  # a file on disk changed: the fix index is out of date
+            self.fixer.saved()
         self.check(uri)
 
     def check_all(self) -> None:
