@@ -25,8 +25,8 @@ When it re-checks:
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,20 +163,13 @@ class CtxsepServer(LanguageServer):
         collector stays paused until the answer is sent (``young_garbage``):
         pygls writes a plain handler's answer as soon as it returns, before
         the loop runs the collection scheduled here."""
-        if not gc.isenabled():
-            return self._pulled(uri)
-        gc.disable()
+        later: Callable[[Callable[[], None]], object] | None
         try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        try:
+            later = asyncio.get_running_loop().call_soon
+        except RuntimeError:  # no loop (a direct call): collect at once
+            later = None
+        with young_garbage(later):
             return self._pulled(uri)
-        finally:
-            if loop is None:
-                _collect_young()
-            else:
-                loop.call_soon(_collect_young)
 
     def _pulled(self, uri: str) -> list[types.Diagnostic]:
         self.check(uri)
@@ -312,11 +305,6 @@ class CtxsepServer(LanguageServer):
 def _file_path(uri: str) -> str | None:
     """The file system path of a ``file:`` URI; None for any other scheme (an untitled buffer)."""
     return to_fs_path(uri) if uri.startswith("file:") else None
-
-
-def _collect_young() -> None:
-    gc.collect(0)
-    gc.enable()
 
 
 def _contains(span: types.Range, position: types.Position) -> bool:

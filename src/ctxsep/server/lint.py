@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,14 +177,15 @@ class Linter:
 
 
 @contextmanager
-def young_garbage() -> Iterator[None]:
+def young_garbage(later: Callable[[Callable[[], None]], object] | None = None) -> Iterator[None]:
     """Run the body with the automatic collector paused, so what it
     allocates stays in the youngest generation, then collect that generation
     (its cycles become garbage once the body returns) and resume the
-    collector, even when the body raises. Nested, or with the collector
-    already off, it leaves both to whoever paused it: the server pauses it
-    around a check and its publishing, and collects after the diagnostics
-    are sent."""
+    collector, even when the body raises; with ``later`` (``loop.call_soon``),
+    that is scheduled instead, to run after what the body's caller still has
+    to send. Nested, or with the collector already off, it leaves both to
+    whoever paused it: the server pauses it around a check and its
+    publishing, and collects after the diagnostics are sent."""
     if not gc.isenabled():
         yield
         return
@@ -192,8 +193,15 @@ def young_garbage() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect(0)
-        gc.enable()
+        if later is None:
+            _collect_young()
+        else:
+            later(_collect_young)
+
+
+def _collect_young() -> None:
+    gc.collect(0)
+    gc.enable()
 
 
 def stamp(path: Path) -> Stamp:
