@@ -82,8 +82,7 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
     resolver = cli_resolver(args, recheck=False)  # one run: each config read once
     require_paths(resolver, args.paths)
     cache = None if cache_disabled(args) else ResultCache(resolver.cwd, args.cache_dir)
-    shown = progress.for_run(sys.stderr, args.quiet)  # files done / total, on a terminal only
-    try:
+    with progress.for_run(sys.stderr, args.quiet) as shown:  # files done / total, on a terminal only
         result = run_check(
             args.paths,
             resolver,
@@ -92,9 +91,6 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
             cache=cache,
             progress=shown.update if shown is not None else None,
         )
-    finally:
-        if shown is not None:
-            shown.close()
     result.show_baselined = args.show_baselined
     for problem in cache.problems if cache is not None else ():
         print(f"ctxsep: warning: {escape(problem)}", file=sys.stderr)

@@ -179,8 +179,7 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     if store.refused is not None:
         print(f"ctxsep: warning: not using the history cache: {escape(store.refused)}", file=sys.stderr)
     # commits done / total, on a terminal only (SPEC §9)
-    shown = progress.for_run(sys.stderr, args.quiet, unit="commits")
-    try:
+    with progress.for_run(sys.stderr, args.quiet, unit="commits") as shown:
         history = walk_history(
             args.path,
             repo,
@@ -192,9 +191,6 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
             on_commit=(lambda done, total, _commit: shown.update(done, total)) if shown is not None else None,
             store=store,
         )
-    finally:
-        if shown is not None:
-            shown.close()
     projection = project(history, args.pace_weeks or DEFAULT_WEEKS)
     source = source_info(target)
     renderers = {"md": render_history_md, "json": render_history_json, "html": render_history_html}
