@@ -36,6 +36,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ctxsep import __version__
+from ctxsep.config.loader import CONFIG_FILES
 from ctxsep.model import Finding, internal_error
 from ctxsep.server import actions
 from ctxsep.server.convert import problem_diagnostics, split_lines, to_diagnostic
@@ -44,7 +45,8 @@ from ctxsep.server.lint import ConfigProblem, Linter, LintResult, Stamp, stamp, 
 
 logger = logging.getLogger(__name__)
 PYTHON_SUFFIXES = (".py", ".pyi")
-WATCH_GLOBS = ("**/pyproject.toml", "**/ctxsep.toml", "**/*.json")
+#: every config file name (the vocabulary lives in the config), and JSON (baselines)
+WATCH_GLOBS = (*(f"**/{name}" for name in CONFIG_FILES), "**/*.json")
 
 
 @dataclass(eq=False)  # one per check: compared by identity
