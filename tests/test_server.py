@@ -292,3 +292,17 @@ def test_non_ascii_columns_are_utf16(project: Path, client: LspClient) -> None:
     # 18 characters before the name; "😋" is 2 UTF-16 units (4 bytes), "é" one (2 bytes)
     assert diagnostic["range"]["start"] == {"line": 0, "character": 19}
     assert check_json(project, "app/routes/emoji.py")[0][2] == 23  # the CLI's 1-based byte column
+
+
+def test_bad_initialization_options_are_named_on_stderr_and_the_defaults_apply(project: Path) -> None:
+    path = project / "app/routes/users.py"
+    bad = {"debounceMs": "fast", "pollIntervalMs": -5, "pullDiagnostics": "yes"}
+    with LspClient([project], initialization_options=bad) as lsp:
+        assert len(lsp.open(path)) == 4  # the server works, with the defaults
+        assert lsp.shutdown() == 0
+        assert lsp.process.stderr is not None
+        stderr = lsp.process.stderr.read().decode()
+    assert "initialization option debounceMs: 'fast' is not a number of milliseconds >= 0; using 30" in stderr
+    assert "initialization option pollIntervalMs: -5 is not a number of milliseconds >= 0; using 1000" in stderr
+    assert "initialization option pullDiagnostics: 'yes' is not true or false; using false" in stderr
+    assert "Traceback" not in stderr

@@ -89,11 +89,14 @@ class CtxsepServer(LanguageServer):
             if folder:
                 self.linter.add_folder(Path(folder))
         options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        self.debounce = _milliseconds(options.get("debounceMs"), self.debounce)
-        self.poll_interval = _milliseconds(options.get("pollIntervalMs"), self.poll_interval)
+        self.debounce = _milliseconds(options, "debounceMs", self.debounce)
+        self.poll_interval = _milliseconds(options, "pollIntervalMs", self.poll_interval)
         text_document = params.capabilities.text_document
         workspace = params.capabilities.workspace
-        self.pull = bool(text_document and text_document.diagnostic) and options.get("pullDiagnostics", True) is True
+        wants_pull = options.get("pullDiagnostics", True)
+        if not isinstance(wants_pull, bool):
+            logger.warning("initialization option pullDiagnostics: %r is not true or false; using false", wants_pull)
+        self.pull = bool(text_document and text_document.diagnostic) and wants_pull is True
         self._refresh_support = bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
     def start_watching(self) -> None:
@@ -317,9 +320,17 @@ def _contains(span: types.Range, position: types.Position) -> bool:
     return not (position.line == span.end.line and position.character > span.end.character)
 
 
-def _milliseconds(value: Any, default: float) -> float:
+def _milliseconds(options: dict[str, Any], key: str, default: float) -> float:
+    """Option ``key`` (milliseconds) in seconds; ``default`` when it is absent
+    or not a number >= 0 (said on stderr, the editor's log for the server)."""
+    value = options.get(key)
+    if value is None:
+        return default
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value) / 1000
+    logger.warning(
+        "initialization option %s: %r is not a number of milliseconds >= 0; using %g", key, value, default * 1000
+    )
     return default
 
 
