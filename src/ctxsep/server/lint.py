@@ -67,8 +67,6 @@ class LintResult:
     findings: tuple[Finding, ...] = ()
     settings: FileSettings | None = None
     problem: ConfigProblem | None = None
-    excluded: bool = False
-    skipped: str | None = None
     #: the stat of each file that could change this result while the buffer
     #: stays the same (config candidates, the baseline), taken before it was read
     watched: dict[Path, Stamp] = field(default_factory=dict)
@@ -97,10 +95,6 @@ class Linter:
         if folder in self._folders:
             self._folders.remove(folder)
         self._resolvers.pop(folder, None)
-
-    @property
-    def folders(self) -> tuple[Path, ...]:
-        return tuple(self._folders)
 
     def folder_of(self, path: Path) -> Path:
         """The deepest workspace folder holding ``path``, else its directory."""
@@ -137,7 +131,7 @@ class Linter:
             problem = ConfigProblem(self._config_culprit(path, resolver), tuple(exc.problems))
             return LintResult(problem=problem, watched=watched)
         if not FileCollector(resolver).collect([os.fspath(path)]):
-            return LintResult(settings=settings, excluded=True, watched=watched)
+            return LintResult(settings=settings, watched=watched)  # excluded: nothing to report
         baseline_path = settings.config.baseline_path
         watched[baseline_path] = stamp(baseline_path)
         try:
@@ -148,7 +142,7 @@ class Linter:
             result: FileResult = check_path(
                 path, settings, os.fspath(path), source=source, filter_findings=baseline.split
             )
-        return LintResult(findings=result.findings, settings=settings, skipped=result.skipped, watched=watched)
+        return LintResult(findings=result.findings, settings=settings, watched=watched)
 
     def _config_culprit(self, path: Path, resolver: SettingsResolver) -> Path:
         if resolver.explicit is not None:
