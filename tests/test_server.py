@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 pytest.importorskip("pygls")
 from lsp_client import LspClient
+from support import write_tree
 
 FAST = {"debounceMs": 0, "pollIntervalMs": 0}
 SEVERITY = {1: "error", 2: "warn", 3: "info"}
@@ -56,18 +56,9 @@ async def get_user(user_id: str, db):
 """
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
 def make_project(root: Path, files: dict[str, str] | None = None, pyproject: str = PYPROJECT) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    (root / ".git").mkdir()  # config discovery stops at the repository root
-    write(root, {"pyproject.toml": pyproject, **(files or {})})
-    return root
+    return write_tree(root, {"pyproject.toml": pyproject, **(files or {})})  # a git root: discovery stops there
 
 
 def ctxsep(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -241,6 +232,7 @@ def test_hover_names_rule_phase_key_and_config(project: Path, client: LspClient)
     assert "phase: **transitional**, from the key `'app/services'` in [tool.ctxsep.phases]" in text
     assert "CTX002 is **warn** here: the default for transitional" in text
     assert "### What it does" in text  # the rule's page
+    assert "Tested examples" not in text and "](../" not in text  # without its examples; links absolute
     assert client.hover(path, 0, 0) is None  # no finding there
 
 
@@ -300,3 +292,17 @@ def test_non_ascii_columns_are_utf16(project: Path, client: LspClient) -> None:
     # 18 characters before the name; "😋" is 2 UTF-16 units (4 bytes), "é" one (2 bytes)
     assert diagnostic["range"]["start"] == {"line": 0, "character": 19}
     assert check_json(project, "app/routes/emoji.py")[0][2] == 23  # the CLI's 1-based byte column
+
+
+def test_bad_initialization_options_are_named_on_stderr_and_the_defaults_apply(project: Path) -> None:
+    path = project / "app/routes/users.py"
+    bad = {"debounceMs": "fast", "pollIntervalMs": -5, "pullDiagnostics": "yes"}
+    with LspClient([project], initialization_options=bad) as lsp:
+        assert len(lsp.open(path)) == 4  # the server works, with the defaults
+        assert lsp.shutdown() == 0
+        assert lsp.process.stderr is not None
+        stderr = lsp.process.stderr.read().decode()
+    assert "initialization option debounceMs: 'fast' is not a number of milliseconds >= 0; using 30" in stderr
+    assert "initialization option pollIntervalMs: -5 is not a number of milliseconds >= 0; using 1000" in stderr
+    assert "initialization option pullDiagnostics: 'yes' is not true or false; using false" in stderr
+    assert "Traceback" not in stderr

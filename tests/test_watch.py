@@ -32,17 +32,22 @@ def _wait_for(lines: queue.Queue[str], seen: list[str], text: str, timeout: floa
             continue
 
 
-def test_watch_checks_again_when_a_file_changes(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {"ctxsep.toml": 'default-phase = "migrated"\n', "app/a.py": "x = 1\n"})
+def _watch(root: Path, target: str, stdout: int) -> subprocess.Popen[str]:
+    """``ctxsep check --watch TARGET`` in ``root``, its stderr piped."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FORCE_COLOR")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ctxsep", "check", "--watch", "app"],
+    return subprocess.Popen(
+        [sys.executable, "-m", "ctxsep", "check", "--watch", target],
         cwd=root,
-        stdout=subprocess.PIPE,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+
+
+def test_watch_checks_again_when_a_file_changes(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"ctxsep.toml": 'default-phase = "migrated"\n', "app/a.py": "x = 1\n"})
+    proc = _watch(root, "app", subprocess.PIPE)
     out: queue.Queue[str] = queue.Queue()
     err: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_pump, args=(proc.stdout, out), daemon=True).start()
@@ -76,15 +81,7 @@ def test_watch_notes_keep_a_hostile_path_on_one_line(tmp_path: Path) -> None:
     hostile = "app\n::error::forged"
     (root / hostile).mkdir()
     (root / hostile / "a.py").write_text("x = 1\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FORCE_COLOR")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ctxsep", "check", "--watch", hostile],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = _watch(root, hostile, subprocess.DEVNULL)
     err: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_pump, args=(proc.stderr, err), daemon=True).start()
     seen: list[str] = []

@@ -88,7 +88,12 @@ def add_parser(subparsers: Any) -> None:
         "(their file's phase is now stricter than the one they recorded).",
     )
     prune.set_defaults(handler=run_prune)
-    for sub in (create, update, check, prune):
+    for sub, typed_verb in (
+        (create, "also record"),
+        (update, "also judge (and with --allow-growth, record)"),
+        (check, "also judge"),
+        (prune, "also judge"),
+    ):
         add_common_options(sub)
         sub.add_argument(
             "--typed",
@@ -96,17 +101,8 @@ def add_parser(subparsers: Any) -> None:
             type=Path,
             default=[],
             metavar="FILE",
-            help=_TYPED_HELP[sub.prog.rsplit(" ", 1)[-1]]
-            + " what mypy or pylint recorded in FILE (run them with CTXSEP_RECORD=FILE); repeatable",
+            help=f"{typed_verb} what mypy or pylint recorded in FILE (run them with CTXSEP_RECORD=FILE); repeatable",
         )
-
-
-_TYPED_HELP = {
-    "create": "also record",
-    "update": "also judge (and with --allow-growth, record)",
-    "check": "also judge",
-    "prune": "also judge",
-}
 
 
 def _groups(args: argparse.Namespace, read_baselines: bool = True) -> tuple[SettingsResolver, list[BaselineGroup]]:

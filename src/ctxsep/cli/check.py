@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from ctxsep.cache import ResultCache
 from ctxsep.cli import progress
 from ctxsep.cli.emit import add_output_file, emit
-from ctxsep.cli.options import add_common_options, cli_resolver, require_paths
+from ctxsep.cli.options import add_common_options, cache_disabled, cli_resolver, require_paths
 from ctxsep.cli.selection import Selection, add_selection_options
 from ctxsep.fixes.marks import attach_fixes
 from ctxsep.model import CtxsepError
@@ -82,10 +81,8 @@ def render(args: argparse.Namespace, result: RunResult, colour: bool) -> str:
 def check_once(args: argparse.Namespace, selection: Selection) -> int:
     resolver = cli_resolver(args, recheck=False)  # one run: each config read once
     require_paths(resolver, args.paths)
-    no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")
-    cache = None if no_cache else ResultCache(resolver.cwd, args.cache_dir)
-    shown = progress.for_check(sys.stderr, args.quiet)  # files done / total, on a terminal only
-    try:
+    cache = None if cache_disabled(args) else ResultCache(resolver.cwd, args.cache_dir)
+    with progress.for_run(sys.stderr, args.quiet) as shown:  # files done / total, on a terminal only
         result = run_check(
             args.paths,
             resolver,
@@ -94,9 +91,6 @@ def check_once(args: argparse.Namespace, selection: Selection) -> int:
             cache=cache,
             progress=shown.update if shown is not None else None,
         )
-    finally:
-        if shown is not None:
-            shown.close()
     result.show_baselined = args.show_baselined
     for problem in cache.problems if cache is not None else ():
         print(f"ctxsep: warning: {escape(problem)}", file=sys.stderr)

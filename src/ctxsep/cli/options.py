@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,3 +75,9 @@ def require_paths(resolver: SettingsResolver, paths: Iterable[str]) -> None:
     for path in paths:
         if not (resolver.cwd / path).exists():  # a dangling symlink names nothing either
             raise CtxsepError(f"{escape(path)}: no such file or directory")
+
+
+def cache_disabled(args: argparse.Namespace) -> bool:
+    """``--no-cache``, or ``CTXSEP_NO_CACHE`` set to anything but empty or ``0``
+    (``check`` and ``report --history`` read both the same way)."""
+    return bool(args.no_cache) or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 #: Seconds a run takes before progress appears (SPEC §9: "longer than ~2 s").
@@ -83,9 +84,16 @@ class Progress:
             pass
 
 
-def for_check(stream: TextIO, quiet: bool) -> Progress | None:
-    """The progress a ``check`` run should show, or None."""
-    return Progress(stream) if wanted(stream, quiet) else None
+@contextmanager
+def for_run(stream: TextIO, quiet: bool, unit: str = "files") -> Iterator[Progress | None]:
+    """The progress a run should show (``check``: files, ``report --history``:
+    commits), or None; its line is cleared when the run ends, even by an error."""
+    shown = Progress(stream, unit=unit) if wanted(stream, quiet) else None
+    try:
+        yield shown
+    finally:
+        if shown is not None:
+            shown.close()
 
 
-__all__ = ["DEFAULT_AFTER", "Progress", "for_check", "wanted"]
+__all__ = ["DEFAULT_AFTER", "Progress", "for_run", "wanted"]

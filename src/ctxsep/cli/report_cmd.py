@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic
 from ctxsep.cli import progress
-from ctxsep.cli.options import add_config, add_jobs, positive_int, resolver_for_path
+from ctxsep.cli.options import add_config, add_jobs, cache_disabled, positive_int, resolver_for_path
 from ctxsep.config import SettingsResolver
 from ctxsep.model import CtxsepError
 from ctxsep.output.escape import escape
@@ -176,13 +175,11 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
     from ctxsep.migration.history_store import HistoryStore, store_path
 
     cache_dir = cwd / args.cache_dir if args.cache_dir is not None else None
-    no_cache = args.no_cache or os.environ.get("CTXSEP_NO_CACHE", "") not in ("", "0")  # as `check` reads it
-    store = HistoryStore(None if no_cache else store_path(repo, cache_dir), None if cache_dir else repo)
+    store = HistoryStore(None if cache_disabled(args) else store_path(repo, cache_dir), None if cache_dir else repo)
     if store.refused is not None:
         print(f"ctxsep: warning: not using the history cache: {escape(store.refused)}", file=sys.stderr)
     # commits done / total, on a terminal only (SPEC §9)
-    shown = progress.Progress(sys.stderr, unit="commits") if progress.wanted(sys.stderr, args.quiet) else None
-    try:
+    with progress.for_run(sys.stderr, args.quiet, unit="commits") as shown:
         history = walk_history(
             args.path,
             repo,
@@ -194,9 +191,6 @@ def _history(args: argparse.Namespace, cwd: Path) -> str:
             on_commit=(lambda done, total, _commit: shown.update(done, total)) if shown is not None else None,
             store=store,
         )
-    finally:
-        if shown is not None:
-            shown.close()
     projection = project(history, args.pace_weeks or DEFAULT_WEEKS)
     source = source_info(target)
     renderers = {"md": render_history_md, "json": render_history_json, "html": render_history_html}

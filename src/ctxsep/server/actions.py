@@ -106,7 +106,7 @@ class FixProvider:
         self.quick.clear()
         self.all.clear()
 
-    def saved(self, path: Path) -> None:
+    def saved(self) -> None:
         """A file was written (a save is also when formatters rewrite
         others): build the index afresh when next needed. Building it only
         lists the files (the index reads them lazily), in the worker."""
@@ -286,7 +286,8 @@ def _quick_fix(
             return None
     else:  # a fix for what only mypy reports (CTX006): offered where it edits
         here = [e for e in fix.edits if Path(e.path) == path]
-        if not here or not any(_overlaps(Positions(source, codec).range(e.start, e.end), cursor) for e in here):
+        positions = Positions(source, codec) if here else None  # one index of line starts, not one per edit
+        if positions is None or not any(_overlaps(positions.range(e.start, e.end), cursor) for e in here):
             return None
     changes: dict[str, list[types.TextEdit]] = {}
     for name in sorted(fix.paths):
@@ -312,7 +313,7 @@ def register(server: CtxsepServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False),
+        types.CodeActionOptions(code_action_kinds=list(KINDS), resolve_provider=False),
     )
     async def code_action(ls: CtxsepServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         try:

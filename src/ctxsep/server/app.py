@@ -25,8 +25,9 @@ When it re-checks:
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ctxsep import __version__
+from ctxsep.config.loader import CONFIG_FILES
 from ctxsep.model import Finding, internal_error
 from ctxsep.server import actions
 from ctxsep.server.convert import problem_diagnostics, split_lines, to_diagnostic
@@ -43,25 +45,19 @@ from ctxsep.server.lint import ConfigProblem, Linter, LintResult, Stamp, stamp, 
 
 logger = logging.getLogger(__name__)
 PYTHON_SUFFIXES = (".py", ".pyi")
-WATCH_GLOBS = ("**/pyproject.toml", "**/ctxsep.toml", "**/*.json")
+#: every config file name (the vocabulary lives in the config), and JSON (baselines)
+WATCH_GLOBS = (*(f"**/{name}" for name in CONFIG_FILES), "**/*.json")
 
 
+@dataclass(eq=False)  # one per check: compared by identity
 class Checked:
     """One document's last result: the diagnostics published, each with its finding."""
 
-    def __init__(
-        self,
-        path: str,
-        result: LintResult,
-        pairs: list[tuple[types.Diagnostic, Finding]],
-        source: str,
-        version: int | None = None,
-    ) -> None:
-        self.path = path
-        self.result = result
-        self.pairs = pairs
-        self.source = source
-        self.version = version
+    path: str
+    result: LintResult
+    pairs: list[tuple[types.Diagnostic, Finding]]
+    source: str
+    version: int | None = None
 
 
 class CtxsepServer(LanguageServer):
@@ -93,11 +89,14 @@ class CtxsepServer(LanguageServer):
             if folder:
                 self.linter.add_folder(Path(folder))
         options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        self.debounce = _milliseconds(options.get("debounceMs"), self.debounce)
-        self.poll_interval = _milliseconds(options.get("pollIntervalMs"), self.poll_interval)
+        self.debounce = _milliseconds(options, "debounceMs", self.debounce)
+        self.poll_interval = _milliseconds(options, "pollIntervalMs", self.poll_interval)
         text_document = params.capabilities.text_document
         workspace = params.capabilities.workspace
-        self.pull = bool(text_document and text_document.diagnostic) and options.get("pullDiagnostics", True) is True
+        wants_pull = options.get("pullDiagnostics", True)
+        if not isinstance(wants_pull, bool):
+            logger.warning("initialization option pullDiagnostics: %r is not true or false; using false", wants_pull)
+        self.pull = bool(text_document and text_document.diagnostic) and wants_pull is True
         self._refresh_support = bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
     def start_watching(self) -> None:
@@ -169,20 +168,13 @@ class CtxsepServer(LanguageServer):
         collector stays paused until the answer is sent (``young_garbage``):
         pygls writes a plain handler's answer as soon as it returns, before
         the loop runs the collection scheduled here."""
-        if not gc.isenabled():
-            return self._pulled(uri)
-        gc.disable()
+        later: Callable[[Callable[[], None]], object] | None
         try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        try:
+            later = asyncio.get_running_loop().call_soon
+        except RuntimeError:  # no loop (a direct call): collect at once
+            later = None
+        with young_garbage(later):
             return self._pulled(uri)
-        finally:
-            if loop is None:
-                _collect_young()
-            else:
-                loop.call_soon(_collect_young)
 
     def _pulled(self, uri: str) -> list[types.Diagnostic]:
         self.check(uri)
@@ -193,7 +185,7 @@ class CtxsepServer(LanguageServer):
         """Check ``uri`` and remember the result; None when there was
         nothing to do (not a Python file, or its text already checked)."""
         document = self.workspace.text_documents.get(uri)
-        path = to_fs_path(uri) if uri.startswith("file:") else None
+        path = _file_path(uri)
         if document is None or path is None:
             return None
         if not (path.endswith(PYTHON_SUFFIXES) or document.language_id == "python"):
@@ -230,15 +222,14 @@ class CtxsepServer(LanguageServer):
         """The open documents' texts by path (they may differ from the disk)."""
         buffers = {}
         for uri, document in self.workspace.text_documents.items():
-            path = to_fs_path(uri) if uri.startswith("file:") else None
+            path = _file_path(uri)
             if path is not None:
                 buffers[Path(path)] = document.source
         return buffers
 
     def saved(self, uri: str) -> None:
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        if path is not None:
-            self.fixer.saved(Path(path))
+        if _file_path(uri) is not None:  # a file on disk changed: the fix index is out of date
+            self.fixer.saved()
         self.check(uri)
 
     def check_all(self) -> None:
@@ -316,9 +307,9 @@ class CtxsepServer(LanguageServer):
         )
 
 
-def _collect_young() -> None:
-    gc.collect(0)
-    gc.enable()
+def _file_path(uri: str) -> str | None:
+    """The file system path of a ``file:`` URI; None for any other scheme (an untitled buffer)."""
+    return to_fs_path(uri) if uri.startswith("file:") else None
 
 
 def _contains(span: types.Range, position: types.Position) -> bool:
@@ -329,9 +320,17 @@ def _contains(span: types.Range, position: types.Position) -> bool:
     return not (position.line == span.end.line and position.character > span.end.character)
 
 
-def _milliseconds(value: Any, default: float) -> float:
+def _milliseconds(options: dict[str, Any], key: str, default: float) -> float:
+    """Option ``key`` (milliseconds) in seconds; ``default`` when it is absent
+    or not a number >= 0 (said on stderr, the editor's log for the server)."""
+    value = options.get(key)
+    if value is None:
+        return default
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value) / 1000
+    logger.warning(
+        "initialization option %s: %r is not a number of milliseconds >= 0; using %g", key, value, default * 1000
+    )
     return default
 
 

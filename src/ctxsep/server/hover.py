@@ -10,6 +10,8 @@ examples (they are long, and the link in the diagnostic opens them).
 
 from __future__ import annotations
 
+import functools
+
 from ctxsep.config import FileSettings
 from ctxsep.model import Finding
 from ctxsep.output.explain_text import NO_CONFIG, override_reason
@@ -49,13 +51,22 @@ def why(settings: FileSettings, code: str) -> list[str]:
 
 def hover_markdown(finding: Finding, settings: FileSettings) -> str:
     """Everything the hover shows for one finding."""
-    rule = RULES_BY_CODE.get(finding.code)
     title = f"**{finding.code}** `{finding.symbol}`: {finding.severity.label} in phase {settings.phase.label}"
     parts = [title, "", *why(settings, finding.code)]
-    if rule is not None:
-        page = render(rule).split(_EXAMPLES_HEADING, 1)[0].rstrip().replace("](../", f"]({DOCS_URI}/")
+    page = _page(finding.code)
+    if page is not None:
         parts += ["", "---", "", page]
     return "\n".join(parts) + "\n"
+
+
+@functools.cache
+def _page(code: str) -> str | None:
+    """The rule's page without its tested examples, links made absolute;
+    rendered once per rule (a page does not change while the server runs)."""
+    rule = RULES_BY_CODE.get(code)
+    if rule is None:
+        return None
+    return render(rule).split(_EXAMPLES_HEADING, 1)[0].rstrip().replace("](../", f"]({DOCS_URI}/")
 
 
 __all__ = ["hover_markdown", "why"]

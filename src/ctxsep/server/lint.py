@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +67,6 @@ class LintResult:
     findings: tuple[Finding, ...] = ()
     settings: FileSettings | None = None
     problem: ConfigProblem | None = None
-    excluded: bool = False
-    skipped: str | None = None
     #: the stat of each file that could change this result while the buffer
     #: stays the same (config candidates, the baseline), taken before it was read
     watched: dict[Path, Stamp] = field(default_factory=dict)
@@ -97,10 +95,6 @@ class Linter:
         if folder in self._folders:
             self._folders.remove(folder)
         self._resolvers.pop(folder, None)
-
-    @property
-    def folders(self) -> tuple[Path, ...]:
-        return tuple(self._folders)
 
     def folder_of(self, path: Path) -> Path:
         """The deepest workspace folder holding ``path``, else its directory."""
@@ -137,7 +131,7 @@ class Linter:
             problem = ConfigProblem(self._config_culprit(path, resolver), tuple(exc.problems))
             return LintResult(problem=problem, watched=watched)
         if not FileCollector(resolver).collect([os.fspath(path)]):
-            return LintResult(settings=settings, excluded=True, watched=watched)
+            return LintResult(settings=settings, watched=watched)  # excluded: nothing to report
         baseline_path = settings.config.baseline_path
         watched[baseline_path] = stamp(baseline_path)
         try:
@@ -148,7 +142,7 @@ class Linter:
             result: FileResult = check_path(
                 path, settings, os.fspath(path), source=source, filter_findings=baseline.split
             )
-        return LintResult(findings=result.findings, settings=settings, skipped=result.skipped, watched=watched)
+        return LintResult(findings=result.findings, settings=settings, watched=watched)
 
     def _config_culprit(self, path: Path, resolver: SettingsResolver) -> Path:
         if resolver.explicit is not None:
@@ -177,14 +171,15 @@ class Linter:
 
 
 @contextmanager
-def young_garbage() -> Iterator[None]:
+def young_garbage(later: Callable[[Callable[[], None]], object] | None = None) -> Iterator[None]:
     """Run the body with the automatic collector paused, so what it
     allocates stays in the youngest generation, then collect that generation
     (its cycles become garbage once the body returns) and resume the
-    collector, even when the body raises. Nested, or with the collector
-    already off, it leaves both to whoever paused it: the server pauses it
-    around a check and its publishing, and collects after the diagnostics
-    are sent."""
+    collector, even when the body raises; with ``later`` (``loop.call_soon``),
+    that is scheduled instead, to run after what the body's caller still has
+    to send. Nested, or with the collector already off, it leaves both to
+    whoever paused it: the server pauses it around a check and its
+    publishing, and collects after the diagnostics are sent."""
     if not gc.isenabled():
         yield
         return
@@ -192,8 +187,15 @@ def young_garbage() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect(0)
-        gc.enable()
+        if later is None:
+            _collect_young()
+        else:
+            later(_collect_young)
+
+
+def _collect_young() -> None:
+    gc.collect(0)
+    gc.enable()
 
 
 def stamp(path: Path) -> Stamp:
