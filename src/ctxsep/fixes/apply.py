@@ -121,24 +121,19 @@ def run_fixes(
         if needs_view(state.findings, state.text, project, state.settings):
             run.states[file] = state
             candidates.append(file)
-    for round_number in range(MAX_ROUNDS):
-        offered: dict[Path, list[Fix]] = {}
-        for file in candidates:
-            state = run.states[file]
-            notes: list[str] = []
-            fixes = compute_fixes(file, state.text, state.settings, state.findings, project, notes)
-            for note in notes:  # why an unsafe fix is missing matters with --unsafe-fixes; a bug always
-                if (unsafe or INTERNAL_ERROR_PREFIX in note) and f"{state.display}:{note}" not in run.notes:
-                    run.notes.append(f"{state.display}:{note}")
-            fixes = [f for f in fixes if wanted(f)]
-            if round_number == 0:
-                run.unsafe_left += sum(1 for f in fixes if not f.safe and not unsafe)
-            offered[file] = [f for f in fixes if f.safe or unsafe]
-        chosen = choose(fix for file in candidates for fix in offered[file])
-        applied = _apply_round(run, chosen, resolver, project)
-        if not applied:
-            break
-        candidates = sorted(applied)
+
+    def offer(file: Path, state: FileState, round_number: int) -> list[Fix]:
+        notes: list[str] = []
+        fixes = compute_fixes(file, state.text, state.settings, state.findings, project, notes)
+        for note in notes:  # why an unsafe fix is missing matters with --unsafe-fixes; a bug always
+            if (unsafe or INTERNAL_ERROR_PREFIX in note) and f"{state.display}:{note}" not in run.notes:
+                run.notes.append(f"{state.display}:{note}")
+        fixes = [f for f in fixes if wanted(f)]
+        if round_number == 0:
+            run.unsafe_left += sum(1 for f in fixes if not f.safe and not unsafe)
+        return [f for f in fixes if f.safe or unsafe]
+
+    apply_rounds(run, candidates, offer, resolver, project)
     for state in run.changed:
         state.baselined_after = _baselined(state)
     return run
@@ -163,6 +158,27 @@ def _load(file: Path, resolver: SettingsResolver, findings: list[Finding], basel
         original_text=text,
         baselined_before=baselined,
     )
+
+
+def apply_rounds(
+    run: FixRun,
+    candidates: list[Path],
+    offer: Callable[[Path, FileState, int], list[Fix]],
+    resolver: SettingsResolver,
+    project: ProjectIndex,
+) -> None:
+    """Fix ``run``'s ``candidates`` to a fixed point, in memory (at most
+    ``MAX_ROUNDS`` rounds): each round, ``offer(file, state, round)`` gives
+    the fixes wanted for each candidate, the non-overlapping ones are
+    applied and verified (``_apply_round``), and the files they changed are
+    the next round's candidates. ``ctxsep fix`` and the language server's
+    fix-all both go through here."""
+    for round_number in range(MAX_ROUNDS):
+        offered = [fix for file in candidates for fix in offer(file, run.states[file], round_number)]
+        applied = _apply_round(run, choose(offered), resolver, project)
+        if not applied:
+            return
+        candidates = sorted(applied)
 
 
 def _apply_round(run: FixRun, chosen: list[Fix], resolver: SettingsResolver, project: ProjectIndex) -> set[Path]:

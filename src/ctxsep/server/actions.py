@@ -36,8 +36,8 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from ctxsep.config import FileSettings, SettingsResolver
-from ctxsep.fixes import FileState, Fix, FixRun, ProjectIndex, build_index, choose, compute_fixes
-from ctxsep.fixes.apply import MAX_ROUNDS, _apply_round
+from ctxsep.fixes import FileState, Fix, FixRun, ProjectIndex, build_index, compute_fixes
+from ctxsep.fixes.apply import apply_rounds
 from ctxsep.model import Edit, Finding
 from ctxsep.runner import display_path
 from ctxsep.server.convert import LINE_BREAK
@@ -153,18 +153,11 @@ def fix_all(
         original_text=source,
     )
     run = FixRun(states={path: state})
-    candidates = [path]
-    for _ in range(MAX_ROUNDS):
-        offered = []
-        for file in candidates:
-            current = run.states[file]
-            offered += [
-                f for f in compute_fixes(file, current.text, current.settings, current.findings, project) if f.safe
-            ]
-        applied = _apply_round(run, choose(offered), resolver, project)
-        if not applied:
-            break
-        candidates = sorted(applied)
+
+    def safe_fixes(file: Path, current: FileState, _round: int) -> list[Fix]:
+        return [f for f in compute_fixes(file, current.text, current.settings, current.findings, project) if f.safe]
+
+    apply_rounds(run, [path], safe_fixes, resolver, project)
     return {s.path: (s.original_text, s.text) for s in run.changed}
 
 
