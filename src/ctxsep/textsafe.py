@@ -35,3 +35,11 @@ def _replacement(match: re.Match[str]) -> str:
 def escape(text: str) -> str:
     """``text`` with every control character written as a visible escape."""
     return _UNSAFE.sub(_replacement, text)
+
+
+def char_column(line: str, byte_col: int) -> int:
+    """``ast``'s column on ``line`` (a count of UTF-8 bytes) as a count of
+    characters (lone surrogates, from undecodable bytes, count as one)."""
+    if line.isascii():
+        return min(byte_col, len(line))
+    return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))

@@ -6,6 +6,8 @@ columns, and a line and character column as a character offset (lines as
 
 from __future__ import annotations
 
+from ctxsep.textsafe import char_column
+
 
 class SourceLines:
     __slots__ = ("_bytes", "_starts", "lines")
@@ -28,10 +30,7 @@ class SourceLines:
 
     def char_col(self, line: int, byte_col: int) -> int:
         """``ast``'s UTF-8 byte column as a character column."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text.isascii():
-            return byte_col
-        return len(self.line_bytes(line)[:byte_col].decode("utf-8", errors="ignore"))
+        return char_column(self.lines[line - 1] if 0 < line <= len(self.lines) else "", byte_col)
 
     def offset(self, line: int, col: int) -> int:
         """The character offset of ``line`` (1-based) and character column ``col``."""

@@ -26,6 +26,7 @@ from ctxsep.model import SKIPPED_CODE, Finding
 from ctxsep.output.escape import escape, escape_source_line
 from ctxsep.output.style import PLAIN, Style
 from ctxsep.runner import RunResult
+from ctxsep.textsafe import char_column
 
 #: a snippet is read from files up to this size (a file already checked)
 _MAX_SNIPPET_BYTES = 8 * 1024 * 1024
@@ -107,7 +108,7 @@ def snippet(finding: Finding, source_line: str | None, style: Style = PLAIN) -> 
     if source_line is None:
         return []
     raw = source_line.rstrip("\r\n")
-    start = _char_offset(raw, finding.col)
+    start = char_column(raw, finding.col)
     name = _NAME.match(raw, start)
     width = max(1, _display_width(escape_source_line(raw[start : name.end()]))) if name else 1
     indent = _display_width(escape_source_line(raw[:start]))
@@ -121,11 +122,6 @@ def snippet(finding: Finding, source_line: str | None, style: Style = PLAIN) -> 
         f"{gutter} {' ' * indent}{carets}",
         gutter,
     ]
-
-
-def _char_offset(line: str, byte_col: int) -> int:
-    """``ast`` columns count UTF-8 bytes; snippets count characters."""
-    return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
 
 
 def _display_width(text: str) -> int:

@@ -22,6 +22,7 @@ from pygls.workspace.position_codec import PositionCodec
 from ctxsep.model import CONFIG_ERROR_CODE, SKIPPED_CODE, Finding, Severity
 from ctxsep.output.sarif import DOCS_URI  # one home for the docs' address (SARIF's helpUri too)
 from ctxsep.server.lint import ConfigProblem
+from ctxsep.textsafe import char_column
 
 SOURCE = "ctxsep"
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -43,16 +44,12 @@ def finding_range(lines: Sequence[str], line: int, byte_col: int, codec: Positio
     index = min(max(line - 1, 0), max(len(lines) - 1, 0))
     text = lines[index] if lines else ""
     ascii_line = text.isascii()  # most lines: bytes, characters and code units agree
-    start = min(byte_col, len(text)) if ascii_line else _char_index(text, byte_col)
+    start = char_column(text, byte_col)
     word = _DEFINITION.match(text, start) or _WORD.match(text, start)
     end = word.end() if word else min(start + 1, len(text))
     if not ascii_line:
         start, end = codec.client_num_units(text[:start]), codec.client_num_units(text[:end])
     return types.Range(start=types.Position(line=index, character=start), end=types.Position(line=index, character=end))
-
-
-def _char_index(text: str, byte_col: int) -> int:
-    return len(text.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
 
 
 def to_diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec) -> types.Diagnostic:
