@@ -190,10 +190,14 @@ class Report:
     root: str  # the PATH given
     rows: list[DirectoryRow]
     files: list[ReportFile]
-    quiet_directories: int  # directories checked with nothing to report
     source: SourceInfo | None = None
-    #: those directories (not in ``rows``, still counted in the totals)
+    #: directories checked with nothing to report (not in ``rows``, still counted in the totals)
     quiet_rows: list[DirectoryRow] = field(default_factory=list)
+
+    @property
+    def quiet_directories(self) -> int:
+        """How many directories were checked with nothing to report."""
+        return len(self.quiet_rows)
 
     @property
     def all_rows(self) -> list[DirectoryRow]:
@@ -261,7 +265,7 @@ def build_report(root: str, files: list[ReportFile]) -> Report:
     ordered = [rows[d] for d in sorted(rows)]
     relevant = [row for row in ordered if row.relevant]
     quiet = [row for row in ordered if not row.relevant]
-    return Report(root, relevant, sorted(files, key=lambda f: f.path), len(quiet), quiet_rows=quiet)
+    return Report(root, relevant, sorted(files, key=lambda f: f.path), quiet_rows=quiet)
 
 
 def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, typed: TypedRun | None = None) -> Report:

@@ -79,7 +79,7 @@ def render_md(report: Report, graph_kind: str | None = None) -> str:
         f"| {totals.count('baselined')} | {totals_gate_text(report)} |"
     )
     if report.quiet_directories:
-        out += ["", md_cell(quiet_directories_text(report.quiet_directories, report.quiet_rows))]
+        out += ["", md_cell(quiet_directories_text(report.quiet_rows))]
     if any(row.by_rule for row in report.rows):
         out += [
             "",
@@ -179,15 +179,13 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
     return json.dumps(report_document(report, graph_kind), indent=2, ensure_ascii=False) + "\n"
 
 
-def quiet_directories_text(count: int, rows: list[DirectoryRow] | None = None) -> str:
+def quiet_directories_text(rows: list[DirectoryRow]) -> str:
     """The line under the table for directories with nothing to show (they
     are counted in the totals): each named with its phase and files."""
-    if count == 1:
+    if len(rows) == 1:
         head = "1 more directory has nothing to migrate or report"
     else:
-        head = f"{count} more directories have nothing to migrate or report"
-    if not rows:
-        return head + "."
+        head = f"{len(rows)} more directories have nothing to migrate or report"
     named = "; ".join(
         f"{row.directory} ({row.phase.label}, {row.files} file{'s' if row.files != 1 else ''})" for row in rows
     )

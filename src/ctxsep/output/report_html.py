@@ -196,9 +196,7 @@ def render_html(report: Report, graph_kind: str | None = None) -> str:
         "</tbody></table>",
     ]
     if report.quiet_directories:
-        body.append(
-            f'<p class="muted">{escape(quiet_directories_text(report.quiet_directories, report.quiet_rows))}</p>'
-        )
+        body.append(f'<p class="muted">{escape(quiet_directories_text(report.quiet_rows))}</p>')
     if any(row.by_rule for row in report.rows):
         body += [
             "<h2>Findings by rule</h2>",
