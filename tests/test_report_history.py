@@ -60,6 +60,11 @@ def test_every_kind_of_document_matches_the_schema(shop: Path, tmp_path: Path) -
     assert not VALIDATOR.is_valid(broken)
     del broken["directories"][0]["errors"]
     assert not VALIDATOR.is_valid(broken)
+    clean = json.loads(json.dumps(report))
+    clean["clean_directories"] = [{"directory": "app/util", "phase": "final", "files": 1}]
+    assert VALIDATOR.is_valid(clean)
+    clean["clean_directories"][0]["phase"] = "done"
+    assert not VALIDATOR.is_valid(clean)
     assert report["source"]["project"] == "demo-shop" and report["source"]["branch"] == "main"
     assert report["source"]["commit"] == git(shop, "rev-parse", "HEAD").strip()
     assert report["source"]["date"] == "2025-03-09T15:00:00+00:00"
