@@ -179,6 +179,11 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
     return json.dumps(report_document(report, graph_kind), indent=2, ensure_ascii=False) + "\n"
 
 
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, an ``s`` added unless the count is one."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def quiet_directories_text(rows: list[DirectoryRow]) -> str:
     """The line under the table for directories with nothing to show (they
     are counted in the totals): each named with its phase and files."""
@@ -186,7 +191,5 @@ def quiet_directories_text(rows: list[DirectoryRow]) -> str:
         head = "1 more directory has nothing to migrate or report"
     else:
         head = f"{len(rows)} more directories have nothing to migrate or report"
-    named = "; ".join(
-        f"{row.directory} ({row.phase.label}, {row.files} file{'s' if row.files != 1 else ''})" for row in rows
-    )
+    named = "; ".join(f"{row.directory} ({row.phase.label}, {plural(row.files, 'file')})" for row in rows)
     return f"{head} (counted in the totals): {named}."

@@ -15,7 +15,7 @@ from typing import Any
 
 from ctxsep.migration.report import Report
 from ctxsep.model import PHASE_NAMES, CtxsepError
-from ctxsep.output.report import SCHEMA_VERSION, md_cell, report_document
+from ctxsep.output.report import SCHEMA_VERSION, md_cell, plural, report_document
 
 #: (field, label, True when a larger value is better)
 _TOTAL_FIELDS = (
@@ -76,12 +76,8 @@ class Moved:
 
     @property
     def text(self) -> str:
-        parts = [_plural(self.errors, "error"), _plural(self.warnings, "warning")]
-        return f"{self.where}: {' and '.join(p for p in parts if p)} moved into the baseline"
-
-
-def _plural(count: int, noun: str) -> str:
-    return "" if not count else f"{count} {noun}{'s' if count != 1 else ''}"
+        parts = [plural(n, noun) for n, noun in ((self.errors, "error"), (self.warnings, "warning")) if n]
+        return f"{self.where}: {' and '.join(parts)} moved into the baseline"
 
 
 def _number(table: dict[str, Any], name: str) -> int:

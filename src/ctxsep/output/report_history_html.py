@@ -9,8 +9,8 @@ from html import escape
 from ctxsep.migration.history import History, HistoryPoint
 from ctxsep.migration.projection import Projection
 from ctxsep.migration.report import Report, SourceInfo
-from ctxsep.output.report import percent_text
-from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text, plural
+from ctxsep.output.report import percent_text, plural
+from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text
 from ctxsep.output.report_html import own_phase_cell, page, source_line, title_text
 from ctxsep.output.svg import Series, line_chart, sparkline
 
