@@ -220,7 +220,7 @@ def _graph_section(report: Report, graph_kind: str | None) -> list[str]:
     body = ["<h2>Modules that still depend on legacy symbols</h2>"]
     if not edges:
         return [*body, "<p>None: no module imports or uses a legacy symbol.</p>"]
-    body.append(f'<div class="graphbox">{graph_svg(report)}</div>')
+    body.append(f'<div class="graphbox">{graph_svg(edges)}</div>')
     body.append(
         "<details><summary>The same as a table</summary><table><thead><tr><th>module</th>"
         "<th>legacy symbol</th><th>how</th></tr></thead><tbody>"

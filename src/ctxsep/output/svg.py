@@ -9,12 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
-from typing import TYPE_CHECKING
 
 from ctxsep.output.graph import edge_label
-
-if TYPE_CHECKING:
-    from ctxsep.migration.report import Report
 
 
 @dataclass(frozen=True)
@@ -160,12 +156,12 @@ SVG_MAX_MODULES = 60
 _ROW_H, _CHAR_W, _PAD = 26, 7.0, 10
 
 
-def graph_svg(report: Report) -> str:
-    """The module → legacy symbol graph, laid out in two layers: modules on
-    the left (each placed by the average row of the symbols it depends on, so
-    edges cross little), legacy symbols on the right (most used first).
-    Edge width grows with the number of uses; each edge's tooltip says how."""
-    edges = report.legacy_edges()
+def graph_svg(edges: list[tuple[str, str, Counter[str]]]) -> str:
+    """The module → legacy symbol graph of ``edges`` (``Report.legacy_edges()``),
+    laid out in two layers: modules on the left (each placed by the average
+    row of the symbols it depends on, so edges cross little), legacy symbols
+    on the right (most used first). Edge width grows with the number of
+    uses; each edge's tooltip says how."""
     weight: Counter[str] = Counter()
     module_weight: Counter[str] = Counter()
     for module, symbol, kinds in edges:
