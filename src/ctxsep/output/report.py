@@ -39,7 +39,7 @@ def gate_text(row: DirectoryRow) -> str:
         return "n/a (final)"
     if row.passes_gate:
         return f"ready for {row.gate_target.label}"
-    return f"{row.gate_errors} error{'s' if row.gate_errors != 1 else ''} before {row.gate_target.label}"
+    return f"{plural(row.gate_errors, 'error')} before {row.gate_target.label}"
 
 
 def totals_gate_text(report: Report) -> str:

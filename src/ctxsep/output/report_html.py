@@ -20,6 +20,7 @@ from ctxsep.output.report import (
     gate_text,
     percent_text,
     phase_text,
+    plural,
     quiet_directories_text,
     symbol,
     totals_gate_text,
@@ -107,7 +108,7 @@ def _gate_cell(row: DirectoryRow) -> str:
 def own_phase_cell(row: DirectoryRow) -> str:
     errors = row.count("error")
     if row.fails_own_phase:
-        why = f"{errors} error{'s' if errors != 1 else ''} at its own phase ({row.phase.label}): ctxsep check fails"
+        why = f"{plural(errors, 'error')} at its own phase ({row.phase.label}): ctxsep check fails"
         return f'<td class="fail nowrap" title="{escape(why)}">✗ fails</td>'
     return f'<td class="ok nowrap" title="no error at its own phase ({row.phase.label})">✓ passes</td>'
 
@@ -140,7 +141,7 @@ def _directory_cell(row: DirectoryRow, files: list[ReportFile]) -> str:
     if not relevant:
         return f"<td>{escape(row.directory)}</td>"
     quiet = len(files) - len(relevant)
-    more = f'<li class="muted">{quiet} more file{"s" if quiet != 1 else ""}: nothing to report</li>' if quiet else ""
+    more = f'<li class="muted">{plural(quiet, "more file")}: nothing to report</li>' if quiet else ""
     items = "".join(_file_item(f) for f in relevant)
     return f'<td><details class="dir"><summary>{escape(row.directory)}</summary><ul>{items}{more}</ul></details></td>'
 
