@@ -156,10 +156,6 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], lis
     return found, [m for m in all_moved if m.errors or m.warnings]
 
 
-def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    return compare(old, new)[0]
-
-
 def render_compare(old: dict[str, Any], report: Report, fmt: str) -> str:
     new = report_document(report)
     found, moved = compare(old, new)
