@@ -115,9 +115,12 @@ def _field_changes(
     return found, moved
 
 
-def _debt(row: dict[str, Any]) -> str:
-    debt = _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
-    return f"{debt} errors/warnings/legacy calls"
+def _debt(row: dict[str, Any]) -> int:
+    return _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
+
+
+def _debt_text(row: dict[str, Any]) -> str:
+    return f"{_debt(row)} errors/warnings/legacy calls"
 
 
 def _clean(document: dict[str, Any]) -> set[str]:
@@ -132,18 +135,18 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], lis
     all_moved = [moved]
     old_dirs = {d.get("directory"): d for d in old["directories"] if isinstance(d, dict)}
     new_dirs = {d["directory"]: d for d in new["directories"]}
+    old_clean, new_clean = _clean(old), _clean(new)
     for directory in sorted(set(old_dirs) | set(new_dirs), key=str):
         before_row, after_row = old_dirs.get(directory), new_dirs.get(directory)
         where = str(directory)
         if after_row is None and before_row is not None:
             # Finished (checked, nothing left to report) or no longer checked at all.
-            gone = "none (clean)" if where in _clean(new) else "none (no longer checked)"
-            found.append(Change(where, "", _debt(before_row), gone, True))
+            gone = "none (clean)" if where in new_clean else "none (no longer checked)"
+            found.append(Change(where, "", _debt_text(before_row), gone, True))
             continue
         if before_row is None and after_row is not None:
-            debt = _number(after_row, "errors") + _number(after_row, "warnings") + _number(after_row, "legacy_calls")
-            was = "none (clean)" if where in _clean(old) else "not checked before"
-            found.append(Change(where, "", was, _debt(after_row), not debt))
+            was = "none (clean)" if where in old_clean else "not checked before"
+            found.append(Change(where, "", was, _debt_text(after_row), not _debt(after_row)))
             continue
         assert before_row is not None and after_row is not None
         old_phase, new_phase = before_row.get("phase"), after_row.get("phase")
