@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -115,6 +116,18 @@ def test_compare_refuses_what_is_not_a_report(shop: Path, tmp_path: Path, conten
     old.write_text(content, encoding="utf-8")
     proc = ctxsep(shop, "report", "--compare", str(old))
     assert proc.returncode == 2 and message in proc.stderr and str(old) in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_compare_never_opens_a_fifo(shop: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    os.mkfifo(old)  # opening it for reading would wait for a writer forever
+    # a real process with a timeout: a regression fails here instead of hanging the suite
+    proc = subprocess.run(
+        [ctxsep_bin(), "report", "--compare", str(old)], cwd=shop, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"{old}: cannot read the earlier report: not a regular file" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import read_regular
 from ctxsep.migration.report import Report
 from ctxsep.model import PHASE_NAMES, CtxsepError
 from ctxsep.output.report import SCHEMA_VERSION, md_cell, plural, report_document
@@ -27,12 +28,14 @@ _TOTAL_FIELDS = (
     ("gates_passed", "directories ready for their next phase", True),
 )
 _DIRECTORY_FIELDS = (*_TOTAL_FIELDS[:5], ("gate_errors", "errors before the next phase", False))
+#: an earlier report larger than this is not one (a report lists directories, not findings)
+MAX_REPORT_BYTES = 256 * 1024 * 1024
 
 
 def load_previous(path: Path) -> dict[str, Any]:
     """An earlier ``report --format json``; a clear error for anything else."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_regular(path, MAX_REPORT_BYTES).decode("utf-8"))  # never a FIFO or device
     except OSError as exc:
         raise CtxsepError(f"{path}: cannot read the earlier report: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
