@@ -175,9 +175,14 @@ def source_info(path: Path) -> SourceInfo:
     return SourceInfo(project, head.sha if head else None, branch(repo), head.iso_date if head else None)
 
 
+#: a larger pyproject.toml is not read for the project's name
+_MAX_PYPROJECT_BYTES = 16 * 1024 * 1024
+
+
 def _project_name(pyproject: Path) -> str | None:
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        # never a FIFO or device: a config elsewhere may have let this one go unread
+        document = tomllib.loads(atomic.read_regular(pyproject, _MAX_PYPROJECT_BYTES).decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     project = document.get("project")
