@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -231,3 +234,25 @@ def test_parallel_and_serial_agree(tmp_path: Path) -> None:
     serial = ctxsep_cli(root, "gate", "app", "--to", "final", "-j", "1")
     assert serial == ctxsep_cli(root, "gate", "app", "--to", "final", "-j", "2")
     assert serial[0] == 1
+
+
+def test_a_fifo_pyproject_above_the_config_is_not_read_for_the_name(tmp_path: Path) -> None:
+    """The report's title names the project from the nearest pyproject.toml;
+    one that is a FIFO (above a subproject's own ctxsep.toml, so the config
+    never read it) is passed over, not waited on."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    os.mkfifo(tmp_path / "pyproject.toml")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "ctxsep.toml").write_text('default-phase = "legacy"\n', encoding="utf-8")
+    (sub / "a.py").write_text("x = 1\n", encoding="utf-8")
+    # a real process with a timeout: a regression fails here instead of hanging the suite
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctxsep", "report", "--format", "json", "."],
+        cwd=sub,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["source"]["project"] == tmp_path.name

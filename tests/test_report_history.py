@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -60,6 +61,11 @@ def test_every_kind_of_document_matches_the_schema(shop: Path, tmp_path: Path) -
     assert not VALIDATOR.is_valid(broken)
     del broken["directories"][0]["errors"]
     assert not VALIDATOR.is_valid(broken)
+    clean = json.loads(json.dumps(report))
+    clean["clean_directories"] = [{"directory": "app/util", "phase": "final", "files": 1}]
+    assert VALIDATOR.is_valid(clean)
+    clean["clean_directories"][0]["phase"] = "done"
+    assert not VALIDATOR.is_valid(clean)
     assert report["source"]["project"] == "demo-shop" and report["source"]["branch"] == "main"
     assert report["source"]["commit"] == git(shop, "rev-parse", "HEAD").strip()
     assert report["source"]["date"] == "2025-03-09T15:00:00+00:00"
@@ -110,6 +116,18 @@ def test_compare_refuses_what_is_not_a_report(shop: Path, tmp_path: Path, conten
     old.write_text(content, encoding="utf-8")
     proc = ctxsep(shop, "report", "--compare", str(old))
     assert proc.returncode == 2 and message in proc.stderr and str(old) in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_compare_never_opens_a_fifo(shop: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    os.mkfifo(old)  # opening it for reading would wait for a writer forever
+    # a real process with a timeout: a regression fails here instead of hanging the suite
+    proc = subprocess.run(
+        [ctxsep_bin(), "report", "--compare", str(old)], cwd=shop, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"{old}: cannot read the earlier report: not a regular file" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

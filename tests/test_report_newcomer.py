@@ -6,12 +6,13 @@ and a grown baseline told apart from progress."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from history_demo import git
 
 from ctxsep.migration.projection import trend
 
@@ -47,15 +48,6 @@ def ctxsep(cwd: Path, *args: str) -> str:
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.stdout
-
-
-def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(
-        os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@x", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@x"
-    )
-    if date is not None:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def write(root: Path, files: dict[str, str]) -> None:

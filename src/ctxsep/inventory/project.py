@@ -126,12 +126,8 @@ class ProjectIndex:
         function or several that disagree."""
         pattern = re.compile(rb"\bdef\s+" + re.escape(name.encode()) + rb"\s*\(")
         shapes: set[frozenset[str]] = set()
-        for path, data in self._bytes_mentioning(name):
-            if not pattern.search(data):
-                continue
-            try:
-                tree = parse(decode_source(data), str(path))
-            except SkipFile:
+        for tree in self._parsed_matching(name, pattern):
+            if tree is None:
                 return None
             for node in ast.walk(tree):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
@@ -177,15 +173,20 @@ class ProjectIndex:
     def _classes(self, name: str) -> list[ast.ClassDef]:
         pattern = re.compile(rb"^\s*class\s+" + re.escape(name.encode()) + rb"\b", re.M)
         classes: list[ast.ClassDef] = []
-        for path, data in self._bytes_mentioning(name):
-            if not pattern.search(data):
-                continue
-            try:
-                tree = parse(decode_source(data), str(path))
-            except SkipFile:
-                continue
-            classes.extend(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name)
+        for tree in self._parsed_matching(name, pattern):
+            if tree is not None:
+                classes.extend(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name)
         return classes
+
+    def _parsed_matching(self, name: str, pattern: re.Pattern[bytes]) -> Iterator[ast.Module | None]:
+        """Each file spelling ``name`` whose bytes match ``pattern``, parsed
+        (None for one that does not parse: the caller decides what that means)."""
+        for path, data in self._bytes_mentioning(name):
+            if pattern.search(data):
+                try:
+                    yield parse(decode_source(data), str(path))
+                except SkipFile:
+                    yield None
 
     def import_source(self, name: str) -> str | None:
         """The module the project most often imports ``name`` from

@@ -182,9 +182,12 @@ class _Walker:
         files: list[ReportFile | None] = []
         todo: list[tuple[int, tuple[str, str, str], tuple[Path, bytes | None]]] = []
         contents = [self._content(entry, by_path) for entry, _ in found]
+        keys = [
+            (entry.path, content or f"unreadable {entry.sha}", settings.config.digest)
+            for (entry, settings), content in zip(found, contents, strict=True)
+        ]
         too_large: list[Path] = []
-        for i, (entry, settings) in enumerate(found):
-            key = (entry.path, contents[i] or f"unreadable {entry.sha}", settings.config.digest)
+        for i, ((entry, settings), key) in enumerate(zip(found, keys, strict=True)):
             known = self.memo.get(key)
             if known is None:
                 known = self.store.get(self._store_key(key, settings))
@@ -203,10 +206,7 @@ class _Walker:
             self.store.put(self._store_key(key, found[i][1]), result)
         # Only this commit's results can be wanted again soon: a file changed
         # and changed back is checked again, and memory stays one tree's worth.
-        wanted = {
-            (entry.path, contents[i] or f"unreadable {entry.sha}", settings.config.digest)
-            for i, (entry, settings) in enumerate(found)
-        }
+        wanted = set(keys)
         self.memo = {key: value for key, value in self.memo.items() if key in wanted}
         reported = []
         for (_, settings), raw in zip(found, files, strict=True):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ctxsep.migration.history import History
-from ctxsep.migration.report import DirectoryRow, Report
+from ctxsep.migration.report import DirectoryRow
 from ctxsep.model import Phase
 
 DEFAULT_WEEKS = 4
@@ -98,10 +98,6 @@ class Projection:
     directories: list[DirectoryOutlook]
 
 
-def _row(report: Report, directory: str) -> DirectoryRow | None:
-    return next((row for row in report.rows if row.directory == directory), None)
-
-
 def project(history: History, weeks: int = DEFAULT_WEEKS) -> Projection:
     points = [(p.commit.date, p.report) for p in history.points if p.report is not None]
     if not points:
@@ -110,11 +106,15 @@ def project(history: History, weeks: int = DEFAULT_WEEKS) -> Projection:
     start = last_at - timedelta(weeks=weeks)
     in_window = [at for at, _ in points if at >= start]
     legacy = trend([(at, report.totals.legacy_uses) for at, report in points], weeks)
+    # each point's rows by directory, once: not a search of every row per directory and point
+    rows_at: list[tuple[datetime, dict[str, DirectoryRow]]] = [
+        (at, {r.directory: r for r in report.rows}) for at, report in points
+    ]
     outlooks = []
     for row in latest.rows:
         series: list[tuple[datetime, int]] = []
-        for at, report in points:
-            earlier = _row(report, row.directory)
+        for at, rows in rows_at:
+            earlier = rows.get(row.directory)
             if earlier is None:  # nothing to report there then
                 series.append((at, 0))
             elif earlier.gate_target == row.gate_target:  # the same gate: comparable counts

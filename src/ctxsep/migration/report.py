@@ -175,9 +175,14 @@ def source_info(path: Path) -> SourceInfo:
     return SourceInfo(project, head.sha if head else None, branch(repo), head.iso_date if head else None)
 
 
+#: a larger pyproject.toml is not read for the project's name
+_MAX_PYPROJECT_BYTES = 16 * 1024 * 1024
+
+
 def _project_name(pyproject: Path) -> str | None:
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        # never a FIFO or device: a config elsewhere may have let this one go unread
+        document = tomllib.loads(atomic.read_regular(pyproject, _MAX_PYPROJECT_BYTES).decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     project = document.get("project")
@@ -190,10 +195,14 @@ class Report:
     root: str  # the PATH given
     rows: list[DirectoryRow]
     files: list[ReportFile]
-    quiet_directories: int  # directories checked with nothing to report
     source: SourceInfo | None = None
-    #: those directories (not in ``rows``, still counted in the totals)
+    #: directories checked with nothing to report (not in ``rows``, still counted in the totals)
     quiet_rows: list[DirectoryRow] = field(default_factory=list)
+
+    @property
+    def quiet_directories(self) -> int:
+        """How many directories were checked with nothing to report."""
+        return len(self.quiet_rows)
 
     @property
     def all_rows(self) -> list[DirectoryRow]:
@@ -261,7 +270,7 @@ def build_report(root: str, files: list[ReportFile]) -> Report:
     ordered = [rows[d] for d in sorted(rows)]
     relevant = [row for row in ordered if row.relevant]
     quiet = [row for row in ordered if not row.relevant]
-    return Report(root, relevant, sorted(files, key=lambda f: f.path), len(quiet), quiet_rows=quiet)
+    return Report(root, relevant, sorted(files, key=lambda f: f.path), quiet_rows=quiet)
 
 
 def run_report(root: str, resolver: SettingsResolver, jobs: int | None = None, typed: TypedRun | None = None) -> Report:

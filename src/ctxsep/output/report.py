@@ -39,7 +39,7 @@ def gate_text(row: DirectoryRow) -> str:
         return "n/a (final)"
     if row.passes_gate:
         return f"ready for {row.gate_target.label}"
-    return f"{row.gate_errors} error{'s' if row.gate_errors != 1 else ''} before {row.gate_target.label}"
+    return f"{plural(row.gate_errors, 'error')} before {row.gate_target.label}"
 
 
 def totals_gate_text(report: Report) -> str:
@@ -79,7 +79,7 @@ def render_md(report: Report, graph_kind: str | None = None) -> str:
         f"| {totals.count('baselined')} | {totals_gate_text(report)} |"
     )
     if report.quiet_directories:
-        out += ["", md_cell(quiet_directories_text(report.quiet_directories, report.quiet_rows))]
+        out += ["", md_cell(quiet_directories_text(report.quiet_rows))]
     if any(row.by_rule for row in report.rows):
         out += [
             "",
@@ -179,16 +179,17 @@ def render_json(report: Report, graph_kind: str | None = None) -> str:
     return json.dumps(report_document(report, graph_kind), indent=2, ensure_ascii=False) + "\n"
 
 
-def quiet_directories_text(count: int, rows: list[DirectoryRow] | None = None) -> str:
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, an ``s`` added unless the count is one."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def quiet_directories_text(rows: list[DirectoryRow]) -> str:
     """The line under the table for directories with nothing to show (they
     are counted in the totals): each named with its phase and files."""
-    if count == 1:
+    if len(rows) == 1:
         head = "1 more directory has nothing to migrate or report"
     else:
-        head = f"{count} more directories have nothing to migrate or report"
-    if not rows:
-        return head + "."
-    named = "; ".join(
-        f"{row.directory} ({row.phase.label}, {row.files} file{'s' if row.files != 1 else ''})" for row in rows
-    )
+        head = f"{len(rows)} more directories have nothing to migrate or report"
+    named = "; ".join(f"{row.directory} ({row.phase.label}, {plural(row.files, 'file')})" for row in rows)
     return f"{head} (counted in the totals): {named}."

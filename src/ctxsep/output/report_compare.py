@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ctxsep.atomic import read_regular
 from ctxsep.migration.report import Report
 from ctxsep.model import PHASE_NAMES, CtxsepError
-from ctxsep.output.report import SCHEMA_VERSION, md_cell, report_document
+from ctxsep.output.report import SCHEMA_VERSION, md_cell, plural, report_document
 
 #: (field, label, True when a larger value is better)
 _TOTAL_FIELDS = (
@@ -27,12 +28,14 @@ _TOTAL_FIELDS = (
     ("gates_passed", "directories ready for their next phase", True),
 )
 _DIRECTORY_FIELDS = (*_TOTAL_FIELDS[:5], ("gate_errors", "errors before the next phase", False))
+#: an earlier report larger than this is not one (a report lists directories, not findings)
+MAX_REPORT_BYTES = 256 * 1024 * 1024
 
 
 def load_previous(path: Path) -> dict[str, Any]:
     """An earlier ``report --format json``; a clear error for anything else."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_regular(path, MAX_REPORT_BYTES).decode("utf-8"))  # never a FIFO or device
     except OSError as exc:
         raise CtxsepError(f"{path}: cannot read the earlier report: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -76,12 +79,8 @@ class Moved:
 
     @property
     def text(self) -> str:
-        parts = [_plural(self.errors, "error"), _plural(self.warnings, "warning")]
-        return f"{self.where}: {' and '.join(p for p in parts if p)} moved into the baseline"
-
-
-def _plural(count: int, noun: str) -> str:
-    return "" if not count else f"{count} {noun}{'s' if count != 1 else ''}"
+        parts = [plural(n, noun) for n, noun in ((self.errors, "error"), (self.warnings, "warning")) if n]
+        return f"{self.where}: {' and '.join(parts)} moved into the baseline"
 
 
 def _number(table: dict[str, Any], name: str) -> int:
@@ -119,9 +118,12 @@ def _field_changes(
     return found, moved
 
 
-def _debt(row: dict[str, Any]) -> str:
-    debt = _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
-    return f"{debt} errors/warnings/legacy calls"
+def _debt(row: dict[str, Any]) -> int:
+    return _number(row, "errors") + _number(row, "warnings") + _number(row, "legacy_calls")
+
+
+def _debt_text(row: dict[str, Any]) -> str:
+    return f"{_debt(row)} errors/warnings/legacy calls"
 
 
 def _clean(document: dict[str, Any]) -> set[str]:
@@ -136,18 +138,18 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], lis
     all_moved = [moved]
     old_dirs = {d.get("directory"): d for d in old["directories"] if isinstance(d, dict)}
     new_dirs = {d["directory"]: d for d in new["directories"]}
+    old_clean, new_clean = _clean(old), _clean(new)
     for directory in sorted(set(old_dirs) | set(new_dirs), key=str):
         before_row, after_row = old_dirs.get(directory), new_dirs.get(directory)
         where = str(directory)
         if after_row is None and before_row is not None:
             # Finished (checked, nothing left to report) or no longer checked at all.
-            gone = "none (clean)" if where in _clean(new) else "none (no longer checked)"
-            found.append(Change(where, "", _debt(before_row), gone, True))
+            gone = "none (clean)" if where in new_clean else "none (no longer checked)"
+            found.append(Change(where, "", _debt_text(before_row), gone, True))
             continue
         if before_row is None and after_row is not None:
-            debt = _number(after_row, "errors") + _number(after_row, "warnings") + _number(after_row, "legacy_calls")
-            was = "none (clean)" if where in _clean(old) else "not checked before"
-            found.append(Change(where, "", was, _debt(after_row), not debt))
+            was = "none (clean)" if where in old_clean else "not checked before"
+            found.append(Change(where, "", was, _debt_text(after_row), not _debt(after_row)))
             continue
         assert before_row is not None and after_row is not None
         old_phase, new_phase = before_row.get("phase"), after_row.get("phase")
@@ -158,10 +160,6 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], lis
         found += more
         all_moved.append(moved)
     return found, [m for m in all_moved if m.errors or m.warnings]
-
-
-def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    return compare(old, new)[0]
 
 
 def render_compare(old: dict[str, Any], report: Report, fmt: str) -> str:

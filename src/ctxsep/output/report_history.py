@@ -13,7 +13,7 @@ from typing import Any
 from ctxsep.migration.history import History, HistoryPoint
 from ctxsep.migration.projection import TOO_FEW, Projection, Trend
 from ctxsep.migration.report import SourceInfo
-from ctxsep.output.report import SCHEMA_VERSION, md_cell, percent_text, report_document, source_json
+from ctxsep.output.report import SCHEMA_VERSION, md_cell, percent_text, plural, report_document, source_json
 
 
 def trend_json(value: Trend) -> dict[str, Any]:
@@ -70,10 +70,6 @@ def history_document(history: History, projection: Projection, source: SourceInf
 
 def render_history_json(history: History, projection: Projection, source: SourceInfo | None) -> str:
     return json.dumps(history_document(history, projection, source), indent=2, ensure_ascii=False) + "\n"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def outlook_text(trend: Trend, target: str | None) -> str:

@@ -8,19 +8,18 @@ from html import escape
 
 from ctxsep.migration.history import History, HistoryPoint
 from ctxsep.migration.projection import Projection
-from ctxsep.migration.report import Report, SourceInfo
-from ctxsep.output.report import percent_text
-from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text, plural
+from ctxsep.migration.report import DirectoryRow, SourceInfo
+from ctxsep.output.report import percent_text, plural
+from ctxsep.output.report_history import legacy_headline, outlook_text, pace_text
 from ctxsep.output.report_html import own_phase_cell, page, source_line, title_text
 from ctxsep.output.svg import Series, line_chart, sparkline
 
 
-def _counts(report: Report, directory: str | None) -> tuple[int, int]:
-    """(legacy calls, findings: error + warn + baselined) of a directory or the total."""
-    rows = report.rows if directory is None else [r for r in report.rows if r.directory == directory]
-    legacy = sum(r.legacy_uses for r in rows)
-    findings = sum(r.count("error") + r.count("warn") + r.count("baselined") for r in rows)
-    return legacy, findings
+def _counts(row: DirectoryRow | None) -> tuple[int, int]:
+    """(legacy calls, findings: error + warn + baselined) of a directory (None: not reported then)."""
+    if row is None:
+        return 0, 0
+    return row.legacy_uses, row.count("error") + row.count("warn") + row.count("baselined")
 
 
 def burn_down(points: list[HistoryPoint], projection: Projection) -> str:
@@ -95,12 +94,13 @@ def _charts(history: History, projection: Projection) -> list[str]:
     outlooks = {o.directory: o for o in projection.directories}
     newest_report = reported[-1].report
     newest = {row.directory for row in newest_report.rows} if newest_report is not None else set()
-    rows = {row.directory: row for point in reported if point.report is not None for row in point.report.rows}
+    # each point's rows by directory, once: not a search of every row per directory and point
+    by_point = [{row.directory: row for row in point.report.rows} for point in reported if point.report is not None]
+    rows = {directory: row for point_rows in by_point for directory, row in point_rows.items()}
     for row in (rows[directory] for directory in sorted(rows)):
         legacy_series, finding_series = [], []
-        for point in reported:
-            assert point.report is not None
-            legacy, findings = _counts(point.report, row.directory)
+        for point_rows in by_point:
+            legacy, findings = _counts(point_rows.get(row.directory))
             legacy_series.append(legacy)
             finding_series.append(findings)
         outlook = outlooks.get(row.directory)

@@ -20,10 +20,12 @@ from ctxsep.output.report import (
     gate_text,
     percent_text,
     phase_text,
+    plural,
     quiet_directories_text,
     symbol,
     totals_gate_text,
 )
+from ctxsep.output.svg import graph_svg
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 90rem;
@@ -106,7 +108,7 @@ def _gate_cell(row: DirectoryRow) -> str:
 def own_phase_cell(row: DirectoryRow) -> str:
     errors = row.count("error")
     if row.fails_own_phase:
-        why = f"{errors} error{'s' if errors != 1 else ''} at its own phase ({row.phase.label}): ctxsep check fails"
+        why = f"{plural(errors, 'error')} at its own phase ({row.phase.label}): ctxsep check fails"
         return f'<td class="fail nowrap" title="{escape(why)}">✗ fails</td>'
     return f'<td class="ok nowrap" title="no error at its own phase ({row.phase.label})">✓ passes</td>'
 
@@ -139,7 +141,7 @@ def _directory_cell(row: DirectoryRow, files: list[ReportFile]) -> str:
     if not relevant:
         return f"<td>{escape(row.directory)}</td>"
     quiet = len(files) - len(relevant)
-    more = f'<li class="muted">{quiet} more file{"s" if quiet != 1 else ""}: nothing to report</li>' if quiet else ""
+    more = f'<li class="muted">{plural(quiet, "more file")}: nothing to report</li>' if quiet else ""
     items = "".join(_file_item(f) for f in relevant)
     return f'<td><details class="dir"><summary>{escape(row.directory)}</summary><ul>{items}{more}</ul></details></td>'
 
@@ -196,9 +198,7 @@ def render_html(report: Report, graph_kind: str | None = None) -> str:
         "</tbody></table>",
     ]
     if report.quiet_directories:
-        body.append(
-            f'<p class="muted">{escape(quiet_directories_text(report.quiet_directories, report.quiet_rows))}</p>'
-        )
+        body.append(f'<p class="muted">{escape(quiet_directories_text(report.quiet_rows))}</p>')
     if any(row.by_rule for row in report.rows):
         body += [
             "<h2>Findings by rule</h2>",
@@ -221,7 +221,7 @@ def _graph_section(report: Report, graph_kind: str | None) -> list[str]:
     body = ["<h2>Modules that still depend on legacy symbols</h2>"]
     if not edges:
         return [*body, "<p>None: no module imports or uses a legacy symbol.</p>"]
-    body.append(f'<div class="graphbox">{graph.render_svg(report)}</div>')
+    body.append(f'<div class="graphbox">{graph_svg(edges)}</div>')
     body.append(
         "<details><summary>The same as a table</summary><table><thead><tr><th>module</th>"
         "<th>legacy symbol</th><th>how</th></tr></thead><tbody>"
