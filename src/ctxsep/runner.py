@@ -256,21 +256,34 @@ def collect_settings(
 ) -> list[tuple[Path, FileSettings]]:
     """``collect``, with each file's settings (resolved once, here)."""
     files = FileCollector(resolver).collect(paths)
+    return resolve_settings(files, lambda file: file, resolver, baseline_for if baseline else None)
+
+
+def resolve_settings(
+    items: Iterable[ItemT],
+    path_of: Callable[[ItemT], Path],
+    resolver: SettingsResolver,
+    check_baseline: Callable[[Config], object] | None = baseline_for,
+) -> list[tuple[ItemT, FileSettings]]:
+    """Each item with the settings of its path. Raises ConfigError listing
+    every problem of every config the items use and then (unless
+    ``check_baseline`` is None) of each config's baseline, as
+    ``check_baseline(config)`` raises them, before anything is checked."""
     problems: list[str] = []
     configs: dict[Path | None, Config] = {}
-    found: list[tuple[Path, FileSettings]] = []
-    for file in files:
+    found: list[tuple[ItemT, FileSettings]] = []
+    for item in items:
         try:
-            settings = resolver.for_path(file)
+            settings = resolver.for_path(path_of(item))
         except ConfigError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
             continue
-        found.append((file, settings))
+        found.append((item, settings))
         configs.setdefault(settings.config.path, settings.config)
-    if baseline and not problems:
+    if check_baseline is not None and not problems:
         for config in configs.values():
             try:
-                baseline_for(config)
+                check_baseline(config)
             except ConfigError as exc:
                 problems.extend(p for p in exc.problems if p not in problems)
     if problems:

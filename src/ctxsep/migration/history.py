@@ -42,7 +42,7 @@ from ctxsep.migration.gitrepo import BlobReader, Commit, GitError, TreeEntry, fi
 from ctxsep.migration.history_store import HistoryStore, entry_key
 from ctxsep.migration.report import Report, ReportFile, build_report, report_file, with_report_baseline
 from ctxsep.model import ConfigError
-from ctxsep.runner import SKIPPED_DIRS, SOURCE_SUFFIXES, FileCollector, map_files
+from ctxsep.runner import SKIPPED_DIRS, SOURCE_SUFFIXES, FileCollector, map_files, resolve_settings
 
 
 @dataclass(frozen=True)
@@ -245,29 +245,15 @@ class _Walker:
                     continue
                 if not collector.excluded(root / entry.path, False):
                     chosen.append(entry)
-        problems: list[str] = []
-        found: list[tuple[TreeEntry, FileSettings]] = []
-        configs: dict[Path | None, Config] = {}
-        for entry in chosen:
-            try:
-                settings = resolver.for_path(root / entry.path)
-            except ConfigError as exc:
-                problems.extend(p for p in exc.problems if p not in problems)
-                continue
-            found.append((entry, settings))
-            configs.setdefault(settings.config.path, settings.config)
-        if not problems:
-            for config in configs.values():
-                baseline = relative_posix(config.baseline_path, root)
-                blob = _blob(by_path, baseline)
-                if blob is not None and self.skeleton.written(baseline) != blob:
-                    self.skeleton.add(baseline, blob, self.reader)
-                try:
-                    baseline_for(config)
-                except ConfigError as exc:
-                    problems.extend(p for p in exc.problems if p not in problems)
-        if problems:
-            raise ConfigError(problems)
+
+        def check_baseline(config: Config) -> None:  # the commit's baseline file, written out first
+            baseline = relative_posix(config.baseline_path, root)
+            blob = _blob(by_path, baseline)
+            if blob is not None and self.skeleton.written(baseline) != blob:
+                self.skeleton.add(baseline, blob, self.reader)
+            baseline_for(config)
+
+        found = resolve_settings(chosen, lambda entry: root / entry.path, resolver, check_baseline)
         # A symbolic link is reported at its own path, with what it leads to.
         return [(entry, settings) for entry, settings in found if entry.regular or entry.link]
 
