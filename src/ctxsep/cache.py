@@ -293,7 +293,7 @@ class CacheIndex:
             kept = {p: kept[p] for p in newest}
         with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
-            _mark_cache_dir(self.directory)
+            mark_cache_dir(self.directory)
             write_atomic_bytes(self.path, encode_index(kept), durable=False)
         self.changed = False
 
@@ -365,7 +365,7 @@ def read_index(path: Path) -> dict[str, Entry]:
 _JSON_INTS = frozenset({int, bool})
 
 
-def _mark_cache_dir(directory: Path) -> None:
+def mark_cache_dir(directory: Path) -> None:
     """Tell backup tools and git to leave the cache alone."""
     for name, text in _MARKERS:
         if not (directory / name).exists():

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxsep.atomic import write_atomic_bytes
-from ctxsep.cache import CACHE_DIR_NAME, _mark_cache_dir, encode_signed, read_signed, unsafe_directory
+from ctxsep.cache import CACHE_DIR_NAME, encode_signed, mark_cache_dir, read_signed, unsafe_directory
 from ctxsep.migration.report import ReportFile
 from ctxsep.model import Finding, Phase, Severity
 from ctxsep.semantics.usage import Usage
@@ -151,7 +151,7 @@ class HistoryStore:
             entries.setdefault(key, value)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _mark_cache_dir(self.path.parent)  # git and backup tools leave it alone
+            mark_cache_dir(self.path.parent)  # git and backup tools leave it alone
             write_atomic_bytes(self.path, encode_signed(MAGIC, entries))
         except OSError:
             pass  # a cache that cannot be written costs time, never a result
