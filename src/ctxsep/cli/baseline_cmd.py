@@ -21,7 +21,7 @@ from ctxsep.atomic import locked_directory
 from ctxsep.baseline import is_baselinable, load_baseline
 from ctxsep.cli.emit import add_findings_output, emit
 from ctxsep.cli.options import add_common_options, cli_resolver
-from ctxsep.config import SettingsResolver, relative_posix
+from ctxsep.config import SettingsResolver, leads_outside, relative_posix
 from ctxsep.engine import baseline_for
 from ctxsep.model import BaselineError, CtxsepError
 from ctxsep.output.escape import escape
@@ -136,7 +136,7 @@ def _refuse_files_outside(groups: list[BaselineGroup], resolver: SettingsResolve
     outside it (``--config ../shared/ctxsep.toml``) would be recorded as
     ``../…``, which no command accepts. Refuse before writing anything."""
     for group in groups:
-        outside = [state.display for rel, state in group.files.items() if rel == ".." or rel.startswith("../")]
+        outside = [state.display for rel, state in group.files.items() if leads_outside(rel)]
         if outside:
             config = _shown(group.config.path or group.config.root, resolver)
             files = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")

@@ -5,6 +5,7 @@ its phase and severities.
 """
 
 from ctxsep.config.loader import SettingsResolver, default_config, find_config, load_config, relative_posix
+from ctxsep.config.paths import leads_outside
 from ctxsep.config.phasemap import PhaseKey, PhaseMap
 from ctxsep.config.schema import TOP_LEVEL_KEYS, Config, FileSettings
 
@@ -17,6 +18,7 @@ __all__ = [
     "SettingsResolver",
     "default_config",
     "find_config",
+    "leads_outside",
     "load_config",
     "relative_posix",
 ]

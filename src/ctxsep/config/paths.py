@@ -79,3 +79,9 @@ def place_in_project(name: str, cwd: Path, explicit: Path | None) -> str:
 def at_vcs_top(directory: Path) -> bool:
     """Whether ``directory`` is a repository's top (holds ``.git`` or ``.hg``)."""
     return any(os.path.lexists(directory / marker) for marker in VCS_MARKERS)
+
+
+def leads_outside(rel: str) -> bool:
+    """Whether a POSIX path relative to a directory (``relative_posix``)
+    leads out of it."""
+    return rel == ".." or rel.startswith("../")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from ctxsep.config import FileSettings, SettingsResolver, relative_posix
+from ctxsep.config import FileSettings, SettingsResolver, leads_outside, relative_posix
 from ctxsep.engine import check_path
 from ctxsep.model import Finding, Phase, Severity
 from ctxsep.runner import collect, display_path, map_files
@@ -25,7 +25,7 @@ def promotion_key(target: Path, root: Path) -> str:
     """The phase-map key (relative to a config's directory) that promotes
     ``target``; ``""`` when ``target`` contains the whole project."""
     rel = relative_posix(target, root)
-    return "" if rel in (".", "..") or rel.startswith("../") else rel
+    return "" if rel == "." or leads_outside(rel) else rel
 
 
 def promoted(settings: FileSettings, key: str, phase: Phase) -> FileSettings:

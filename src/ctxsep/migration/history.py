@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ctxsep import atomic
 from ctxsep.atomic import write_atomic_bytes
-from ctxsep.config import Config, FileSettings, SettingsResolver, relative_posix
+from ctxsep.config import Config, FileSettings, SettingsResolver, leads_outside, relative_posix
 from ctxsep.config.loader import CONFIG_FILES
 from ctxsep.engine import baseline_for
 from ctxsep.migration.gitrepo import BlobReader, Commit, GitError, TreeEntry, first_parent_history, list_tree
@@ -354,10 +354,10 @@ def walk_history(
     target = (cwd / path_arg).resolve()
     path_rel = relative_posix(target, repo)
     cwd_rel = relative_posix(cwd.resolve(), repo)
-    if path_rel.startswith("../") or path_rel == "..":
+    if leads_outside(path_rel):
         raise GitError(f"{path_arg}: not inside the repository {repo}")
     path_rel = "" if path_rel == "." else path_rel
-    cwd_rel = "" if cwd_rel == "." or cwd_rel.startswith("../") or cwd_rel == ".." else cwd_rel
+    cwd_rel = "" if cwd_rel == "." or leads_outside(cwd_rel) else cwd_rel
     commits = first_parent_history(repo, since)
     sampled = sample(commits, every)
     history = History(path_arg, repo, sampling_text(every), len(commits))

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ctxsep import __version__, atomic
-from ctxsep.config import find_config
+from ctxsep.config import find_config, leads_outside
 from ctxsep.config.paths import at_vcs_top
 from ctxsep.config.schema import DEFAULT_PHASE
 from ctxsep.engine import SkipFile, decode_source
@@ -102,7 +102,7 @@ class _Locator:
     def artifact(self, finding: Finding) -> dict[str, str]:
         absolute = self.absolute(finding)
         rel = os.path.relpath(absolute, self.root)
-        if rel == ".." or rel.startswith("../") or os.path.isabs(rel):
+        if leads_outside(rel) or os.path.isabs(rel):
             return {"uri": _file_uri(absolute)}
         return {"uri": quote(os.fsencode(rel.replace(os.sep, "/")), safe="/"), "uriBaseId": URI_BASE_ID}
 
